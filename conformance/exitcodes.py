@@ -1,0 +1,25 @@
+"""`sesconf run` exit codes: a public contract that users script against."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """What `sesconf run` (and `sesconf compare`) return.
+
+    OK: every selected rule passed (SHOULD rules may be `non-strict` without --strict).
+    RULE_FAILED: a MUST rule failed, or a SHOULD rule under --strict.
+    USAGE_ERROR: bad command line or bad profile; the message names the culprit.
+    TARGET_UNREACHABLE: the target refused the connection, or a rule ended `broken`
+        (hangs, resets) while no rule failed.
+    NO_RULES_SELECTED: --rules/--exclude left nothing to run.
+    INTERNAL_ERROR: a bug in the suite itself; please report it.
+    """
+
+    OK = 0
+    RULE_FAILED = 1
+    USAGE_ERROR = 2
+    TARGET_UNREACHABLE = 3
+    NO_RULES_SELECTED = 4
+    INTERNAL_ERROR = 5

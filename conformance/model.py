@@ -1,0 +1,161 @@
+"""Values shared by every layer: the abstract request, what the oracle expects, what came back.
+
+All are frozen, slotted dataclasses: they are passed between the strategies, the oracle,
+the protocol clients and the reports, and nobody may change them on the way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias
+
+JSON: TypeAlias = Any
+"""A JSON-compatible value (dict, list, str, int, float, bool, None)."""
+
+
+# --- the request ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SendEmailRequest:
+    """The abstract SendEmail request, with the SES parameter names.
+
+    `params` is JSON-compatible and may be wrong on purpose: missing members, wrong
+    types, unknown fields. Every protocol serialises it to its own wire form.
+    """
+
+    params: Mapping[str, JSON]
+
+
+@dataclass(frozen=True, slots=True)
+class RawRequest:
+    """Bytes sent as they are (malformed JSON, non-UTF-8 bodies): robustness checks only."""
+
+    body: bytes
+    content_type: str = "application/json"
+    label: str = ""
+
+
+# --- what a conformant target must answer (the oracle) ----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Accept:
+    """A conformant target must return the success envelope."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A conformant target must return the error envelope; any of `rules` may be reported."""
+
+    rules: frozenset[str]
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Either:
+    """The documentation does not decide: accept or reject, but well-formed and no 5xx."""
+
+    reasons: tuple[str, ...] = ()
+
+
+Expectation: TypeAlias = Accept | Reject | Either
+
+
+def describe_expectation(expectation: Expectation) -> str:
+    """One line for reports: `accept`, `reject(recipients.max)`, `either (gray address)`."""
+    match expectation:
+        case Accept():
+            return "accept"
+        case Reject(rules=rules, reasons=reasons):
+            why = f": {'; '.join(reasons)}" if reasons else ""
+            return f"reject({', '.join(sorted(rules))}){why}"
+        case Either(reasons=reasons):
+            return f"either ({'; '.join(reasons)})" if reasons else "either"
+    raise TypeError(f"not an expectation: {expectation!r}")
+
+
+# --- what came back (normalised by a protocol client) -----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """The target accepted the message (a success envelope, perhaps a malformed one)."""
+
+    id: str | None
+    created_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """The target refused the message with something recognisable as an error."""
+
+    code: str | None
+    message: str | None
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unrecognized:
+    """An HTTP answer that is neither a success nor an error in this protocol's terms."""
+
+    reason: str
+    status: int
+
+
+TransportKind: TypeAlias = Literal["timeout", "connection", "too-large", "refused"]
+
+
+@dataclass(frozen=True, slots=True)
+class TransportFailure:
+    """No usable HTTP answer: a hang, a reset, a refused connection, an endless body."""
+
+    kind: TransportKind
+    detail: str
+
+
+Outcome: TypeAlias = Accepted | Rejected | Unrecognized | TransportFailure
+
+
+@dataclass(frozen=True, slots=True)
+class WireRequest:
+    """Exactly what went on the wire (headers with secrets already redacted)."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class WireResponse:
+    """Exactly what came back; `body` is capped by the client (see `truncated`)."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    elapsed_s: float
+    truncated: bool = False
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lowered:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request and its answer, normalised, with the protocol's envelope findings.
+
+    `problems` maps a rule id (`envelope.success`, `envelope.error`, `http.status`, ...)
+    to what is wrong with this answer under that rule; empty when all is well.
+    """
+
+    request: WireRequest
+    response: WireResponse | None
+    outcome: Outcome
+    problems: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    protocol: str = "envelope"

@@ -1,0 +1,289 @@
+"""Target profiles: what the suite must know about a target to judge it.
+
+A profile is a TOML file (a public contract: keys are added, never renamed). `${ENV}`
+in string values is expanded. Unknown keys and bad values raise `ProfileError` naming
+the key, e.g. `limits.max_recipients: expected an integer >= 1, got 'fifty'`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from conformance.errors import ProfileError
+
+PROTOCOLS = ("envelope", "ses-query", "sesv2")
+SES_SIZE_LIMIT = 10_485_760
+
+
+@dataclass(frozen=True, slots=True)
+class Identities:
+    verified_addresses: tuple[str, ...] = ("sender@verified.example",)
+    verified_domains: tuple[str, ...] = ("verified.example",)
+    unverified_domain: str = "unverified.example"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    sandbox: bool = False
+    max_24h_send: int | None = None
+    """The daily quota in recipients; None when the profile declares none, -1 unlimited."""
+    quota_counts_simulator: bool = False
+    reset_url: str | None = None
+    """POST here resets the target's quota counter and outbox (test hook)."""
+    outbox_url: str | None = None
+    """GET here lists delivered messages: {"messages": [{"id", "to", "cc", "bcc"}, ...]}."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_recipients: int = 50
+    max_message_bytes: int = SES_SIZE_LIMIT
+    size_exact: bool = False
+    """True: content bytes over max_message_bytes are rejected and all else accepted."""
+
+
+@dataclass(frozen=True, slots=True)
+class Safety:
+    max_sends: int | None = None
+    """Hard cap on SendEmail calls in one run; None for no cap."""
+    rate_per_s: float | None = None
+    """At most this many calls a second; None for no limit."""
+
+
+@dataclass(frozen=True, slots=True)
+class TargetProfile:
+    name: str = "reference"
+    protocol: str = "envelope"
+    url: str = "http://127.0.0.1:8025/"
+    timeout_s: float = 10.0
+    region: str = "us-east-1"
+    max_examples: int | None = None
+    """Examples per test for this target (moto is slow); --max-examples wins."""
+    identities: Identities = field(default_factory=Identities)
+    account: Account = field(default_factory=Account)
+    limits: Limits = field(default_factory=Limits)
+    safety: Safety = field(default_factory=Safety)
+    codes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Error codes pinned per rule id: a rejection for that rule must use one of them."""
+
+    @property
+    def has_quota(self) -> bool:
+        return (
+            self.account.max_24h_send is not None
+            and self.account.max_24h_send >= 0
+            and self.account.reset_url is not None
+        )
+
+    def with_url(self, url: str) -> TargetProfile:
+        """The same profile at another address; test hooks move with it."""
+        old = self.url.rstrip("/")
+        account = self.account
+
+        def moved(hook: str | None) -> str | None:
+            if hook and hook.startswith(old):
+                return url.rstrip("/") + hook[len(old) :]
+            return hook
+
+        account = replace(
+            account, reset_url=moved(account.reset_url), outbox_url=moved(account.outbox_url)
+        )
+        return replace(self, url=url, account=account)
+
+
+# --- loading ----------------------------------------------------------------------------
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _expand(value: Any, key: str) -> Any:
+    if isinstance(value, str):
+
+        def sub(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                raise ProfileError(f"{key}: environment variable ${{{name}}} is not set")
+            return os.environ[name]
+
+        return _ENV.sub(sub, value)
+    if isinstance(value, list):
+        return [_expand(item, key) for item in value]
+    if isinstance(value, dict):
+        return {k: _expand(v, f"{key}.{k}") for k, v in value.items()}
+    return value
+
+
+def _str(raw: Any, key: str, *, url: bool = False) -> str:
+    if not isinstance(raw, str) or not raw:
+        raise ProfileError(f"{key}: expected a non-empty string, got {raw!r}")
+    if url and not re.match(r"^https?://[^/\s]+", raw):
+        raise ProfileError(f"{key}: expected an http:// or https:// URL, got {raw!r}")
+    return raw
+
+
+def _int(raw: Any, key: str, *, minimum: int) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < minimum:
+        raise ProfileError(f"{key}: expected an integer >= {minimum}, got {raw!r}")
+    return raw
+
+
+def _float(raw: Any, key: str) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
+        raise ProfileError(f"{key}: expected a number > 0, got {raw!r}")
+    return float(raw)
+
+
+def _bool(raw: Any, key: str) -> bool:
+    if not isinstance(raw, bool):
+        raise ProfileError(f"{key}: expected true or false, got {raw!r}")
+    return raw
+
+
+def _strs(raw: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(x, str) and x for x in raw):
+        raise ProfileError(f"{key}: expected a list of non-empty strings, got {raw!r}")
+    return tuple(raw)
+
+
+def _table(data: Mapping[str, Any], name: str) -> dict[str, Any]:
+    raw = data.get(name, {})
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{name}: expected a table, got {raw!r}")
+    return dict(raw)
+
+
+def _no_unknown(table: Mapping[str, Any], known: set[str], prefix: str) -> None:
+    for key in table:
+        if key not in known:
+            where = f"{prefix}.{key}" if prefix else key
+            raise ProfileError(f"{where}: unknown key (known: {', '.join(sorted(known))})")
+
+
+def profile_from_mapping(data: Mapping[str, Any], *, base: TargetProfile | None = None) -> TargetProfile:
+    """Build a profile from parsed TOML, over `base` (defaults when None)."""
+    base = base or TargetProfile()
+    data = _expand(dict(data), "profile")
+    tables = {"identities", "account", "limits", "safety", "codes"}
+    top = {"name", "protocol", "url", "timeout_s", "region", "max_examples", "extends"}
+    _no_unknown(data, top | tables, "")
+
+    changes: dict[str, Any] = {}
+    if "name" in data:
+        changes["name"] = _str(data["name"], "name")
+    if "protocol" in data:
+        protocol = _str(data["protocol"], "protocol")
+        if protocol not in PROTOCOLS:
+            raise ProfileError(f"protocol: expected one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+        changes["protocol"] = protocol
+    if "url" in data:
+        changes["url"] = _str(data["url"], "url", url=True)
+    if "timeout_s" in data:
+        changes["timeout_s"] = _float(data["timeout_s"], "timeout_s")
+    if "region" in data:
+        changes["region"] = _str(data["region"], "region")
+    if "max_examples" in data:
+        changes["max_examples"] = _int(data["max_examples"], "max_examples", minimum=1)
+
+    ids = _table(data, "identities")
+    _no_unknown(ids, {"verified_addresses", "verified_domains", "unverified_domain"}, "identities")
+    identities = base.identities
+    if "verified_addresses" in ids:
+        identities = replace(identities, verified_addresses=_strs(ids["verified_addresses"], "identities.verified_addresses"))
+    if "verified_domains" in ids:
+        identities = replace(identities, verified_domains=_strs(ids["verified_domains"], "identities.verified_domains"))
+    if "unverified_domain" in ids:
+        identities = replace(identities, unverified_domain=_str(ids["unverified_domain"], "identities.unverified_domain"))
+
+    acc = _table(data, "account")
+    _no_unknown(
+        acc,
+        {"sandbox", "max_24h_send", "quota_counts_simulator", "reset_url", "outbox_url"},
+        "account",
+    )
+    account = base.account
+    if "sandbox" in acc:
+        account = replace(account, sandbox=_bool(acc["sandbox"], "account.sandbox"))
+    if "max_24h_send" in acc:
+        account = replace(account, max_24h_send=_int(acc["max_24h_send"], "account.max_24h_send", minimum=-1))
+    if "quota_counts_simulator" in acc:
+        account = replace(account, quota_counts_simulator=_bool(acc["quota_counts_simulator"], "account.quota_counts_simulator"))
+    for hook in ("reset_url", "outbox_url"):
+        if hook in acc:
+            account = replace(account, **{hook: _str(acc[hook], f"account.{hook}", url=True)})
+
+    lim = _table(data, "limits")
+    _no_unknown(lim, {"max_recipients", "max_message_bytes", "size_exact"}, "limits")
+    limits = base.limits
+    if "max_recipients" in lim:
+        limits = replace(limits, max_recipients=_int(lim["max_recipients"], "limits.max_recipients", minimum=1))
+    if "max_message_bytes" in lim:
+        limits = replace(limits, max_message_bytes=_int(lim["max_message_bytes"], "limits.max_message_bytes", minimum=1))
+    if "size_exact" in lim:
+        limits = replace(limits, size_exact=_bool(lim["size_exact"], "limits.size_exact"))
+
+    saf = _table(data, "safety")
+    _no_unknown(saf, {"max_sends", "rate_per_s"}, "safety")
+    safety = base.safety
+    if "max_sends" in saf:
+        safety = replace(safety, max_sends=_int(saf["max_sends"], "safety.max_sends", minimum=1))
+    if "rate_per_s" in saf:
+        safety = replace(safety, rate_per_s=_float(saf["rate_per_s"], "safety.rate_per_s"))
+
+    codes = dict(base.codes)
+    from conformance.rules import RULES  # late: rules import nothing from here
+
+    for rule_id, pinned in _table(data, "codes").items():
+        if rule_id not in RULES:
+            raise ProfileError(f"codes.{rule_id}: unknown rule id (see `sesconf rules`)")
+        if isinstance(pinned, str):
+            pinned = [pinned]
+        codes[rule_id] = _strs(pinned, f"codes.{rule_id}")
+
+    return replace(
+        base, **changes, identities=identities, account=account, limits=limits,
+        safety=safety, codes=codes,
+    )
+
+
+def builtin_profile_names() -> tuple[str, ...]:
+    folder = resources.files("conformance") / "profiles"
+    return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml")))
+
+
+def load_builtin_profile(name: str) -> TargetProfile:
+    """A profile shipped with the suite (`reference`, `moto`, ...), by name."""
+    names = builtin_profile_names()
+    if name not in names:
+        raise ProfileError(f"target: unknown built-in target {name!r}; known: {', '.join(names)}")
+    text = (resources.files("conformance") / "profiles" / f"{name}.toml").read_text("utf-8")
+    return _parse(text, f"built-in profile {name!r}")
+
+
+def load_profile(path: str | Path) -> TargetProfile:
+    """Read a TOML profile; `extends = "moto"` starts from a built-in profile."""
+    path = Path(path)
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise ProfileError(f"profile {str(path)!r}: cannot read it ({exc.strerror})") from None
+    return _parse(text, f"profile {str(path)!r}")
+
+
+def _parse(text: str, where: str) -> TargetProfile:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{where}: not valid TOML ({exc})") from None
+    base = None
+    if "extends" in data:
+        base = load_builtin_profile(_str(data["extends"], "extends"))
+    try:
+        return profile_from_mapping(data, base=base)
+    except ProfileError as exc:
+        raise ProfileError(f"{where}: {exc}") from None

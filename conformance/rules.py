@@ -1,0 +1,194 @@
+"""The rule catalogue: every rule of `shared/spec/rules.md`, with a stable id.
+
+Ids never change meaning; a retired rule keeps its id. Each rule names the conformance
+tests that check it (`conformance/suite/...`); a self-test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    """How much a violation weighs (after autobahn and h2spec)."""
+
+    MUST = "MUST"  # written in the documentation: a violation fails the run
+    SHOULD = "SHOULD"  # real SES or plain hygiene: `non-strict`, gating under --strict
+    INFO = "INFO"  # left open by the documentation: recorded, never gating
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    level: Level
+    quote: str
+    """The documentation's own words (or the model's), quoted."""
+    notes: str
+    """How the oracle reads the rule."""
+    tests: tuple[str, ...]
+    """Node ids, relative to `conformance/suite/`, of the tests that check it."""
+    doc_url: str = "https://docs.aws.amazon.com/ses/latest/APIReference/API_SendEmail.html"
+
+    @property
+    def family(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+_DOC = "shared/seed/sendemail-doc.txt"
+
+_CATALOGUE: tuple[Rule, ...] = (
+    Rule(
+        "sender.verified",
+        Level.MUST,
+        "The message must be sent from a verified email address or domain. If you attempt "
+        "to send email using a non-verified address or domain, the operation will result "
+        'in an "Email address not verified" error.',
+        "Verified: the address inside <> is a verified address identity (case-sensitive), "
+        "or its domain is a verified domain or a subdomain of one at any depth (domains "
+        "compare case-insensitively). A look-alike domain (evilverified.example) is not "
+        "verified. The error message must contain 'not verified'.",
+        ("test_sender.py::test_sender_verification",),
+    ),
+    Rule(
+        "sandbox.recipients",
+        Level.MUST,
+        "If your account is still in the Amazon SES sandbox, you may only send to verified "
+        "addresses or domains, or to email addresses associated with the Amazon SES Mailbox "
+        "Simulator.",
+        "Only when the profile says sandbox = true. Simulator addresses: success@, bounce@, "
+        "ooto@, complaint@, suppressionlist@simulator.amazonses.com, each with an optional "
+        "+label. The error message must contain 'not verified'.",
+        ("test_sandbox.py::test_sandbox_recipients",),
+    ),
+    Rule(
+        "size.max",
+        Level.MUST,
+        "The maximum message size is 10 MB.",
+        "Content (subject + text + html, UTF-8 bytes) <= 7,000,000 -> accept; over "
+        "max_message_bytes (10,485,760) -> reject; in between -> either, unless the "
+        "profile pins size_exact.",
+        ("test_size.py::test_message_size",),
+    ),
+    Rule(
+        "recipients.min",
+        Level.MUST,
+        "The message must include at least one recipient email address. The recipient "
+        "address can be a To: address, a CC: address, or a BCC: address.",
+        "Zero recipients across the three lists -> reject; missing and empty lists are "
+        "both zero.",
+        ("test_recipients.py::test_at_least_one_recipient",),
+    ),
+    Rule(
+        "recipients.valid",
+        Level.MUST,
+        "If a recipient email address is invalid (that is, it is not in the format "
+        "UserName@[SubDomain.]Domain.TopLevelDomain), the entire message will be rejected, "
+        "even if the message contains other recipients that are valid.",
+        "One invalid address in To, CC or BCC -> reject, whatever the others are; nothing "
+        "delivered and nothing counted (checked through the outbox where declared).",
+        (
+            "test_recipients.py::test_invalid_recipient_rejects_whole_message",
+            "test_recipients.py::test_rejection_is_atomic",
+        ),
+    ),
+    Rule(
+        "recipients.max",
+        Level.MUST,
+        "The message may not include more than 50 recipients, across the To:, CC: and BCC: "
+        "fields.",
+        "50 -> accept, 51+ -> reject, counted across the three lists together; duplicates "
+        "count each time.",
+        ("test_recipients.py::test_recipient_count_limit",),
+    ),
+    Rule(
+        "quota.recipients",
+        Level.MUST,
+        "For every message that you send, the total number of recipients (including each "
+        "recipient in the To:, CC: and BCC: fields) is counted against the maximum number "
+        "of emails you can send in a 24-hour period (your sending quota).",
+        "Needs max_24h_send and reset_url. Accepted messages add their recipients, rejected "
+        "ones nothing; a send when the quota is used up -> reject; a send that would cross "
+        "it -> either (real SES is unresolved there).",
+        ("test_quota.py::TestSendingQuota::runTest",),
+        "https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas.html",
+    ),
+    Rule(
+        "request.required",
+        Level.MUST,
+        "Source, Destination, Message, Message.Subject, Message.Body and each Content's "
+        "Data are required (SES API model).",
+        "Missing -> reject. A Body with only Text or only Html is valid.",
+        ("test_request.py::test_required_members",),
+    ),
+    Rule(
+        "envelope.success",
+        Level.MUST,
+        '{"success": true, "data": {"id": "abc123", "created_at": "2025-01-01T00:00:00Z"}}',
+        "success is the JSON boolean true; data.id a non-empty string; data.created_at an "
+        "RFC 3339 timestamp with a zone; no error member.",
+        ("test_envelope.py::test_success_envelope",),
+    ),
+    Rule(
+        "envelope.error",
+        Level.MUST,
+        '{"success": false, "error": {"code": "VALIDATION_ERROR", "message": "Invalid '
+        'request parameters"}}',
+        "success is the JSON boolean false; code and message non-empty strings; no data "
+        "member.",
+        ("test_envelope.py::test_error_envelope",),
+    ),
+    Rule(
+        "envelope.id-unique",
+        Level.MUST,
+        "Composes an email message and immediately queues it for sending.",
+        "Each accepted message is its own message: no two accepted messages share an id.",
+        ("test_envelope.py::test_ids_are_unique",),
+    ),
+    Rule(
+        "envelope.created-at",
+        Level.SHOULD,
+        "created_at is when the message was accepted.",
+        "Within a tolerance (5 minutes) of the client's clock.",
+        ("test_envelope.py::test_created_at_is_now",),
+    ),
+    Rule(
+        "http.status",
+        Level.SHOULD,
+        "Success with 2xx; the error envelope with 4xx for a fault in the request.",
+        "A 5xx for a bad request is robust.no-5xx's business.",
+        ("test_envelope.py::test_http_status",),
+    ),
+    Rule(
+        "robust.no-5xx",
+        Level.MUST,
+        "Bad input gets a clear error.",
+        "Malformed JSON, wrong types, huge or non-UTF-8 values: the error envelope (4xx), "
+        "never a 5xx, a hang or a dropped connection.",
+        ("test_robust.py::test_malformed_bodies", "test_robust.py::test_wrong_types"),
+    ),
+    Rule(
+        "ses.error-codes",
+        Level.SHOULD,
+        "Real SES's codes and messages (ses-ground-truth.md section 10).",
+        "SES protocols only: MessageRejected for verification, InvalidParameterValue for "
+        "syntax, count and size, ValidationError for missing members, Throttling for quota.",
+        ("test_ses_codes.py::test_real_ses_codes",),
+        "https://docs.aws.amazon.com/ses/latest/dg/troubleshoot-error-messages.html",
+    ),
+)
+
+RULES: Mapping[str, Rule] = {rule.id: rule for rule in _CATALOGUE}
+"""Every rule, by id, in catalogue order."""
+
+DOC_SOURCE = _DOC
+
+
+def get_rule(rule_id: str) -> Rule:
+    """The rule with this id; a clear error naming the id otherwise."""
+    try:
+        return RULES[rule_id]
+    except KeyError:
+        known = ", ".join(RULES)
+        raise KeyError(f"unknown rule id {rule_id!r}; known ids: {known}") from None
