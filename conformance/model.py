@@ -65,14 +65,17 @@ Expectation: TypeAlias = Accept | Reject | Either
 
 def describe_expectation(expectation: Expectation) -> str:
     """One line for reports: `accept`, `reject(recipients.max)`, `either (gray address)`."""
+
+    def why(reasons: tuple[str, ...]) -> str:
+        return "; ".join(r if len(r) <= 160 else f"{r[:150]}... ({len(r)} chars)" for r in reasons)
+
     match expectation:
         case Accept():
             return "accept"
         case Reject(rules=rules, reasons=reasons):
-            why = f": {'; '.join(reasons)}" if reasons else ""
-            return f"reject({', '.join(sorted(rules))}){why}"
+            return f"reject({', '.join(sorted(rules))})" + (f": {why(reasons)}" if reasons else "")
         case Either(reasons=reasons):
-            return f"either ({'; '.join(reasons)})" if reasons else "either"
+            return f"either ({why(reasons)})" if reasons else "either"
     raise TypeError(f"not an expectation: {expectation!r}")
 
 

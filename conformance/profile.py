@@ -165,7 +165,9 @@ def _no_unknown(table: Mapping[str, Any], known: set[str], prefix: str) -> None:
             raise ProfileError(f"{where}: unknown key (known: {', '.join(sorted(known))})")
 
 
-def profile_from_mapping(data: Mapping[str, Any], *, base: TargetProfile | None = None) -> TargetProfile:
+def profile_from_mapping(
+    data: Mapping[str, Any], *, base: TargetProfile | None = None
+) -> TargetProfile:
     """Build a profile from parsed TOML, over `base` (defaults when None)."""
     base = base or TargetProfile()
     data = _expand(dict(data), "profile")
@@ -179,7 +181,9 @@ def profile_from_mapping(data: Mapping[str, Any], *, base: TargetProfile | None 
     if "protocol" in data:
         protocol = _str(data["protocol"], "protocol")
         if protocol not in PROTOCOLS:
-            raise ProfileError(f"protocol: expected one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+            raise ProfileError(
+                f"protocol: expected one of {', '.join(PROTOCOLS)}, got {protocol!r}"
+            )
         changes["protocol"] = protocol
     if "url" in data:
         changes["url"] = _str(data["url"], "url", url=True)
@@ -194,11 +198,20 @@ def profile_from_mapping(data: Mapping[str, Any], *, base: TargetProfile | None 
     _no_unknown(ids, {"verified_addresses", "verified_domains", "unverified_domain"}, "identities")
     identities = base.identities
     if "verified_addresses" in ids:
-        identities = replace(identities, verified_addresses=_strs(ids["verified_addresses"], "identities.verified_addresses"))
+        identities = replace(
+            identities,
+            verified_addresses=_strs(ids["verified_addresses"], "identities.verified_addresses"),
+        )
     if "verified_domains" in ids:
-        identities = replace(identities, verified_domains=_strs(ids["verified_domains"], "identities.verified_domains"))
+        identities = replace(
+            identities,
+            verified_domains=_strs(ids["verified_domains"], "identities.verified_domains"),
+        )
     if "unverified_domain" in ids:
-        identities = replace(identities, unverified_domain=_str(ids["unverified_domain"], "identities.unverified_domain"))
+        identities = replace(
+            identities,
+            unverified_domain=_str(ids["unverified_domain"], "identities.unverified_domain"),
+        )
 
     acc = _table(data, "account")
     _no_unknown(
@@ -210,9 +223,16 @@ def profile_from_mapping(data: Mapping[str, Any], *, base: TargetProfile | None 
     if "sandbox" in acc:
         account = replace(account, sandbox=_bool(acc["sandbox"], "account.sandbox"))
     if "max_24h_send" in acc:
-        account = replace(account, max_24h_send=_int(acc["max_24h_send"], "account.max_24h_send", minimum=-1))
+        account = replace(
+            account, max_24h_send=_int(acc["max_24h_send"], "account.max_24h_send", minimum=-1)
+        )
     if "quota_counts_simulator" in acc:
-        account = replace(account, quota_counts_simulator=_bool(acc["quota_counts_simulator"], "account.quota_counts_simulator"))
+        account = replace(
+            account,
+            quota_counts_simulator=_bool(
+                acc["quota_counts_simulator"], "account.quota_counts_simulator"
+            ),
+        )
     for hook in ("reset_url", "outbox_url"):
         if hook in acc:
             account = replace(account, **{hook: _str(acc[hook], f"account.{hook}", url=True)})
@@ -221,9 +241,14 @@ def profile_from_mapping(data: Mapping[str, Any], *, base: TargetProfile | None 
     _no_unknown(lim, {"max_recipients", "max_message_bytes", "size_exact"}, "limits")
     limits = base.limits
     if "max_recipients" in lim:
-        limits = replace(limits, max_recipients=_int(lim["max_recipients"], "limits.max_recipients", minimum=1))
+        limits = replace(
+            limits, max_recipients=_int(lim["max_recipients"], "limits.max_recipients", minimum=1)
+        )
     if "max_message_bytes" in lim:
-        limits = replace(limits, max_message_bytes=_int(lim["max_message_bytes"], "limits.max_message_bytes", minimum=1))
+        limits = replace(
+            limits,
+            max_message_bytes=_int(lim["max_message_bytes"], "limits.max_message_bytes", minimum=1),
+        )
     if "size_exact" in lim:
         limits = replace(limits, size_exact=_bool(lim["size_exact"], "limits.size_exact"))
 
@@ -246,8 +271,13 @@ def profile_from_mapping(data: Mapping[str, Any], *, base: TargetProfile | None 
         codes[rule_id] = _strs(pinned, f"codes.{rule_id}")
 
     return replace(
-        base, **changes, identities=identities, account=account, limits=limits,
-        safety=safety, codes=codes,
+        base,
+        **changes,
+        identities=identities,
+        account=account,
+        limits=limits,
+        safety=safety,
+        codes=codes,
     )
 
 

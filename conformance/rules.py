@@ -76,8 +76,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         Level.MUST,
         "The message must include at least one recipient email address. The recipient "
         "address can be a To: address, a CC: address, or a BCC: address.",
-        "Zero recipients across the three lists -> reject; missing and empty lists are "
-        "both zero.",
+        "Zero recipients across the three lists -> reject; missing and empty lists are both zero.",
         ("test_recipients.py::test_at_least_one_recipient",),
     ),
     Rule(
@@ -96,8 +95,7 @@ _CATALOGUE: tuple[Rule, ...] = (
     Rule(
         "recipients.max",
         Level.MUST,
-        "The message may not include more than 50 recipients, across the To:, CC: and BCC: "
-        "fields.",
+        "The message may not include more than 50 recipients, across the To:, CC: and BCC: fields.",
         "50 -> accept, 51+ -> reject, counted across the three lists together; duplicates "
         "count each time.",
         ("test_recipients.py::test_recipient_count_limit",),
@@ -135,8 +133,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         Level.MUST,
         '{"success": false, "error": {"code": "VALIDATION_ERROR", "message": "Invalid '
         'request parameters"}}',
-        "success is the JSON boolean false; code and message non-empty strings; no data "
-        "member.",
+        "success is the JSON boolean false; code and message non-empty strings; no data member.",
         ("test_envelope.py::test_error_envelope",),
     ),
     Rule(

@@ -1,0 +1,376 @@
+"""`sesconf`: run the suite, serve the reference, list the rules.
+
+    sesconf run [--profile FILE | --target NAME] [--url URL] [--rules GLOB]... [--exclude GLOB]...
+                [--strict] [--max-examples N] [--seed N] [-n WORKERS] [--report-dir DIR]
+    sesconf serve [--host 127.0.0.1] [--port 8025] [--profile FILE]
+    sesconf rules
+
+Exit codes are `conformance.exitcodes.ExitCode`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import shutil
+import socket
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from conformance import __version__
+from conformance.errors import ProfileError, TargetUnreachable, UsageError
+from conformance.exitcodes import ExitCode
+from conformance.profile import PROTOCOLS, TargetProfile, load_builtin_profile, load_profile
+from conformance.rules import RULES
+
+SUITE_DIR = Path(__file__).parent / "suite"
+DEFAULT_REPORT_DIR = Path("reports") / "latest"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 too; keep its message clear
+        self.print_usage(sys.stderr)
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sesconf", description="Conformance suite for Amazon SES SendEmail.")
+    parser.add_argument("--version", action="version", version=f"sesconf {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run the suite against a target")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--profile", help="target profile (TOML)")
+    where.add_argument("--target", help="a built-in target: reference, moto, localstack, ...")
+    run.add_argument("--url", help="the target's URL (overrides the profile's)")
+    run.add_argument("--protocol", choices=PROTOCOLS, help="override the profile's protocol")
+    run.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="only rules whose id matches (repeatable), e.g. 'recipients.*'",
+    )
+    run.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="leave out rules whose id matches (repeatable)",
+    )
+    run.add_argument("--strict", action="store_true", help="SHOULD rules gate the exit code")
+    run.add_argument("--max-examples", type=_positive, help="Hypothesis examples per test")
+    run.add_argument(
+        "--seed",
+        type=int,
+        help="random generation from this seed (default: the derandomized 'ci' profile)",
+    )
+    run.add_argument(
+        "-n", "--workers", type=_positive, default=1, help="parallel test processes (pytest-xdist)"
+    )
+    run.add_argument(
+        "--report-dir",
+        type=Path,
+        default=DEFAULT_REPORT_DIR,
+        help=f"where reports go (default: {DEFAULT_REPORT_DIR})",
+    )
+    run.add_argument("--quiet", action="store_true", help="only the verdict line")
+
+    serve = sub.add_parser("serve", help="run the strict reference server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8025)
+    serve.add_argument("--profile", help="identities and limits to serve (TOML)")
+
+    sub.add_parser("rules", help="list the rules the suite checks")
+    return parser
+
+
+# --- run --------------------------------------------------------------------------------
+
+
+def resolve_target(
+    *, profile: str | None, target: str | None, url: str | None, protocol: str | None
+) -> tuple[TargetProfile, str, bool]:
+    """(profile, spec for the plugin, embedded?)."""
+    if profile is not None:
+        resolved, spec, embedded = load_profile(profile), str(Path(profile).resolve()), False
+    elif target is not None:
+        resolved, spec, embedded = load_builtin_profile(target), target, False
+    else:
+        resolved, spec, embedded = load_builtin_profile("reference"), "reference", url is None
+    if url is not None:
+        resolved = resolved.with_url(url)
+    if protocol is not None:
+        resolved = replace(resolved, protocol=protocol)
+    return resolved, spec, embedded
+
+
+def select_rules(include: Sequence[str], exclude: Sequence[str]) -> list[str]:
+    wanted = include or ["*"]
+    return [
+        rule_id
+        for rule_id in RULES
+        if any(fnmatch.fnmatchcase(rule_id, g) for g in wanted)
+        and not any(fnmatch.fnmatchcase(rule_id, g) for g in exclude)
+    ]
+
+
+def check_reachable(url: str, *, timeout_s: float) -> None:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=timeout_s):
+            return
+    except OSError as exc:
+        raise TargetUnreachable(f"target unreachable: {url} ({exc.strerror or exc})") from None
+
+
+def cmd_run(args: argparse.Namespace) -> ExitCode:
+    from conformance.report.console import print_outcome
+    from conformance.report.summary import (
+        build_summary,
+        exit_code_for,
+        load_records,
+        rule_results,
+        write_summary_files,
+    )
+
+    started = time.time()
+    profile, spec, embedded = resolve_target(
+        profile=args.profile, target=args.target, url=args.url, protocol=args.protocol
+    )
+    selected = select_rules(args.rules, args.exclude)
+    if not selected:
+        print("sesconf: no rule matches --rules/--exclude (see `sesconf rules`)", file=sys.stderr)
+        return ExitCode.NO_RULES_SELECTED
+    report_dir: Path = args.report_dir
+    records = report_dir / "records"
+    shutil.rmtree(records, ignore_errors=True)
+    max_examples = args.max_examples or profile.max_examples or 60
+
+    server = None
+    if embedded:
+        from conformance.server.app import start_server
+
+        server = start_server(profile)
+        profile = profile.with_url(server.url)
+    try:
+        try:
+            check_reachable(profile.url, timeout_s=profile.timeout_s)
+        except TargetUnreachable as exc:
+            summary = build_summary(
+                [
+                    dict(r, outcome="broken", reason=str(exc))
+                    for r in rule_results([], selected=selected, strict=args.strict)
+                ],
+                profile=profile,
+                strict=args.strict,
+                max_examples=max_examples,
+                seed=args.seed,
+                started_at=started,
+                exit_code=ExitCode.TARGET_UNREACHABLE,
+            )
+            write_summary_files(report_dir, summary)
+            print(f"sesconf: {exc}", file=sys.stderr)
+            return ExitCode.TARGET_UNREACHABLE
+        base = _pytest_args(
+            args,
+            spec=spec,
+            url=profile.url,
+            protocol=args.protocol,
+            selected=selected,
+            records=records,
+            max_examples=max_examples,
+        )
+        returncodes = _run_pytest(
+            base, workers=args.workers, report_dir=report_dir, quiet=args.quiet
+        )
+    finally:
+        if server is not None:
+            server.stop()
+
+    results = rule_results(load_records(records), selected=selected, strict=args.strict)
+    code = exit_code_for(results)
+    if code is ExitCode.OK and any(rc in (2, 3, 4) for rc in returncodes):
+        code = ExitCode.INTERNAL_ERROR  # pytest itself failed (interrupted, usage, crash)
+    summary = build_summary(
+        results,
+        profile=profile,
+        strict=args.strict,
+        max_examples=max_examples,
+        seed=args.seed,
+        started_at=started,
+        exit_code=code,
+    )
+    write_summary_files(report_dir, summary)
+    print_outcome(summary, report_dir=report_dir, quiet=args.quiet)
+    return code
+
+
+def _pytest_args(
+    args: argparse.Namespace,
+    *,
+    spec: str,
+    url: str,
+    protocol: str | None,
+    selected: Sequence[str],
+    records: Path,
+    max_examples: int,
+) -> list[str]:
+    out = [
+        str(SUITE_DIR),
+        "-p",
+        "conformance.plugin",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--no-header",
+        "--tb=no",
+        "-o",
+        "console_output_style=classic",
+        "--rootdir",
+        str(SUITE_DIR.parent.parent),
+        "--target-profile",
+        spec,
+        "--target-url",
+        url,
+        "--sesconf-records",
+        str(records),
+        "--sesconf-max-examples",
+        str(max_examples),
+    ]
+    for rule_id in selected:
+        out += ["--sesconf-rules", rule_id]
+    if protocol:
+        out += ["--sesconf-protocol", protocol]
+    if args.strict:
+        out.append("--sesconf-strict")
+    if args.seed is not None:
+        out += ["--sesconf-seed", str(args.seed), f"--hypothesis-seed={args.seed}"]
+    return out
+
+
+def _run_pytest(base: list[str], *, workers: int, report_dir: Path, quiet: bool) -> list[int]:
+    """One pass, or with workers a parallel pass and a serial pass for exclusive tests."""
+    import pytest
+
+    junit = report_dir / "junit.xml"
+    extra = ["-p", "no:terminal"] if quiet else []
+    if workers == 1:
+        return [int(pytest.main([*base, *extra, f"--junitxml={junit}"]))]
+    first = int(
+        pytest.main(
+            [
+                *base,
+                *extra,
+                "-n",
+                str(workers),
+                "--sesconf-phase",
+                "shared",
+                f"--junitxml={report_dir / 'junit-shared.xml'}",
+            ]
+        )
+    )
+    second = int(
+        pytest.main(
+            [
+                *base,
+                *extra,
+                "--sesconf-phase",
+                "exclusive",
+                f"--junitxml={report_dir / 'junit-exclusive.xml'}",
+            ]
+        )
+    )
+    _merge_junit(report_dir / "junit-shared.xml", report_dir / "junit-exclusive.xml", junit)
+    return [rc for rc in (first, second) if rc != 5]  # a phase with nothing in it is fine
+
+
+def _merge_junit(first: Path, second: Path, out: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites")
+    for path in (first, second):
+        if path.exists():
+            tree = ET.parse(path)
+            root.extend(tree.getroot().iter("testsuite"))
+            path.unlink()
+    ET.ElementTree(root).write(out, encoding="utf-8", xml_declaration=True)
+
+
+# --- serve, rules -----------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> ExitCode:
+    from conformance.server.app import serve_forever
+
+    profile = load_profile(args.profile) if args.profile else load_builtin_profile("reference")
+    print(
+        f"sesconf reference server on http://{args.host}:{args.port}/ "
+        f"(envelope at any path, SES Query at POST /, SESv2 under /v2/; "
+        f"POST /_reset, GET /_outbox). Signatures are not checked.",
+        flush=True,
+    )
+    serve_forever(profile, host=args.host, port=args.port)
+    return ExitCode.OK
+
+
+def cmd_rules(_: argparse.Namespace) -> ExitCode:
+    width = max(len(r) for r in RULES)
+    for rule in RULES.values():
+        print(f"{rule.id:<{width}}  {rule.level:<6}  {rule.quote}")
+        for test in rule.tests:
+            print(f"{'':<{width}}  {'':<6}  test: conformance/suite/{test}")
+    return ExitCode.OK
+
+
+COMMANDS: dict[str, Any] = {"run": cmd_run, "serve": cmd_serve, "rules": cmd_rules}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The console script; errors are translated to exit codes here and only here."""
+    try:
+        args = build_parser().parse_args(argv)
+        return int(COMMANDS[args.command](args))
+    except ProfileError as exc:
+        print(f"sesconf: profile error: {exc}", file=sys.stderr)
+        return ExitCode.USAGE_ERROR
+    except UsageError as exc:
+        print(f"sesconf: {exc}", file=sys.stderr)
+        return ExitCode.USAGE_ERROR
+    except TargetUnreachable as exc:
+        print(f"sesconf: {exc}", file=sys.stderr)
+        return ExitCode.TARGET_UNREACHABLE
+    except KeyboardInterrupt:
+        print("sesconf: interrupted", file=sys.stderr)
+        return ExitCode.INTERNAL_ERROR
+    except SystemExit as exc:  # argparse --help/--version
+        return int(exc.code or 0)
+    except Exception as exc:  # a bug in the suite: say so, with the traceback
+        import traceback
+
+        traceback.print_exc()
+        print(
+            f"sesconf: internal error: {type(exc).__name__}: {exc} (please report it)",
+            file=sys.stderr,
+        )
+        return ExitCode.INTERNAL_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

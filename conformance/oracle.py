@@ -1,0 +1,369 @@
+"""The oracle: what a conformant target must answer to a SendEmail request (rules.md).
+
+Pure and deterministic: `(params, profile) -> Accept | Reject(rules) | Either`. Quota is
+not judged here (it is state). A shrunk request is judged again from scratch, so nothing
+here trusts how a request was generated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from conformance.addresses import AddressClass, AddressVerdict, bare_address, classify_address
+from conformance.model import JSON, Accept, Either, Expectation, Reject
+from conformance.profile import SES_SIZE_LIMIT, Identities, TargetProfile
+
+SAFE_CONTENT_BYTES = 7_000_000
+"""Content at or under this fits in 10 MiB after MIME and base64 (rules.md size.max)."""
+
+DESTINATION_LISTS = ("ToAddresses", "CcAddresses", "BccAddresses")
+TOP_LEVEL = frozenset(
+    {
+        "Source",
+        "Destination",
+        "Message",
+        "ReplyToAddresses",
+        "ReturnPath",
+        "Tags",
+        "ConfigurationSetName",
+        "SourceArn",
+        "ReturnPathArn",
+    }
+)
+KNOWN_CHARSETS = frozenset({"utf-8", "us-ascii", "iso-8859-1"})
+SIMULATOR_DOMAIN = "simulator.amazonses.com"
+_SIMULATOR = re.compile(
+    r"(?:success|bounce|ooto|complaint|suppressionlist)"
+    r"(?:\+[A-Za-z0-9!#$%&'*/=?^_`{|}~+-]+(?:\.[A-Za-z0-9!#$%&'*/=?^_`{|}~+-]+)*)?"
+    r"@simulator\.amazonses\.com"
+)
+
+
+# --- helpers shared with the strategies and the server ----------------------------------
+
+
+def _mapping(value: JSON) -> Mapping[str, JSON] | None:
+    return value if isinstance(value, Mapping) else None
+
+
+def recipients_of(params: JSON) -> list[str]:
+    """Every string recipient, To then Cc then Bcc; whatever is not a string is skipped."""
+    params = _mapping(params) or {}
+    destination = _mapping(params.get("Destination")) or {}
+    found: list[str] = []
+    for name in DESTINATION_LISTS:
+        items = destination.get(name)
+        if isinstance(items, list):
+            found.extend(item for item in items if isinstance(item, str))
+    return found
+
+
+def _utf8_len(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def content_bytes(params: JSON) -> int:
+    """UTF-8 bytes of Subject.Data + Body.Text.Data + Body.Html.Data (strings only)."""
+    message = _mapping((_mapping(params) or {}).get("Message")) or {}
+    body = _mapping(message.get("Body")) or {}
+    total = 0
+    for content in (message.get("Subject"), body.get("Text"), body.get("Html")):
+        data = (_mapping(content) or {}).get("Data")
+        if isinstance(data, str):
+            total += _utf8_len(data)
+    return total
+
+
+def is_verified(address: str, identities: Identities) -> bool | None:
+    """True, False, or None (gray: a +label on an address-only identity).
+
+    Address identities compare case-sensitively and whole; domain identities
+    case-insensitively, and cover subdomains at any depth but not look-alikes.
+    """
+    bare = bare_address(address)
+    if "@" not in bare:
+        return False
+    local, _, domain = bare.rpartition("@")
+    if bare in identities.verified_addresses:
+        return True
+    lowered = domain.lower()
+    for verified in identities.verified_domains:
+        want = verified.lower()
+        if lowered == want or lowered.endswith("." + want):
+            return True
+    if "+" in local and f"{local.split('+', 1)[0]}@{domain}" in identities.verified_addresses:
+        return None
+    return False
+
+
+def is_simulator(address: str) -> bool:
+    """A mailbox-simulator address, exactly as documented (lower case, optional +label)."""
+    return _SIMULATOR.fullmatch(bare_address(address)) is not None
+
+
+def _simulator_in_other_case(address: str) -> bool:
+    bare = bare_address(address)
+    return not is_simulator(bare) and _SIMULATOR.fullmatch(bare.lower()) is not None
+
+
+# --- the judgement ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Findings:
+    """What one evaluation found; turned into an Expectation at the end."""
+
+    violated: dict[str, list[str]] = field(default_factory=dict)
+    gray: list[str] = field(default_factory=list)
+
+    def violate(self, rule: str, reason: str) -> None:
+        self.violated.setdefault(rule, []).append(reason)
+
+    def expectation(self) -> Expectation:
+        if self.violated:
+            reasons = tuple(r for rs in self.violated.values() for r in rs)
+            return Reject(frozenset(self.violated), reasons)
+        if self.gray:
+            return Either(tuple(self.gray))
+        return Accept()
+
+
+def _absent(container: Mapping[str, JSON], key: str) -> bool:
+    """JSON null counts as missing, as in SES's 'Value null at ...' errors."""
+    return container.get(key) is None
+
+
+def _why(verdict: AddressVerdict) -> str:
+    return ", ".join(str(w).replace("_", " ") for w in verdict.defects or verdict.gray)
+
+
+def expect(params: Mapping[str, JSON], profile: TargetProfile) -> Expectation:
+    """What a conformant target must answer: Accept, Reject(every violated rule) or Either."""
+    if not isinstance(profile, TargetProfile):
+        raise TypeError(f"profile: expected a TargetProfile, got {type(profile).__name__}")
+    found = _Findings()
+    if not isinstance(params, Mapping):
+        found.violate("robust.no-5xx", f"request is a {type(params).__name__}, not an object")
+        return found.expectation()
+    for key in params:
+        if key not in TOP_LEVEL:
+            found.gray.append(f"unknown member {key!r}")
+    _check_source(params, profile, found)
+    _check_destination(params, profile, found)
+    _check_message(params, profile, found)
+    _check_optional(params, profile, found)
+    return found.expectation()
+
+
+def _check_source(params: Mapping[str, JSON], profile: TargetProfile, found: _Findings) -> None:
+    if _absent(params, "Source"):
+        found.violate("request.required", "Source is missing")
+        return
+    source = params["Source"]
+    if not isinstance(source, str):
+        found.violate("robust.no-5xx", f"Source is a {type(source).__name__}, not a string")
+        return
+    verdict = classify_address(source, role="source")
+    if verdict.cls is AddressClass.INVALID:
+        found.violate("sender.verified", f"invalid Source {source!r}: {_why(verdict)}")
+    elif verdict.cls is AddressClass.GRAY:
+        found.gray.append(f"gray Source {source!r}: {_why(verdict)}")
+    else:
+        verified = is_verified(verdict.address, profile.identities)
+        if verified is False:
+            found.violate("sender.verified", f"Source {verdict.address!r} is not verified")
+        elif verified is None:
+            found.gray.append(f"Source {verdict.address!r}: +label on a verified address")
+
+
+def _check_destination(
+    params: Mapping[str, JSON], profile: TargetProfile, found: _Findings
+) -> None:
+    if _absent(params, "Destination"):
+        found.violate("request.required", "Destination is missing")
+        return
+    destination = params["Destination"]
+    if not isinstance(destination, Mapping):
+        kind = type(destination).__name__
+        found.violate("robust.no-5xx", f"Destination is a {kind}, not an object")
+        return
+    well_typed = True
+    for key, items in destination.items():
+        if key not in DESTINATION_LISTS:
+            found.gray.append(f"unknown member 'Destination.{key}'")
+        elif items is not None and not _is_str_list(items):
+            found.violate("robust.no-5xx", f"Destination.{key} is not a list of strings")
+            well_typed = False
+    recipients = recipients_of(params)
+    if well_typed:
+        if not recipients:
+            found.violate("recipients.min", "no recipients in To, Cc or Bcc")
+        limit = profile.limits.max_recipients
+        if len(recipients) > limit:
+            found.violate("recipients.max", f"{len(recipients)} recipients > {limit}")
+    for recipient in recipients:
+        _check_recipient(recipient, profile, found)
+
+
+def _is_str_list(value: JSON) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _check_recipient(recipient: str, profile: TargetProfile, found: _Findings) -> None:
+    verdict = classify_address(recipient, role="recipient")
+    if verdict.cls is AddressClass.INVALID:
+        found.violate("recipients.valid", f"invalid recipient {recipient!r}: {_why(verdict)}")
+        return
+    if verdict.cls is AddressClass.GRAY:
+        found.gray.append(f"gray recipient {recipient!r}: {_why(verdict)}")
+        return
+    if not profile.account.sandbox or is_simulator(verdict.address):
+        return
+    verified = is_verified(verdict.address, profile.identities)
+    if verified is None:
+        found.gray.append(f"recipient {recipient!r}: +label on a verified address (sandbox)")
+    elif not verified:
+        if _simulator_in_other_case(verdict.address):
+            found.gray.append(f"recipient {recipient!r}: simulator address in another case")
+        else:
+            found.violate("sandbox.recipients", f"recipient {recipient!r} is not verified")
+
+
+def _check_message(params: Mapping[str, JSON], profile: TargetProfile, found: _Findings) -> None:
+    if _absent(params, "Message"):
+        found.violate("request.required", "Message is missing")
+        return
+    message = params["Message"]
+    if not isinstance(message, Mapping):
+        found.violate("robust.no-5xx", f"Message is a {type(message).__name__}, not an object")
+        return
+    for key in message:
+        if key not in ("Subject", "Body"):
+            found.gray.append(f"unknown member 'Message.{key}'")
+    well_formed = _check_content(message, "Subject", "Message", found, required=True)
+    if _absent(message, "Body"):
+        found.violate("request.required", "Message.Body is missing")
+        well_formed = False
+    elif not isinstance(message["Body"], Mapping):
+        found.violate("robust.no-5xx", "Message.Body is not an object")
+        well_formed = False
+    else:
+        body = message["Body"]
+        for key in body:
+            if key not in ("Text", "Html"):
+                found.gray.append(f"unknown member 'Message.Body.{key}'")
+        if _absent(body, "Text") and _absent(body, "Html"):
+            found.violate("request.required", "Message.Body has neither Text nor Html")
+            well_formed = False
+        for part in ("Text", "Html"):
+            if not _absent(body, part):
+                ok = _check_content(body, part, "Message.Body", found, required=False)
+                well_formed = well_formed and ok
+    if well_formed:
+        _check_size(content_bytes(params), profile, found)
+
+
+def _check_content(
+    parent: Mapping[str, JSON], key: str, where: str, found: _Findings, *, required: bool
+) -> bool:
+    """Check one Content {Data, Charset}; True when it is present and well typed."""
+    path = f"{where}.{key}"
+    if _absent(parent, key):
+        if required:
+            found.violate("request.required", f"{path} is missing")
+        return False
+    content = parent[key]
+    if not isinstance(content, Mapping):
+        found.violate("robust.no-5xx", f"{path} is not an object")
+        return False
+    for member in content:
+        if member not in ("Data", "Charset"):
+            found.gray.append(f"unknown member '{path}.{member}'")
+    if _absent(content, "Data"):
+        found.violate("request.required", f"{path}.Data is missing")
+        return False
+    data = content["Data"]
+    if not isinstance(data, str):
+        found.violate("robust.no-5xx", f"{path}.Data is a {type(data).__name__}, not a string")
+        return False
+    charset = content.get("Charset")
+    if charset is None:
+        if not data.isascii():
+            found.gray.append(f"{path}.Data is not ASCII and has no Charset")
+    elif not isinstance(charset, str):
+        found.violate("robust.no-5xx", f"{path}.Charset is not a string")
+        return False
+    elif charset.lower() not in KNOWN_CHARSETS:
+        found.gray.append(f"{path}.Charset {charset!r} is not UTF-8, US-ASCII or ISO-8859-1")
+    elif not _encodable(data, charset):
+        found.gray.append(f"{path}.Data cannot be encoded in {charset}")
+    return True
+
+
+def _encodable(data: str, charset: str) -> bool:
+    try:
+        data.encode(charset)
+    except UnicodeError:
+        return False
+    return True
+
+
+def _check_size(size: int, profile: TargetProfile, found: _Findings) -> None:
+    limit = profile.limits.max_message_bytes
+    if size > limit:
+        found.violate("size.max", f"content {size:,} bytes > {limit:,}")
+    elif not profile.limits.size_exact and size > safe_content_bytes(limit):
+        found.gray.append(f"content {size:,} bytes: over the safe size, under {limit:,}")
+
+
+def safe_content_bytes(limit: int) -> int:
+    """Content surely under `limit` after MIME and base64: 7,000,000 for 10 MiB, scaled."""
+    return limit * SAFE_CONTENT_BYTES // SES_SIZE_LIMIT
+
+
+def _check_optional(params: Mapping[str, JSON], profile: TargetProfile, found: _Findings) -> None:
+    reply_to = params.get("ReplyToAddresses")
+    if reply_to is not None:
+        if not _is_str_list(reply_to):
+            found.violate("robust.no-5xx", "ReplyToAddresses is not a list of strings")
+        else:
+            for address in reply_to:
+                verdict = classify_address(address, role="source")
+                if verdict.cls is not AddressClass.VALID:
+                    found.gray.append(f"ReplyToAddresses {address!r}: {verdict.describe()}")
+    return_path = params.get("ReturnPath")
+    if return_path is not None:
+        if not isinstance(return_path, str):
+            found.violate("robust.no-5xx", "ReturnPath is not a string")
+        else:
+            verdict = classify_address(return_path, role="recipient")
+            if verdict.cls is not AddressClass.VALID:
+                found.gray.append(f"ReturnPath {return_path!r}: {verdict.describe()}")
+            elif is_verified(verdict.address, profile.identities) is not True:
+                found.gray.append(f"ReturnPath {return_path!r} is not verified")
+    for key in ("ConfigurationSetName", "SourceArn", "ReturnPathArn"):
+        value = params.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            found.violate("robust.no-5xx", f"{key} is not a string")
+        else:
+            found.gray.append(f"{key} given: rules.md does not cover it")
+    _check_tags(params.get("Tags"), found)
+
+
+def _check_tags(tags: JSON, found: _Findings) -> None:
+    if tags is None:
+        return
+    if not isinstance(tags, list) or not all(_is_tag(tag) for tag in tags):
+        found.violate("robust.no-5xx", "Tags is not a list of {Name, Value} string objects")
+    elif tags:
+        found.gray.append("Tags given: rules.md does not cover them")
+
+
+def _is_tag(tag: JSON) -> bool:
+    return isinstance(tag, Mapping) and all(
+        tag.get(key) is None or isinstance(tag.get(key), str) for key in ("Name", "Value")
+    )

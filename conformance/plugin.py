@@ -1,0 +1,365 @@
+"""The pytest plugin: `pytest conformance --target-profile FILE` runs the suite.
+
+It resolves the target, sets Hypothesis up, selects tests by rule, gives each test a
+context, and writes one JSON record per test (`records/<pid>.jsonl`): xdist workers and
+the CLI's separate passes all write there, and `report.summary` folds the records into
+summary.json.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from conformance.errors import ProfileError
+from conformance.profile import TargetProfile, load_builtin_profile, load_profile
+from conformance.rules import RULES
+from conformance.suite import support
+from conformance.violations import RuleViolation, TargetBroken
+
+SUITE_DIR = Path(__file__).parent / "suite"
+DEFAULT_MAX_EXAMPLES = 60
+
+
+def _exclusive(item: pytest.Item) -> bool:
+    """Tests that reset or count shared target state (`@pytest.mark.exclusive`): they run
+    alone, after the others, so no parallel test disturbs what they observe."""
+    return item.get_closest_marker("exclusive") is not None
+
+
+_HEALTH = [
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.function_scoped_fixture,
+    HealthCheck.large_base_example,
+    HealthCheck.filter_too_much,
+]
+settings.register_profile(
+    "sesconf-ci",
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
+    database=None,
+    suppress_health_check=_HEALTH,
+)
+settings.register_profile(
+    "sesconf-random",
+    deadline=None,
+    print_blob=True,
+    database=None,
+    suppress_health_check=_HEALTH,
+)
+
+_RECORDS = pytest.StashKey[dict[str, Any]]()
+_server: Any = None  # the embedded reference server of plain `pytest conformance` runs
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("sesconf", "SES SendEmail conformance")
+    group.addoption(
+        "--target-profile",
+        default=None,
+        help="profile TOML file, or a built-in target name (default: reference)",
+    )
+    group.addoption("--target-url", default=None, help="override the profile's url")
+    group.addoption("--sesconf-protocol", default=None, help="override the profile's protocol")
+    group.addoption(
+        "--sesconf-max-examples",
+        type=int,
+        default=None,
+        help="Hypothesis examples per test (default: the profile's, else 60)",
+    )
+    group.addoption(
+        "--sesconf-rules",
+        action="append",
+        default=[],
+        help="run only rules matching this glob (repeatable)",
+    )
+    group.addoption(
+        "--sesconf-exclude",
+        action="append",
+        default=[],
+        help="skip rules matching this glob (repeatable)",
+    )
+    group.addoption(
+        "--sesconf-phase",
+        choices=("all", "shared", "exclusive"),
+        default="all",
+        help="shared: tests safe to run in parallel; exclusive: the others",
+    )
+    group.addoption(
+        "--sesconf-records",
+        default=None,
+        help="folder for per-test records (default: <report dir>/records)",
+    )
+    group.addoption(
+        "--sesconf-report-dir",
+        default=None,
+        help="write summary.json here at the end (plain pytest runs)",
+    )
+    group.addoption("--sesconf-strict", action="store_true", help="SHOULD rules gate too")
+    group.addoption(
+        "--sesconf-seed",
+        type=int,
+        default=None,
+        help="random generation from this seed (default: derandomized 'ci')",
+    )
+
+
+# --- configuration ----------------------------------------------------------------------
+
+
+def resolve_profile(spec: str | None, url: str | None) -> tuple[TargetProfile, bool]:
+    """(profile, embedded): embedded when nothing names a target at all."""
+    if spec is None:
+        profile = load_builtin_profile("reference")
+        embedded = url is None
+    elif Path(spec).is_file():
+        profile, embedded = load_profile(spec), False
+    else:
+        profile, embedded = load_builtin_profile(spec), False
+    if url is not None:
+        profile = profile.with_url(url)
+    return profile, embedded
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "rule(*ids): the conformance rule(s) a test checks")
+    config.addinivalue_line("markers", "exclusive: resets or counts shared target state")
+    try:
+        profile, embedded = resolve_profile(
+            config.getoption("--target-profile"), config.getoption("--target-url")
+        )
+    except ProfileError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if config.getoption("--sesconf-protocol"):
+        profile = replace(profile, protocol=config.getoption("--sesconf-protocol"))
+    max_examples = (
+        config.getoption("--sesconf-max-examples") or profile.max_examples or DEFAULT_MAX_EXAMPLES
+    )
+    seed = config.getoption("--sesconf-seed")
+    name = "sesconf-ci" if seed is None else "sesconf-random"
+    settings.load_profile(name)
+    settings.register_profile(f"{name}-run", settings.get_profile(name), max_examples=max_examples)
+    settings.load_profile(f"{name}-run")
+    support.configure(profile=profile, embedded=embedded, max_examples=max_examples, seed=seed)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = config.getoption("--sesconf-rules") or ["*"]
+    unwanted = config.getoption("--sesconf-exclude")
+    phase = config.getoption("--sesconf-phase")
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        rules = _rules_of(item)
+        if not rules:
+            keep.append(item)
+            continue
+        chosen = any(fnmatch.fnmatchcase(r, g) for r in rules for g in wanted) and not any(
+            fnmatch.fnmatchcase(r, g) for r in rules for g in unwanted
+        )
+        exclusive = _exclusive(item)
+        in_phase = phase == "all" or (phase == "exclusive") == exclusive
+        (keep if chosen and in_phase else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+    # Exclusive tests reset the target's quota: run them after everything else.
+    keep.sort(key=_exclusive)
+    items[:] = keep
+
+
+def _rules_of(item: pytest.Item) -> tuple[str, ...]:
+    return tuple(r for mark in item.iter_markers("rule") for r in mark.args)
+
+
+# --- the target session -----------------------------------------------------------------
+
+
+def _open_session(config: pytest.Config) -> support.TargetSession:
+    global _server
+    profile = support.configured().profile
+    if support.configured().embedded:
+        from conformance.server.app import start_server
+
+        _server = start_server(profile)
+        profile = profile.with_url(_server.url)
+    check_reachable(profile.url, timeout_s=profile.timeout_s)
+    from conformance.protocols.base import make_client
+
+    client = make_client(profile)
+    prepare = getattr(client, "prepare", None)
+    if prepare is not None:
+        prepare()  # emulators: provision the identities the profile relies on
+    return support.TargetSession(
+        profile=profile, client=client, max_examples=support.configured().max_examples
+    )
+
+
+def check_reachable(url: str, *, timeout_s: float) -> None:
+    """Exit 3 at once when nothing listens at the target's address."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        pytest.exit(f"target unreachable: {url} ({exc})", returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _sesconf_context(request: pytest.FixtureRequest) -> Iterator[support.TestContext | None]:
+    """Give every rule-marked test its context (state machines reach it via `current()`)."""
+    rules = _rules_of(request.node)
+    if not rules:
+        yield None
+        return
+    try:
+        target = support.session()
+    except RuntimeError:
+        support.set_session(_open_session(request.config))
+        target = support.session()
+    ctx = support.TestContext(nodeid=request.node.nodeid, rules=rules, target=target)
+    request.node.stash[_RECORDS] = {"ctx": ctx}
+    with support.running(ctx):
+        yield ctx
+
+
+@pytest.fixture
+def ctx(_sesconf_context: support.TestContext | None) -> support.TestContext:
+    """The running test's context: `ctx.check(case)` judges one case."""
+    assert _sesconf_context is not None, "ctx is for tests marked with @rule(...)"
+    return _sesconf_context
+
+
+# --- records ----------------------------------------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    rules = _rules_of(item)
+    if not rules:
+        return report
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        stash = item.stash.get(_RECORDS, {})
+        ctx: support.TestContext | None = stash.get("ctx")
+        record = _record(item.nodeid, rules, report, call, ctx)
+        _write_record(item.config, record)
+    return report
+
+
+def _record(
+    nodeid: str,
+    rules: tuple[str, ...],
+    report: pytest.TestReport,
+    call: pytest.CallInfo[None],
+    ctx: support.TestContext | None,
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "nodeid": nodeid.split("suite/", 1)[-1],
+        "rules": list(rules),
+        "status": "pass",
+        "examples": ctx.examples if ctx else 0,
+        "events": dict(ctx.events) if ctx else {},
+        "reason": "",
+        "violations": [],
+    }
+    if report.skipped:
+        record["status"] = "skip"
+        longrepr = report.longrepr
+        record["reason"] = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        return record
+    if report.passed:
+        return record
+    errors = list(_flatten(call.excinfo.value if call.excinfo else None))
+    violations = [e for e in errors if isinstance(e, RuleViolation)]
+    broken = [e for e in errors if isinstance(e, TargetBroken)]
+    others = [e for e in errors if not isinstance(e, RuleViolation | TargetBroken)]
+    if violations:
+        record["status"] = "fail"
+        record["violations"] = [
+            {"rule": v.rule_id, "summary": v.summary, "counterexample": v.counterexample}
+            for v in violations
+        ]
+        record["reason"] = violations[0].summary
+    elif broken:
+        record["status"] = "broken"
+        record["reason"] = f"target gave no usable answer: {broken[0].detail}"
+        record["counterexample"] = broken[0].counterexample or None
+    else:
+        record["status"] = "error"
+        first = others[0] if others else None
+        record["reason"] = (
+            f"suite error: {type(first).__name__}: {first}"
+            if first
+            else str(report.longrepr)[:2000]
+        )
+    return record
+
+
+def _flatten(exc: BaseException | None) -> Iterator[BaseException]:
+    if exc is None:
+        return
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            yield from _flatten(inner)
+    else:
+        yield exc
+
+
+def records_dir(config: pytest.Config) -> Path | None:
+    explicit = config.getoption("--sesconf-records")
+    if explicit:
+        return Path(explicit)
+    report_dir = config.getoption("--sesconf-report-dir")
+    return Path(report_dir) / "records" if report_dir else None
+
+
+def _write_record(config: pytest.Config, record: dict[str, Any]) -> None:
+    folder = records_dir(config)
+    config.stash.setdefault(_SEEN, []).append(record)
+    if folder is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{os.getpid()}.jsonl", "a", encoding="utf-8") as out:
+        out.write(json.dumps(record, default=repr) + "\n")
+
+
+_SEEN = pytest.StashKey[list[dict[str, Any]]]()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    global _server
+    config = session.config
+    target = support.current_session()
+    if target is not None:
+        target.client.close()
+        support.set_session(None)
+    if _server is not None:
+        _server.stop()
+        _server = None
+    report_dir = config.getoption("--sesconf-report-dir")
+    if report_dir and not hasattr(config, "workerinput"):
+        from conformance.report.summary import write_reports
+
+        write_reports(
+            Path(report_dir),
+            records_dir=records_dir(config),
+            profile=support.configured().profile,
+            strict=config.getoption("--sesconf-strict"),
+            max_examples=support.configured().max_examples,
+            seed=support.configured().seed,
+            selected=tuple(RULES),
+        )

@@ -1,0 +1,215 @@
+"""What the two SES protocols share: SigV4 signing, credentials, safe XML, error codes.
+
+Signing is botocore's (never by hand). Secrets live only inside `AwsCredentials` and the
+signed headers handed to the transport, which records requests through
+`conformance.protocols.curl.redact_headers` (Authorization and the session token become
+`$VARIABLES`; curl replays re-sign with `--aws-sigv4`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Final
+from urllib.parse import urlsplit
+from xml.etree.ElementTree import Element
+
+import defusedxml.ElementTree as SafeET
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from defusedxml import DefusedXmlException
+
+from conformance.errors import ProfileError, SesConfError
+
+SIGNING_NAME: Final = "ses"
+"""botocore's signingName for both `ses` (2010-12-01) and `sesv2` (2019-09-27)."""
+
+SES_XMLNS: Final = "http://ses.amazonaws.com/doc/2010-12-01/"
+MAX_XML_BYTES: Final = 1 << 20
+"""An SES answer is a few hundred bytes; anything over 1 MiB is not one."""
+
+
+@dataclass(frozen=True, slots=True)
+class AwsCredentials:
+    """One set of AWS credentials; the secret parts never appear in a repr."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.access_key_id or not self.secret_access_key:
+            raise ProfileError("aws: access_key_id and secret_access_key must be non-empty")
+
+    def secrets(self) -> tuple[str, ...]:
+        """The strings that must never be written anywhere."""
+        return tuple(s for s in (self.secret_access_key, self.session_token) if s)
+
+
+EMULATOR_CREDENTIALS: Final = AwsCredentials("testing", "testing")
+"""moto, LocalStack and aws-ses-v2-local accept any signature; these are moto's own."""
+
+
+def is_loopback_url(url: str) -> bool:
+    """True for targets on this machine (emulators), which get dummy credentials."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_credentials(
+    *,
+    url: str,
+    aws_profile: str | None = None,
+    access_key_id: str | None = None,
+    secret_access_key: str | None = None,
+    session_token: str | None = None,
+) -> AwsCredentials:
+    """Explicit keys, else dummy keys for a loopback emulator, else botocore's chain.
+
+    The chain is botocore's own (environment, shared config and credentials files,
+    named profiles, SSO, container and instance roles), so a user's usual setup works.
+    """
+    if access_key_id or secret_access_key:
+        if not (access_key_id and secret_access_key):
+            raise ProfileError("aws: give both access_key_id and secret_access_key, or neither")
+        return AwsCredentials(access_key_id, secret_access_key, session_token or None)
+    if aws_profile is None and is_loopback_url(url):
+        return EMULATOR_CREDENTIALS
+    import botocore.exceptions
+    import botocore.session
+
+    try:
+        found = botocore.session.Session(profile=aws_profile).get_credentials()
+    except botocore.exceptions.BotoCoreError as exc:
+        raise ProfileError(f"aws.profile: cannot load AWS credentials ({exc})") from None
+    if found is None:
+        raise ProfileError(
+            "aws: no AWS credentials found (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+            "AWS_PROFILE, or name them in the profile's [aws] table)"
+        )
+    frozen = found.get_frozen_credentials()
+    return AwsCredentials(frozen.access_key, frozen.secret_key, frozen.token or None)
+
+
+class _NoSigningDetails(logging.Filter):
+    """botocore.auth logs the canonical request (session token included) and the signature
+    at DEBUG; a user running with DEBUG logs would leak them into CI output."""
+
+    _PREFIXES = ("CanonicalRequest", "StringToSign", "Signature")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith(self._PREFIXES))
+
+
+_BOTOCORE_AUTH_LOG = logging.getLogger("botocore.auth")
+if not any(isinstance(f, _NoSigningDetails) for f in _BOTOCORE_AUTH_LOG.filters):
+    _BOTOCORE_AUTH_LOG.addFilter(_NoSigningDetails())
+
+
+@dataclass(frozen=True, slots=True)
+class SigV4Signer:
+    """Signs one request with SigV4 for service `ses` in `region`."""
+
+    credentials: AwsCredentials
+    region: str
+    service: str = SIGNING_NAME
+
+    def __post_init__(self) -> None:
+        if not self.region:
+            raise ValueError("region must be non-empty")
+
+    def sign(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes
+    ) -> dict[str, str]:
+        """The headers to send: `headers` plus X-Amz-Date, Authorization (and the token)."""
+        creds = Credentials(
+            self.credentials.access_key_id,
+            self.credentials.secret_access_key,
+            self.credentials.session_token,
+        )
+        request = AWSRequest(method=method, url=url, data=body, headers=dict(headers))
+        SigV4Auth(creds, self.service, self.region).add_auth(request)
+        return {key: str(value) for key, value in request.headers.items()}
+
+
+class UnsafeXml(ValueError):
+    """The body is not a safe, well-formed XML document of reasonable size."""
+
+
+def parse_xml(body: bytes, *, max_bytes: int = MAX_XML_BYTES) -> Element:
+    """Parse an answer with defusedxml: no DTDs, no entities, no external references."""
+    if len(body) > max_bytes:
+        raise UnsafeXml(f"XML body of {len(body)} bytes is over the {max_bytes}-byte cap")
+    try:
+        return SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except SafeET.ParseError as exc:
+        raise UnsafeXml(f"not well-formed XML ({exc})") from None
+    except DefusedXmlException as exc:
+        raise UnsafeXml(f"XML with a DTD or entities, refused ({type(exc).__name__})") from None
+    except ValueError as exc:
+        raise UnsafeXml(f"not parseable as XML ({exc})") from None
+
+
+def ses_text(root: Element, path: str) -> str | None:
+    """The stripped text at `A/B/C` in any namespace (the root's is checked apart), or None."""
+    node = root.find("/".join(f"{{*}}{p}" for p in path.split("/")))
+    if node is None:
+        return None
+    return (node.text or "").strip()
+
+
+# --- shared values and checks of the two SES protocols -----------------------------------
+
+
+class AdminCallFailed(SesConfError):
+    """A provisioning or quota call (VerifyEmailIdentity, GetSendQuota, ...) failed."""
+
+
+@dataclass(frozen=True, slots=True)
+class SendQuota:
+    """GetSendQuota / GetAccount.SendQuota; SES sends doubles, -1 for an unlimited quota."""
+
+    max_24h_send: float
+    max_send_rate: float
+    sent_last_24h: float
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRule:
+    """The codes real SES uses for one rule, and a prefix its message must start with."""
+
+    codes: frozenset[str]
+    message_prefix: str | None = None
+
+    def admits(self, code: str | None, message: str | None) -> bool:
+        if code not in self.codes:
+            return False
+        if self.message_prefix is None:
+            return True
+        return (message or "").startswith(self.message_prefix)
+
+    def describe(self) -> str:
+        names = " or ".join(sorted(self.codes))
+        return f"{names} ({self.message_prefix!r}...)" if self.message_prefix else names
+
+
+def code_problems(
+    table: Mapping[str, CodeRule],
+    expected_rules: Iterable[str],
+    code: str | None,
+    message: str | None,
+) -> tuple[str, ...]:
+    """`ses.error-codes` findings: any violated rule's code will do; none is a problem."""
+    relevant = {rule: table[rule] for rule in sorted(set(expected_rules)) if rule in table}
+    if not relevant or any(spec.admits(code, message) for spec in relevant.values()):
+        return ()
+    wanted = "; ".join(f"{rule}: {spec.describe()}" for rule, spec in relevant.items())
+    return (f"code {code!r} (message {(message or '')[:120]!r}); real SES answers {wanted}",)

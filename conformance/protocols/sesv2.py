@@ -1,0 +1,292 @@
+"""The `sesv2` protocol: Amazon SES API v2 (`POST /v2/email/outbound-emails`, rest-json).
+
+The abstract params keep the v1 names; this module renames them to v2's and otherwise
+passes every value through untouched (JSON can carry wrong types, unlike the Query wire).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, Final, TypeAlias
+
+from conformance.errors import TargetUnreachable
+from conformance.model import (
+    JSON,
+    Accepted,
+    Exchange,
+    Outcome,
+    RawRequest,
+    Rejected,
+    SendEmailRequest,
+    Unrecognized,
+    WireResponse,
+)
+from conformance.profile import TargetProfile
+from conformance.protocols.aws import (
+    AdminCallFailed,
+    AwsCredentials,
+    CodeRule,
+    SendQuota,
+    SigV4Signer,
+    code_problems,
+    resolve_credentials,
+)
+from conformance.protocols.base import (
+    HttpClient,
+    HttpTransport,
+    RateLimiter,
+    SendBudget,
+    TransportResult,
+)
+
+__all__ = [
+    "SESV2_ERROR_CODES",
+    "SesV2Client",
+    "Sesv2Client",
+    "judge_send_answer",
+    "ses_error_code_problems",
+    "sesv2_body",
+]
+
+SEND_PATH: Final = "/v2/email/outbound-emails"
+ACCOUNT_PATH: Final = "/v2/email/account"
+IDENTITIES_PATH: Final = "/v2/email/identities"
+JSON_TYPE: Final = "application/json"
+Problems: TypeAlias = dict[str, tuple[str, ...]]
+
+RENAMED: Final[Mapping[str, str]] = {
+    "Source": "FromEmailAddress",
+    "SourceArn": "FromEmailAddressIdentityArn",
+    "Tags": "EmailTags",
+    # v2 has no Return-Path; the feedback address is where bounces go instead
+    "ReturnPath": "FeedbackForwardingEmailAddress",
+    "ReturnPathArn": "FeedbackForwardingEmailAddressIdentityArn",
+}
+
+
+def sesv2_body(params: Mapping[str, JSON]) -> dict[str, JSON]:
+    """v1 params as a v2 SendEmail body: Message becomes Content.Simple, names renamed.
+
+    Destination, ReplyToAddresses and ConfigurationSetName keep their names; unknown
+    members pass through; a Message that is not an object still goes in Content.Simple.
+    """
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params: expected a mapping, got {type(params).__name__}")
+    body: dict[str, JSON] = {}
+    for key, value in params.items():
+        if key == "Message":
+            body["Content"] = {"Simple": value}
+        else:
+            body[RENAMED.get(key, key)] = value
+    return body
+
+
+# --- judging an answer --------------------------------------------------------------------
+
+
+def _json(body: bytes) -> tuple[Any, str | None]:
+    try:
+        return json.loads(body.decode("utf-8")), None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return None, f"body is not JSON ({type(exc).__name__}): {body[:80]!r}"
+
+
+def _error_code(response: WireResponse, data: Any) -> tuple[str | None, bool]:
+    """The code from x-amzn-ErrorType (`Code:http://...` -> `Code`), else the body's."""
+    header = response.header("x-amzn-ErrorType")
+    if header:
+        return header.split(":", 1)[0].strip() or None, True
+    if isinstance(data, dict):
+        raw = data.get("__type") or data.get("code") or data.get("Code")
+        if isinstance(raw, str) and raw:
+            return raw.rsplit("#", 1)[-1].split(":", 1)[0] or None, False
+    return None, False
+
+
+def judge_send_answer(response: WireResponse) -> tuple[Outcome, Problems]:
+    """The outcome of a v2 SendEmail answer and its findings per rule id (protocols.md §3)."""
+    problems: Problems = {}
+    status = response.status
+    if status >= 500:
+        problems["robust.no-5xx"] = (f"HTTP {status}",)
+    if response.truncated:
+        return Unrecognized("body cut off (over the size cap or incomplete)", status), problems
+    data, not_json = _json(response.body)
+    code, from_header = _error_code(response, data)
+    if 200 <= status < 300 and not from_header:
+        if not_json is not None:
+            return Unrecognized(f"success status but {not_json}", status), problems
+        message_id = data.get("MessageId") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            problems["envelope.success"] = (f"body is {type(data).__name__}, not an object",)
+        elif not isinstance(message_id, str) or not message_id:
+            problems["envelope.success"] = (f"MessageId is {message_id!r}, not a string",)
+        if status != 200:
+            problems["http.status"] = (f"success answered with HTTP {status}, expected 200",)
+        return Accepted(id=message_id if isinstance(message_id, str) and message_id else None), (
+            problems
+        )
+    if code is None:
+        why = not_json or "no x-amzn-ErrorType header and no error code in the body"
+        return Unrecognized(why, status), problems
+    found: list[str] = []
+    if not from_header:
+        found.append("x-amzn-ErrorType header is missing (code taken from the body)")
+    message = None
+    if isinstance(data, dict):
+        raw = data.get("message", data.get("Message"))
+        message = raw if isinstance(raw, str) and raw else None
+    if not_json is not None:
+        found.append(not_json)
+    elif message is None:
+        found.append("body has no non-empty message (or Message) string")
+    if found:
+        problems["envelope.error"] = tuple(found)
+    if code == "TooManyRequestsException" and status != 429:
+        problems["http.status"] = (f"{code} answered with HTTP {status}, expected 429",)
+    elif status < 400:
+        problems["http.status"] = (f"error answered with HTTP {status}, expected 4xx",)
+    return Rejected(code=code, message=message, status=status), problems
+
+
+# --- ses.error-codes ----------------------------------------------------------------------
+
+_BAD_REQUEST: Final = CodeRule(frozenset({"BadRequestException"}))
+_NOT_VERIFIED: Final = CodeRule(
+    # ground truth §3.5: SESv2 was seen answering MailFromDomainNotVerifiedException
+    frozenset({"MessageRejected", "MailFromDomainNotVerifiedException"})
+)
+SESV2_ERROR_CODES: Final[Mapping[str, CodeRule]] = {
+    "sender.verified": _NOT_VERIFIED,
+    "sandbox.recipients": _NOT_VERIFIED,
+    "recipients.valid": _BAD_REQUEST,
+    "recipients.max": _BAD_REQUEST,
+    "recipients.min": _BAD_REQUEST,
+    "size.max": _BAD_REQUEST,
+    "request.required": _BAD_REQUEST,
+    "quota.recipients": CodeRule(frozenset({"TooManyRequestsException", "LimitExceededException"})),
+}
+"""SESv2 codes per rule (ses-ground-truth.md §5; the v2 messages are unconfirmed)."""
+
+
+def ses_error_code_problems(
+    expected_rules: Iterable[str], rejected: Rejected, *, source_syntax_invalid: bool = False
+) -> tuple[str, ...]:
+    """`ses.error-codes` for one v2 rejection; an unparseable From is BadRequestException."""
+    table = dict(SESV2_ERROR_CODES)
+    if source_syntax_invalid:
+        table["sender.verified"] = _BAD_REQUEST
+    return code_problems(table, expected_rules, rejected.code, rejected.message)
+
+
+# --- the client ---------------------------------------------------------------------------
+
+
+class SesV2Client(HttpClient):
+    """SES v2 over rest-json, SigV4-signed (signing name `ses`, the profile's region)."""
+
+    name = "sesv2"
+
+    def __init__(
+        self,
+        profile: TargetProfile,
+        *,
+        credentials: AwsCredentials | None = None,
+        aws_profile: str | None = None,
+        transport: HttpTransport | None = None,
+        budget: SendBudget | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        super().__init__(profile, transport=transport, budget=budget, limiter=limiter)
+        if credentials is None:
+            credentials = resolve_credentials(url=profile.url, aws_profile=aws_profile)
+        self.signer = SigV4Signer(credentials, profile.region)
+
+    def _url(self, path: str) -> str:
+        return self.profile.url.rstrip("/") + path
+
+    def _signed(self, method: str, url: str, body: bytes, content_type: str) -> dict[str, str]:
+        headers = {"Content-Type": content_type} if body else {}
+        return self.signer.sign(method, url, headers, body)
+
+    def send(self, request: SendEmailRequest) -> Exchange:
+        body = json.dumps(sesv2_body(request.params), ensure_ascii=False).encode(
+            "utf-8", "surrogatepass"
+        )
+        return self._post_send(body, JSON_TYPE)
+
+    def send_raw(self, raw: RawRequest) -> Exchange:
+        return self._post_send(raw.body, raw.content_type)
+
+    def _post_send(self, body: bytes, content_type: str) -> Exchange:
+        url = self._url(SEND_PATH)
+        headers = self._signed("POST", url, body, content_type)
+        return self._exchange(self._send_call("POST", url, headers=headers, body=body))
+
+    def _exchange(self, result: TransportResult) -> Exchange:
+        response = result.response
+        if response is None or result.failure is not None:
+            problems: Problems = {}
+            if response is not None and response.status >= 500:
+                problems["robust.no-5xx"] = (f"HTTP {response.status}",)
+            outcome: Outcome = result.failure or Unrecognized("no answer", 0)
+            return Exchange(result.request, response, outcome, problems, protocol=self.name)
+        outcome, problems = judge_send_answer(response)
+        return Exchange(result.request, response, outcome, problems, protocol=self.name)
+
+    # --- provisioning and quota (not counted against safety.max_sends) -----------------
+
+    def _admin(self, method: str, path: str, payload: JSON | None = None) -> tuple[int, Any]:
+        url = self._url(path)
+        body = b"" if payload is None else json.dumps(payload).encode("utf-8")
+        result = self.transport.call(
+            method, url, headers=self._signed(method, url, body, JSON_TYPE), body=body
+        )
+        if result.response is None:
+            failure = result.failure
+            detail = f"{failure.kind}: {failure.detail}" if failure else "no answer"
+            raise TargetUnreachable(f"{method} {url}: {detail}")
+        data, _ = _json(result.response.body)
+        return result.response.status, data
+
+    def get_send_quota(self) -> SendQuota:
+        """GET /v2/email/account -> SendQuota {Max24HourSend, MaxSendRate, SentLast24Hours}."""
+        status, data = self._admin("GET", ACCOUNT_PATH)
+        quota = data.get("SendQuota") if isinstance(data, dict) else None
+        if status != 200 or not isinstance(quota, dict):
+            raise AdminCallFailed(f"GetAccount: HTTP {status}, no SendQuota in {data!r:.200}")
+        values: list[float] = []
+        for member in ("Max24HourSend", "MaxSendRate", "SentLast24Hours"):
+            value = quota.get(member)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise AdminCallFailed(f"GetAccount: SendQuota.{member} is {value!r}, not a number")
+            values.append(float(value))
+        return SendQuota(*values)
+
+    def _create_identity(self, identity: str, what: str) -> None:
+        if not isinstance(identity, str) or not identity:
+            raise ValueError(f"{what}: expected a non-empty string, got {identity!r}")
+        status, data = self._admin("POST", IDENTITIES_PATH, {"EmailIdentity": identity})
+        code = data.get("__type") if isinstance(data, dict) else None
+        if status != 200 and not (isinstance(code, str) and "AlreadyExists" in code):
+            raise AdminCallFailed(f"CreateEmailIdentity {identity!r}: HTTP {status}, {data!r:.200}")
+
+    def verify_email_identity(self, address: str) -> None:
+        """POST /v2/email/identities {"EmailIdentity": address} (real SES emails a link)."""
+        self._create_identity(address, "address")
+
+    def verify_domain_identity(self, domain: str) -> None:
+        """POST /v2/email/identities {"EmailIdentity": domain} (DNS records still needed)."""
+        self._create_identity(domain, "domain")
+
+    def provision_identities(self) -> None:
+        """Create every identity the profile declares (emulators verify at once)."""
+        for address in self.profile.identities.verified_addresses:
+            self.verify_email_identity(address)
+        for domain in self.profile.identities.verified_domains:
+            self.verify_domain_identity(domain)
+
+
+Sesv2Client = SesV2Client
+"""The spelling of the brief; `make_client` imports `SesV2Client`."""

@@ -1,0 +1,37 @@
+"""What `sesconf run` prints at the end: the rule table, each failure, the report's path."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+
+def print_outcome(
+    summary: Mapping[str, Any],
+    *,
+    report_dir: Path,
+    quiet: bool = False,
+    stream: TextIO | None = None,
+) -> None:
+    out = stream or sys.stdout
+    if not quiet:
+        from conformance.report.terminal import render_table
+
+        out.write(render_table(summary, report_dir=report_dir) + "\n")
+        for rule in summary["rules"]:
+            ce = rule.get("counterexample")
+            if rule["outcome"] in ("fail", "non-strict") and ce:
+                out.write(
+                    f"\n{rule['outcome'].upper()} [{rule['level']}] {rule['id']}: "
+                    f"{rule['reason']}\n"
+                )
+                out.write(f'  documentation: "{rule["quote"]}"\n')
+                out.write(f"  expected: {ce.get('expected')}\n  actual:   {ce.get('actual')}\n")
+                out.write(f"  replay:   {ce.get('curl')}\n")
+    out.write(
+        f"sesconf: {summary['verdict']} (exit {summary['exit_code']}); "
+        f"report: {report_dir / 'index.html'}\n"
+    )
+    out.flush()

@@ -1,0 +1,398 @@
+"""`index.html`: the one-file report people open, read and screenshot.
+
+Input is the parsed `summary.json` (docs/architecture.md), nothing else, so a report can be
+re-rendered from an old run. The page is self-contained (inline CSS, JS and SVG) because it is
+opened from disk and attached to CI runs. Every dynamic string goes through `esc`, which
+redacts secrets and then HTML-escapes: response bodies come from untrusted targets.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import html
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from conformance.exitcodes import ExitCode
+from conformance.report.redact import redact
+from conformance.rules import RULES
+
+OUTCOMES: tuple[str, ...] = ("pass", "fail", "non-strict", "skip", "broken")
+"""Every outcome a rule can have, in display order."""
+PROBLEM_OUTCOMES: frozenset[str] = frozenset({"fail", "non-strict", "broken"})
+SYMBOLS: Mapping[str, str] = {
+    "pass": "\u2713",
+    "fail": "\u2717",
+    "non-strict": "!",
+    "skip": "\u2013",
+    "broken": "\u26a0",
+}
+BODY_LIMIT = 16_000
+"""Characters of a body shown before truncating (the full body stays in summary.json)."""
+_PARSE_LIMIT = 2_000_000
+
+
+def esc(value: object) -> str:
+    """Redacted, HTML-escaped text: the only way a dynamic value reaches a page."""
+    return html.escape(redact("" if value is None else str(value)), quote=True)
+
+
+def outcome_class(outcome: object) -> str:
+    """CSS class for an outcome; unknown outcomes get a neutral colour, not a crash."""
+    return f"o-{outcome}" if outcome in OUTCOMES else "o-unknown"
+
+
+def outcome_badge(outcome: object) -> str:
+    """Colour plus symbol plus the outcome word: readable without colour."""
+    symbol = SYMBOLS.get(str(outcome), "?")
+    return (
+        f'<span class="badge {outcome_class(outcome)}"><span aria-hidden="true">{symbol}</span> '
+        f"{esc(outcome)}</span>"
+    )
+
+
+def asset(name: str) -> str:
+    """The text of a bundled asset (CSS/JS), for inlining."""
+    return resources.files("conformance.report").joinpath("assets", name).read_text("utf-8")
+
+
+def page(title: str, body: str) -> str:
+    """A complete self-contained HTML document."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en" class="no-js"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
+        f"<title>{esc(title)}</title><style>{asset('report.css')}</style></head>"
+        f"<body><main>{body}</main><script>{asset('report.js')}</script></body></html>\n"
+    )
+
+
+def safe_href(url: object) -> str | None:
+    """`url` when it is http(s), else None: a target-controlled `javascript:` never links."""
+    text = str(url or "")
+    return text if text.startswith(("https://", "http://")) else None
+
+
+def ordered_rules(rules: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Rules in catalogue order; ids the catalogue does not know keep their order, last."""
+    position = {rule_id: index for index, rule_id in enumerate(RULES)}
+    indexed = list(enumerate(rules))
+    indexed.sort(key=lambda pair: (position.get(str(pair[1].get("id")), len(position)), pair[0]))
+    return [rule for _, rule in indexed]
+
+
+def family_of(rule: Mapping[str, Any]) -> str:
+    return str(rule.get("family") or str(rule.get("id", "")).split(".", 1)[0])
+
+
+def by_family(rules: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """Families in order of their first rule (catalogue order)."""
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for rule in ordered_rules(rules):
+        groups.setdefault(family_of(rule), []).append(rule)
+    return groups
+
+
+def exit_code_name(code: object) -> str:
+    try:
+        return ExitCode(int(code)).name  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return "UNKNOWN"
+
+
+# --- bodies -----------------------------------------------------------------------------
+
+
+def pretty_body(body: str | None, *, limit: int = BODY_LIMIT) -> tuple[str, str | None]:
+    """(text to show, truncation note): JSON or XML pretty-printed when parseable."""
+    if not body:
+        return "", None
+    text = body
+    stripped = body.strip()
+    if len(stripped) <= _PARSE_LIMIT and stripped[:1] in "{[":
+        with contextlib.suppress(ValueError):
+            text = json.dumps(json.loads(stripped), indent=2, ensure_ascii=False)
+    elif len(stripped) <= _PARSE_LIMIT and stripped.startswith("<"):
+        text = _pretty_xml(stripped) or body
+    if len(text) <= limit:
+        return text, None
+    note = f"truncated: showing the first {limit:,} of {len(text):,} characters"
+    return text[:limit], note
+
+
+def _pretty_xml(text: str) -> str | None:
+    try:
+        from defusedxml.minidom import parseString  # safe against entity bombs
+
+        pretty = parseString(text).toprettyxml(indent="  ")
+    except Exception:  # not XML after all (an HTML error page, garbage): show it as text
+        return None
+    lines = [line for line in pretty.splitlines() if line.strip()]
+    return "\n".join(lines[1:] if lines and lines[0].startswith("<?xml") else lines)
+
+
+def _header_lines(headers: object) -> list[str]:
+    if isinstance(headers, Mapping):
+        pairs = list(headers.items())
+    elif isinstance(headers, list | tuple):
+        pairs = [tuple(pair) for pair in headers if isinstance(pair, list | tuple)]
+    else:
+        pairs = []
+    return [f"{pair[0]}: {pair[1]}" for pair in pairs if len(pair) == 2]
+
+
+def _wire(first_line: str, headers: object, body: str | None, note: str | None = None) -> str:
+    shown, truncated = pretty_body(body)
+    lines = [first_line, *_header_lines(headers)]
+    text = "\n".join(lines) + ("\n\n" + shown if shown else "")
+    notes = [n for n in (note, truncated) if n]
+    note_html = "".join(f'<p class="note">{esc(n)}</p>' for n in notes)
+    return f"<pre>{esc(text)}</pre>{note_html}"
+
+
+def _request_html(example: Mapping[str, Any]) -> str:
+    request = example.get("request")
+    if isinstance(request, Mapping):
+        first = f"{request.get('method', 'POST')} {request.get('url', '')}"
+        return _wire(first, request.get("headers"), request.get("body"))
+    raw = example.get("raw_body_b64")
+    if raw:
+        try:
+            data = base64.b64decode(str(raw), validate=True)
+        except (binascii.Error, ValueError):
+            return f"<pre>{esc(raw)}</pre>"
+        note = f"raw body, {len(data):,} bytes, shown with invalid UTF-8 replaced"
+        return _wire("(raw request body)", None, data.decode("utf-8", "replace"), note)
+    if example.get("params") is not None:
+        return _wire("(parameters)", None, json.dumps(example["params"], ensure_ascii=False))
+    return '<p class="muted">no request recorded</p>'
+
+
+def _response_html(example: Mapping[str, Any]) -> str:
+    response = example.get("response")
+    transport = example.get("transport")
+    if isinstance(response, Mapping):
+        capped = (
+            "the client stopped reading: the body was longer" if response.get("truncated") else None
+        )
+        status = f"HTTP {response.get('status', '?')}"
+        return _wire(status, response.get("headers"), response.get("body"), capped)
+    return f"<pre>{esc('no response: ' + str(transport or 'nothing came back'))}</pre>"
+
+
+def _command(label: str, text: object) -> str:
+    if not text:
+        return ""
+    return (
+        f'<h3>{esc(label)}</h3><div class="cmd"><pre><code>{esc(text)}</code></pre>'
+        '<button type="button" class="copy js-only">Copy</button></div>'
+    )
+
+
+# --- the page ---------------------------------------------------------------------------
+
+
+def _detail_html(rule: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    href = safe_href(rule.get("doc_url"))
+    if rule.get("quote"):
+        cite = f' cite="{esc(href)}"' if href else ""
+        parts.append(f"<h3>Documentation</h3><blockquote{cite}>{esc(rule['quote'])}</blockquote>")
+    if href:
+        parts.append(f'<p><a href="{esc(href)}" rel="noreferrer">{esc(href)}</a></p>')
+    elif rule.get("doc_url"):
+        parts.append(f"<p>{esc(rule['doc_url'])}</p>")
+    tests = rule.get("tests") or []
+    if tests:
+        parts.append("<h3>Checked by</h3><p>" + ", ".join(f"<code>{esc(t)}</code>" for t in tests))
+    example = rule.get("counterexample")
+    if isinstance(example, Mapping):
+        parts.append(
+            '<h3>Minimal counterexample</h3><dl class="kv">'
+            f"<dt>expected</dt><dd>{esc(example.get('expected', ''))}</dd>"
+            f'<dt>actual</dt><dd class="actual">{esc(example.get("actual", ""))}</dd>'
+            + (
+                f"<dt>transport</dt><dd>{esc(example['transport'])}</dd>"
+                if example.get("transport")
+                else ""
+            )
+            + "</dl>"
+        )
+        problems = example.get("problems") or []
+        if problems:
+            items = "".join(f"<li>{esc(p)}</li>" for p in problems)
+            parts.append(f'<h3>Problems</h3><ul class="problems">{items}</ul>')
+        parts.append(
+            '<div class="wire-grid"><div><h3>Request</h3>'
+            f"{_request_html(example)}</div><div><h3>Response</h3>"
+            f"{_response_html(example)}</div></div>"
+        )
+        parts.append(_command("Replay with curl", example.get("curl")))
+        parts.append(_command("Replay with sesconf", example.get("replay")))
+    return f'<div class="detail">{"".join(parts)}</div>'
+
+
+def _events_html(events: object) -> str:
+    if not isinstance(events, Mapping) or not events:
+        return '<span class="muted">\u2014</span>'
+    ranked = sorted(events.items(), key=lambda item: (-_int(item[1]), str(item[0])))
+    items = "".join(f"<li>{esc(label)}<b>\u00d7{esc(count)}</b></li>" for label, count in ranked)
+    return f'<ul class="events" aria-label="equivalence classes exercised">{items}</ul>'
+
+
+def _int(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 0
+
+
+def _rule_html(rule: Mapping[str, Any]) -> str:
+    rule_id = str(rule.get("id", "?"))
+    outcome = rule.get("outcome", "unknown")
+    problem = outcome in PROBLEM_OUTCOMES
+    reason = rule.get("reason")
+    level = str(rule.get("level", ""))
+    summary = (
+        f'<summary><span class="rule-id">{esc(rule_id)}</span>'
+        f'<span><span class="level {esc(level)}">{esc(level)}</span></span>'
+        f"<span>{outcome_badge(outcome)}</span>"
+        f'<span class="num">{esc(rule.get("examples", 0))}</span>'
+        f"<span>{_events_html(rule.get('events'))}</span>"
+        + (f'<span class="reason">{esc(reason)}</span>' if reason else "")
+        + "</summary>"
+    )
+    opened = " open" if outcome in ("fail", "broken") else ""
+    return (
+        f'<article class="rule {outcome_class(outcome)}" id="rule-{esc(rule_id)}" '
+        f'data-rule-id="{esc(rule_id)}" data-outcome="{esc(outcome)}" '
+        f'data-problem="{int(problem)}"><details{opened}>{summary}{_detail_html(rule)}'
+        "</details></article>"
+    )
+
+
+def _counts(summary: Mapping[str, Any]) -> dict[str, int]:
+    counts = summary.get("counts")
+    if isinstance(counts, Mapping):
+        return {outcome: _int(counts.get(outcome, 0)) for outcome in OUTCOMES}
+    rules = summary.get("rules") or []
+    return {o: sum(1 for r in rules if r.get("outcome") == o) for o in OUTCOMES}
+
+
+def family_chart(rules: Sequence[Mapping[str, Any]]) -> str:
+    """Inline SVG: one stacked bar per family, one segment per outcome."""
+    groups = {
+        family: Counter(
+            str(r.get("outcome")) if r.get("outcome") in OUTCOMES else "unknown" for r in members
+        )
+        for family, members in by_family(rules).items()
+    }
+    if not groups:
+        return '<p class="muted">no rules in this run</p>'
+    label_w, bar_w, row_h, gap = 170, 640, 24, 10
+    unit = bar_w / max(counts.total() for counts in groups.values())
+    rows: list[str] = []
+    for index, (family, counts) in enumerate(groups.items()):
+        y, x = index * (row_h + gap), float(label_w)
+        mid = y + row_h / 2 + 5
+        rows.append(f'<text x="{label_w - 10}" y="{mid}" text-anchor="end">{esc(family)}</text>')
+        for outcome in (*OUTCOMES, "unknown"):
+            n = counts[outcome]
+            if not n:
+                continue
+            rows.append(
+                f'<rect class="seg {outcome_class(outcome)}" x="{x:.1f}" y="{y}" '
+                f'width="{n * unit:.1f}" height="{row_h}" rx="3">'
+                f"<title>{esc(family)}: {n} {esc(outcome)}</title></rect>"
+            )
+            if n * unit >= 18:
+                rows.append(
+                    f'<text class="in" x="{x + n * unit / 2:.1f}" y="{mid - 1}" '
+                    f'text-anchor="middle" aria-hidden="true">{n}</text>'
+                )
+            x += n * unit
+        rows.append(f'<text x="{x + 8:.1f}" y="{mid}">{counts.total()}</text>')
+    desc = "; ".join(
+        f"{family}: " + ", ".join(f"{n} {o}" for o, n in counts.items())
+        for family, counts in groups.items()
+    )
+    legend = "".join(f'<li class="{outcome_class(o)}"><i></i>{esc(o)}</li>' for o in OUTCOMES)
+    return (
+        f'<svg viewBox="0 0 {label_w + bar_w + 50} {len(groups) * (row_h + gap)}" role="img" '
+        f'aria-labelledby="chart-title chart-desc"><title id="chart-title">Outcomes per '
+        f'family</title><desc id="chart-desc">{esc(desc)}</desc>{"".join(rows)}</svg>'
+        f'<ul class="legend">{legend}</ul>'
+    )
+
+
+def render_index_html(summary: Mapping[str, Any]) -> str:
+    """The whole report page for one run, as a string."""
+    target = summary.get("target") or {}
+    suite = summary.get("suite") or {}
+    hypo = summary.get("hypothesis") or {}
+    rules = [r for r in summary.get("rules") or [] if isinstance(r, Mapping)]
+    code = summary.get("exit_code")
+    tone = "v-ok" if code == 0 else "v-bad" if code == 1 else "v-warn"
+    verdict = summary.get("verdict", "unknown")
+    code_name = summary.get("exit_name") or exit_code_name(code)
+    meta = {
+        "suite": f"{suite.get('name', 'ses-conformance')} {suite.get('version', '')}",
+        "started": summary.get("started_at", ""),
+        "duration": f"{float(summary.get('duration_s') or 0):.1f} s",
+        "hypothesis": f"profile {hypo.get('profile', '?')} · seed {hypo.get('seed', '?')} · "
+        f"max_examples {hypo.get('max_examples', '?')}",
+        "strict": "yes (SHOULD rules gate)" if summary.get("strict") else "no",
+    }
+    counts = _counts(summary)
+    tiles = "".join(
+        f'<div class="tile {outcome_class(o)}{" zero" if not counts[o] else ""}">'
+        f'<div class="n">{counts[o]}</div><div class="l">{esc(o)}</div></div>'
+        for o in OUTCOMES
+    )
+    families = "".join(
+        f'<section class="family" id="family-{esc(family)}"><h2>{esc(family)} '
+        f"<small>{len(members)} rule{'s' if len(members) != 1 else ''}</small></h2>"
+        + "".join(_rule_html(rule) for rule in members)
+        + "</section>"
+        for family, members in by_family(rules).items()
+    )
+    body = (
+        f'<header class="card top {tone}"><div><h1>ses-conformance report</h1>'
+        f'<p class="target-line">target <b>{esc(target.get("name", "?"))}</b> · protocol '
+        f"<code>{esc(target.get('protocol', '?'))}</code> · "
+        f'<code>{esc(target.get("url", "?"))}</code></p><dl class="meta">'
+        + "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in meta.items())
+        + f'</dl></div><div class="verdict"><span class="word">{esc(verdict)}</span>'
+        f'<div class="exit">exit code <b>{esc(code)}</b> · {esc(code_name)}</div>'
+        f'</div></header><section class="counts card" aria-label="outcome counts">{tiles}'
+        f'</section><section class="card chart"><h2>Outcomes per family</h2>'
+        f"{family_chart(rules)}</section>"
+        '<section class="card"><div class="toolbar js-only"><label>Filter rules '
+        '<input type="search" id="filter" placeholder="rule id, e.g. recipients" '
+        'autocomplete="off"></label><label><input type="checkbox" id="only-problems"> '
+        'only problems</label><button type="button" id="toggle-all">Expand all</button>'
+        '<span id="filter-count" class="muted" aria-live="polite"></span></div>'
+        '<div class="rule-head" aria-hidden="true"><span>rule</span><span>level</span>'
+        "<span>outcome</span><span>examples</span><span>equivalence classes tried</span>"
+        f"</div>{families}</section><footer>Generated from summary.json by "
+        f"{esc(suite.get('name', 'ses-conformance'))} {esc(suite.get('version', ''))}. "
+        "Bodies come from the target and are shown as text; credentials are redacted."
+        "</footer>"
+    )
+    return page(f"ses-conformance: {target.get('name', '?')} ({verdict})", body)
+
+
+def write_index_html(report_dir: Path, summary: Mapping[str, Any]) -> Path:
+    """Write `index.html` into `report_dir` and return its path."""
+    report_dir = Path(report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    path = report_dir / "index.html"
+    path.write_text(render_index_html(summary), encoding="utf-8")
+    return path

@@ -1,0 +1,183 @@
+"""Fold the per-test records into per-rule verdicts, summary.json and the exit code.
+
+A rule's outcome: `fail` when a test found a violation of a MUST rule (or of a SHOULD
+rule under --strict), `non-strict` for a SHOULD/INFO violation otherwise, `broken`
+when the target gave no usable answer (or the suite itself erred), `skip` when every
+test of the rule was skipped, `pass` otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from conformance import __version__
+from conformance.exitcodes import ExitCode
+from conformance.profile import TargetProfile
+from conformance.rules import RULES, Level
+
+OUTCOMES = ("pass", "fail", "non-strict", "skip", "broken")
+
+
+def load_records(folder: Path | None) -> list[dict[str, Any]]:
+    """Every record the test processes wrote (one JSON object a line)."""
+    if folder is None or not folder.is_dir():
+        return []
+    records = []
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            if line.strip():
+                records.append(json.loads(line))
+    return records
+
+
+def rule_results(
+    records: Sequence[Mapping[str, Any]], *, selected: Iterable[str], strict: bool
+) -> list[dict[str, Any]]:
+    """One entry per selected rule, in catalogue order (summary.json's `rules`)."""
+    chosen = set(selected)
+    results = []
+    for rule in RULES.values():
+        if rule.id not in chosen:
+            continue
+        mine = [r for r in records if rule.id in r["rules"]]
+        violations = [v for r in records for v in r.get("violations", ()) if v["rule"] == rule.id]
+        events: Counter[str] = Counter()
+        for r in mine:
+            events.update(r.get("events", {}))
+        entry: dict[str, Any] = {
+            "id": rule.id,
+            "level": str(rule.level),
+            "family": rule.family,
+            "quote": rule.quote,
+            "doc_url": rule.doc_url,
+            "outcome": "pass",
+            "examples": sum(r.get("examples", 0) for r in mine),
+            "tests": sorted({r["nodeid"] for r in mine}) or list(rule.tests),
+            "events": dict(events.most_common()),
+            "reason": "",
+            "counterexample": None,
+        }
+        statuses = {r["status"] for r in mine}
+        if violations:
+            gating = rule.level is Level.MUST or (strict and rule.level is Level.SHOULD)
+            entry["outcome"] = "fail" if gating else "non-strict"
+            entry["reason"] = violations[0]["summary"]
+            entry["counterexample"] = violations[0]["counterexample"]
+        elif "error" in statuses:
+            entry["outcome"] = "broken"
+            entry["internal_error"] = True
+            entry["reason"] = next(r["reason"] for r in mine if r["status"] == "error")
+        elif "broken" in statuses:
+            entry["outcome"] = "broken"
+            first = next(r for r in mine if r["status"] == "broken")
+            entry["reason"] = first["reason"]
+            entry["counterexample"] = first.get("counterexample")
+        elif not mine:
+            entry["outcome"] = "skip"
+            entry["reason"] = "no test of this rule ran"
+        elif statuses == {"skip"}:
+            entry["outcome"] = "skip"
+            entry["reason"] = mine[0]["reason"]
+        results.append(entry)
+    return results
+
+
+def exit_code_for(results: Sequence[Mapping[str, Any]]) -> ExitCode:
+    outcomes = {r["outcome"] for r in results}
+    if not results:
+        return ExitCode.NO_RULES_SELECTED
+    if "fail" in outcomes:
+        return ExitCode.RULE_FAILED
+    if any(r.get("internal_error") for r in results):
+        return ExitCode.INTERNAL_ERROR
+    if "broken" in outcomes:
+        return ExitCode.TARGET_UNREACHABLE
+    return ExitCode.OK
+
+
+VERDICTS = {
+    ExitCode.OK: "conformant",
+    ExitCode.RULE_FAILED: "not conformant",
+    ExitCode.TARGET_UNREACHABLE: "target unreachable or not answering",
+    ExitCode.NO_RULES_SELECTED: "no rule selected",
+    ExitCode.INTERNAL_ERROR: "internal error in the suite",
+    ExitCode.USAGE_ERROR: "usage error",
+}
+
+
+def build_summary(
+    results: Sequence[Mapping[str, Any]],
+    *,
+    profile: TargetProfile,
+    strict: bool,
+    max_examples: int,
+    seed: int | None,
+    started_at: float,
+    exit_code: ExitCode | None = None,
+) -> dict[str, Any]:
+    code = exit_code if exit_code is not None else exit_code_for(results)
+    counts = Counter(r["outcome"] for r in results)
+    return {
+        "suite": {"name": "ses-conformance", "version": __version__},
+        "target": {"name": profile.name, "protocol": profile.protocol, "url": profile.url},
+        "started_at": datetime.fromtimestamp(started_at, UTC).isoformat().replace("+00:00", "Z"),
+        "duration_s": round(time.time() - started_at, 3),
+        "strict": strict,
+        "hypothesis": {
+            "profile": "ci" if seed is None else "random",
+            "seed": seed,
+            "max_examples": max_examples,
+        },
+        "exit_code": int(code),
+        "exit_name": code.name,
+        "verdict": VERDICTS[code],
+        "counts": {outcome: counts.get(outcome, 0) for outcome in OUTCOMES},
+        "rules": list(results),
+    }
+
+
+def write_reports(
+    report_dir: Path,
+    *,
+    records_dir: Path | None,
+    profile: TargetProfile,
+    strict: bool,
+    max_examples: int,
+    seed: int | None,
+    selected: Iterable[str],
+    started_at: float | None = None,
+) -> dict[str, Any]:
+    """Write summary.json, allure-results/ and index.html; return the summary."""
+    records = load_records(records_dir)
+    results = rule_results(records, selected=selected, strict=strict)
+    summary = build_summary(
+        results,
+        profile=profile,
+        strict=strict,
+        max_examples=max_examples,
+        seed=seed,
+        started_at=started_at if started_at is not None else time.time(),
+    )
+    write_summary_files(report_dir, summary)
+    return summary
+
+
+def write_summary_files(report_dir: Path, summary: Mapping[str, Any]) -> None:
+    from conformance.report.allure import write_allure_results
+
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "summary.json").write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8"
+    )
+    write_allure_results(report_dir / "allure-results", summary)
+    try:
+        from conformance.report.html import write_index_html
+    except ImportError:  # the HTML renderer is optional for the JSON contract
+        return
+    write_index_html(report_dir, summary)

@@ -1,0 +1,266 @@
+"""Pure checks of the reference engine: members, address messages, size, identities.
+
+Written independently of `conformance.oracle` on purpose: the oracle is tested against
+the server, so the two must not share their reading of the rules (only the address
+classifier is shared, so that "valid" means one thing everywhere).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.addresses import AddressClass, AddressVerdict, Defect
+
+SIMULATOR_DOMAIN = "simulator.amazonses.com"
+SIMULATOR_NAMES = frozenset({"success", "bounce", "ooto", "complaint", "suppressionlist"})
+MIME_HEADER_BYTES = 1024
+"""Rough size of the headers SES writes around the parts it base64-encodes."""
+LIST_KEYS = ("ToAddresses", "CcAddresses", "BccAddresses")
+
+
+@dataclass(frozen=True, slots=True)
+class MemberProblems:
+    """What is missing (null) or of the wrong type, as SES-style member paths."""
+
+    missing: tuple[str, ...]
+    wrong: tuple[tuple[str, str], ...]
+    """(path, what the member must be)."""
+
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.wrong)
+
+    def message(self) -> str:
+        """`N validation error(s) detected: ...`, the way real SES words ValidationError."""
+        parts = [
+            f"Value null at '{path}' failed to satisfy constraint: Member must not be null"
+            for path in self.missing
+        ]
+        parts += [
+            f"Value at '{path}' failed to satisfy constraint: Member must be {what}"
+            for path, what in self.wrong
+        ]
+        count = len(parts)
+        plural = "error" if count == 1 else "errors"
+        return f"{count} validation {plural} detected: " + "; ".join(parts)
+
+
+def member_problems(
+    params: Mapping[str, Any],
+    *,
+    require_subject: bool = True,
+    require_source: bool = True,
+    require_html: bool = False,
+) -> MemberProblems:
+    """Missing required members and members of the wrong JSON type; unknown ones ignored."""
+    missing: list[str] = []
+    wrong: list[tuple[str, str]] = []
+
+    def content(value: Any, path: str) -> None:
+        if not isinstance(value, Mapping):
+            wrong.append((path, "a structure"))
+            return
+        data = value.get("Data")
+        if data is None:
+            missing.append(f"{path}.data")
+        elif not isinstance(data, str):
+            wrong.append((f"{path}.data", "a string"))
+        charset = value.get("Charset")
+        if charset is not None and not isinstance(charset, str):
+            wrong.append((f"{path}.charset", "a string"))
+
+    source = params.get("Source")
+    if source is None:
+        if require_source:
+            missing.append("source")
+    elif not isinstance(source, str):
+        wrong.append(("source", "a string"))
+
+    destination = params.get("Destination")
+    if destination is None:
+        missing.append("destination")
+    elif not isinstance(destination, Mapping):
+        wrong.append(("destination", "a structure"))
+    else:
+        for key in LIST_KEYS:
+            path = f"destination.{key[0].lower()}{key[1:]}"
+            addresses = destination.get(key)
+            if addresses is None:
+                continue
+            if not isinstance(addresses, list):
+                wrong.append((path, "a list"))
+                continue
+            for index, item in enumerate(addresses, start=1):
+                if not isinstance(item, str):
+                    wrong.append((f"{path}.member.{index}", "a string"))
+
+    message = params.get("Message")
+    if message is None:
+        missing.append("message")
+    elif not isinstance(message, Mapping):
+        wrong.append(("message", "a structure"))
+    else:
+        subject = message.get("Subject")
+        if subject is None:
+            if require_subject:
+                missing.append("message.subject")
+        else:
+            content(subject, "message.subject")
+        body = message.get("Body")
+        if body is not None and not isinstance(body, Mapping):
+            wrong.append(("message.body", "a structure"))
+        elif body is None or (body.get("Text") is None and body.get("Html") is None):
+            missing.append("message.body")  # an empty Body is sent as nothing by SDKs
+        else:
+            for key in ("Text", "Html"):
+                if body.get(key) is not None:
+                    content(body[key], f"message.body.{key.lower()}")
+            if require_html and body.get("Html") is None:
+                missing.append("message.body.html")
+    return MemberProblems(tuple(missing), tuple(wrong))
+
+
+def recipient_lists(params: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The three lists of a well-typed request; absent or null lists are empty."""
+    destination = params.get("Destination") or {}
+    return {key: list(destination.get(key) or []) for key in LIST_KEYS}
+
+
+def content_parts(params: Mapping[str, Any]) -> list[bytes]:
+    """Subject, text and html Data of a well-typed request, UTF-8 encoded."""
+    message = params["Message"]
+    body = message.get("Body") or {}
+    found = [message.get("Subject"), body.get("Text"), body.get("Html")]
+    return [
+        part["Data"].encode("utf-8", "surrogatepass")
+        for part in found
+        if isinstance(part, Mapping) and isinstance(part.get("Data"), str)
+    ]
+
+
+def mime_size(parts: list[bytes]) -> int:
+    """Estimated MIME message size: each part base64-encoded in CRLF-ended 76-char lines."""
+    total = MIME_HEADER_BYTES
+    for part in parts:
+        encoded = 4 * ((len(part) + 2) // 3)
+        total += encoded + 2 * ((encoded + 75) // 76)
+    return total
+
+
+# --- address messages (JavaMail's InternetAddress, which real SES reproduces) -----------
+
+
+def address_message(verdict: AddressVerdict) -> str:
+    """The JavaMail-style message for an address that is not plainly valid."""
+    if verdict.cls is not AddressClass.INVALID or not verdict.defects:
+        return "Illegal address"
+    defect = verdict.defects[0]
+    _local, _, domain = verdict.address.rpartition("@")
+    if defect is Defect.MULTIPLE_AT:
+        return "Domain contains illegal character"
+    in_domain = (
+        bool(domain)
+        and defect
+        in (
+            Defect.LEADING_DOT,
+            Defect.TRAILING_DOT,
+            Defect.DOUBLE_DOT,
+            Defect.WHITESPACE,
+            Defect.CONTROL_CHAR,
+        )
+        and _has_defect(domain, defect)
+    )
+    return _MESSAGES.get((defect, "domain" if in_domain else "local"), "Illegal address")
+
+
+def _has_defect(part: str, defect: Defect) -> bool:
+    if defect is Defect.LEADING_DOT:
+        return part.startswith(".")
+    if defect is Defect.TRAILING_DOT:
+        return part.endswith(".")
+    if defect is Defect.DOUBLE_DOT:
+        return ".." in part
+    return any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in part)
+
+
+_MESSAGES: dict[tuple[Defect, str], str] = {
+    (Defect.EMPTY, "local"): "Invalid email address .",
+    (Defect.NO_AT, "local"): "Missing final '@domain'",
+    (Defect.EMPTY_LOCAL, "local"): "Missing local name",
+    (Defect.EMPTY_DOMAIN, "local"): "Missing domain",
+    (Defect.NO_DOT_IN_DOMAIN, "local"): "Illegal address",
+    (Defect.LEADING_DOT, "local"): "Local address starts with dot",
+    (Defect.LEADING_DOT, "domain"): "Domain starts with dot",
+    (Defect.TRAILING_DOT, "local"): "Local address ends with dot",
+    (Defect.TRAILING_DOT, "domain"): "Domain ends with dot",
+    (Defect.DOUBLE_DOT, "local"): "Local address contains dot-dot",
+    (Defect.DOUBLE_DOT, "domain"): "Domain contains dot-dot",
+    (Defect.WHITESPACE, "local"): "Local address contains control or whitespace",
+    (Defect.WHITESPACE, "domain"): "Domain contains control or whitespace",
+    (Defect.CONTROL_CHAR, "local"): "Local address contains control or whitespace",
+    (Defect.CONTROL_CHAR, "domain"): "Domain contains control or whitespace",
+    (Defect.ILLEGAL_LOCAL_CHAR, "local"): "Local address contains illegal character",
+    (Defect.ILLEGAL_DOMAIN_CHAR, "local"): "Domain contains illegal character",
+    (Defect.HYPHEN_AT_LABEL_EDGE, "local"): "Domain contains illegal character",
+    (Defect.UNBALANCED_ANGLE, "local"): "Missing '>'",
+}
+
+
+# --- identities -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityRules:
+    """How identities match; the defaults are the documented rules, faults flip one each."""
+
+    address_case_sensitive: bool = True
+    domain_case_insensitive: bool = True
+    subdomains: bool = True
+    lookalike_domains: bool = False
+    plus_label_on_addresses: bool = False
+
+
+def is_verified(
+    address: str,
+    *,
+    addresses: Collection[str],
+    domains: Collection[str],
+    rules: IdentityRules | None = None,
+) -> bool:
+    """Verified address identity (case-sensitive) or verified domain / subdomain of one."""
+    rules = rules or IdentityRules()
+    if _address_match(address, addresses, rules):
+        return True
+    local, at, domain = address.rpartition("@")
+    unlabelled = f"{local.split('+', 1)[0]}@{domain}"
+    if rules.plus_label_on_addresses and _address_match(unlabelled, addresses, rules):
+        return True
+    if not at:
+        return False
+    fold = str.lower if rules.domain_case_insensitive else str
+    domain = fold(domain)
+    for verified in domains:
+        verified = fold(verified)
+        if domain == verified:
+            return True
+        if rules.lookalike_domains and domain.endswith(verified):
+            return True
+        if rules.subdomains and domain.endswith("." + verified):
+            return True
+    return False
+
+
+def _address_match(address: str, addresses: Collection[str], rules: IdentityRules) -> bool:
+    if rules.address_case_sensitive:
+        return address in addresses
+    return address.casefold() in {known.casefold() for known in addresses}
+
+
+def is_simulator(address: str, *, allow_label: bool = True) -> bool:
+    """A Mailbox Simulator address, with an optional `+label` before the `@`."""
+    local, _, domain = address.rpartition("@")
+    if domain.lower() != SIMULATOR_DOMAIN:
+        return False
+    base, plus, _label = local.partition("+")
+    return base in SIMULATOR_NAMES and (allow_label or not plus)

@@ -1,0 +1,329 @@
+"""The reference rule engine: SES SendEmail params -> accepted or refused, and its state.
+
+Protocol-neutral: every wire decodes into the SES parameter names and renders the
+`Accepted`/`Refused` it gets back. Strict: it refuses every rule violation, refuses gray
+addresses, and refuses a send that would take the quota count past the limit. Unknown
+members are ignored. A refused send changes nothing (no outbox entry, no quota).
+Checks run in real SES's order (ses-ground-truth.md §3.15): members, address syntax,
+recipient count, size, verification, quota.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from conformance.addresses import AddressClass, classify_address
+from conformance.profile import SES_SIZE_LIMIT, TargetProfile
+from conformance.server import checks
+from conformance.server.faults import Fault, get_fault
+
+SESV2_SIZE_LIMIT = 41_943_040
+STRICT_SIZE_FAULT_BYTES = 1_000_000
+PROTOCOLS = ("envelope", "ses-query", "sesv2")
+
+
+class Kind(StrEnum):
+    """Why a send was refused; each wire maps it to its own code and status."""
+
+    MISSING_MEMBER = "missing-member"
+    WRONG_TYPE = "wrong-type"
+    INVALID_ADDRESS = "invalid-address"
+    TOO_MANY_RECIPIENTS = "too-many-recipients"
+    NO_RECIPIENTS = "no-recipients"
+    TOO_LARGE = "too-large"
+    NOT_VERIFIED = "not-verified"
+    THROTTLED = "throttled"
+    MALFORMED = "malformed"
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    kind: Kind
+    message: str
+
+
+Result = Accepted | Refused
+
+
+def new_message_id(now: datetime) -> str:
+    """SES-style id: 16 hex digits of epoch milliseconds, a uuid4, `-000000`."""
+    millis = int(now.timestamp() * 1000)
+    return f"{millis:016x}-{uuid.uuid4()}-000000"
+
+
+class Engine:
+    """Thread-safe state (identities, quota count, outbox) and the rules applied to it."""
+
+    def __init__(self, profile: TargetProfile, *, fault: str | None = None) -> None:
+        if not isinstance(profile, TargetProfile):
+            raise TypeError(f"profile: expected a TargetProfile, got {profile!r}")
+        self.profile = profile
+        self.fault: Fault | None = get_fault(fault)
+        self.internal_errors = 0
+        """Exceptions the app's catch-all turned into 400s; tests assert it stays 0."""
+        self._lock = threading.Lock()
+        self._addresses: set[str] = set()
+        self._domains: set[str] = set()
+        self._sent = 0
+        self._outbox: list[dict[str, Any]] = []
+        self.reset()
+
+    # --- state ---------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Quota count and outbox to zero, identities back to the profile's."""
+        with self._lock:
+            self._addresses = set(self.profile.identities.verified_addresses)
+            self._domains = set(self.profile.identities.verified_domains)
+            self._sent = 0
+            self._outbox = []
+
+    def verify_address(self, address: str) -> None:
+        with self._lock:
+            self._addresses.add(address)
+
+    def verify_domain(self, domain: str) -> None:
+        with self._lock:
+            self._domains.add(domain)
+
+    def outbox(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(entry) for entry in self._outbox]
+
+    @property
+    def sent_last_24h(self) -> int:
+        with self._lock:
+            return self._sent
+
+    @property
+    def max_24h_send(self) -> int:
+        """The daily quota in recipients; -1 for unlimited."""
+        limit = self.profile.account.max_24h_send
+        return -1 if limit is None or limit < 0 else limit
+
+    def has_effect(self, effect: str, *, protocol: str) -> bool:
+        """Whether the planted fault turns `effect` on for this protocol."""
+        return effect in self.effects(protocol)
+
+    def record_internal_error(self) -> None:
+        with self._lock:
+            self.internal_errors += 1
+
+    # --- sending -------------------------------------------------------------------------
+
+    def send(self, params: Mapping[str, Any], *, protocol: str = "envelope") -> Result:
+        """Apply every rule to one SendEmail request; commit it only if all pass."""
+        if protocol not in PROTOCOLS:
+            raise ValueError(f"protocol: expected one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+        if self.has_effect("latency", protocol=protocol):
+            time.sleep(0.3)
+        if not isinstance(params, Mapping):
+            return Refused(Kind.MALFORMED, "The request must be a JSON object of SES parameters.")
+        with self._lock:
+            result = self._send_locked(params, protocol)
+            if isinstance(result, Refused) and self.has_effect(
+                "rejected-counted", protocol=protocol
+            ):
+                self._sent += _countable_guess(params)
+            return result
+
+    def _send_locked(self, params: Mapping[str, Any], protocol: str) -> Result:
+        on = self.effects(protocol)
+        problems = checks.member_problems(
+            params,
+            require_subject="accept-missing-subject" not in on,
+            require_source="accept-missing-source" not in on,
+            require_html="text-only-body-refused" in on,
+        )
+        if problems:
+            kind = Kind.MISSING_MEMBER if problems.missing else Kind.WRONG_TYPE
+            return Refused(kind, problems.message())
+
+        source = params.get("Source")
+        lists = checks.recipient_lists(params)
+        refused = self._check_addresses(source, lists, on)
+        if refused is not None:
+            return refused
+
+        recipients = [address for addresses in lists.values() for address in addresses]
+        counted = lists["ToAddresses"] if "count-to-only" in on else recipients
+        limit = self.profile.limits.max_recipients + ("accept-51-recipients" in on)
+        if len(counted) > limit:
+            return Refused(
+                Kind.TOO_MANY_RECIPIENTS,
+                f"Recipient count exceeds {self.profile.limits.max_recipients}.",
+            )
+        if not recipients and "accept-zero-recipients" not in on:
+            return Refused(Kind.NO_RECIPIENTS, "There are no recipients specified.")
+
+        refused = self._check_size(params, protocol, on)
+        if refused is not None:
+            return refused
+        refused = self._check_identities(source, recipients, on)
+        if refused is not None:
+            return refused
+
+        cost = self._quota_cost(recipients, on)
+        quota = self.max_24h_send
+        if quota >= 0 and "quota-not-enforced" not in on and self._sent + cost > quota:
+            return Refused(Kind.THROTTLED, "Daily message quota exceeded.")
+
+        self._sent += cost
+        return self._deliver(source, lists, on)
+
+    def effects(self, protocol: str) -> frozenset[str]:
+        """The behaviour switches the planted fault turns on for this protocol."""
+        if self.fault is None or (self.fault.wire is not None and self.fault.wire != protocol):
+            return frozenset()
+        return self.fault.switches
+
+    def _check_addresses(
+        self, source: str | None, lists: dict[str, list[str]], on: frozenset[str]
+    ) -> Refused | None:
+        accept_gray = "gray-accepted" in on
+        to_check: list[tuple[str, str]] = []
+        if source is not None:
+            to_check.append((source, "source"))
+        skipped = {"CcAddresses"} if "cc-not-validated" in on else set()
+        skipped |= {"BccAddresses"} if "bcc-not-validated" in on else set()
+        for key, addresses in lists.items():
+            if key not in skipped:
+                to_check += [(address, "recipient") for address in addresses]
+        for text, role in to_check:
+            verdict = classify_address(text, role=role)  # type: ignore[arg-type]
+            if verdict.cls is AddressClass.VALID:
+                continue
+            if verdict.cls is AddressClass.GRAY and accept_gray:
+                continue
+            if role == "recipient" and "partial-delivery" in on:
+                self._deliver_valid_only(source, lists)
+            return Refused(Kind.INVALID_ADDRESS, checks.address_message(verdict))
+        return None
+
+    def _check_size(
+        self, params: Mapping[str, Any], protocol: str, on: frozenset[str]
+    ) -> Refused | None:
+        if "size-not-enforced" in on:
+            return None
+        parts = checks.content_parts(params)
+        raw = sum(len(part) for part in parts)
+        if "size-too-strict" in on and raw > STRICT_SIZE_FAULT_BYTES:
+            return Refused(
+                Kind.TOO_LARGE, f"Message length is more than 1000000 bytes long: '{raw}'."
+            )
+        limit = self.profile.limits.max_message_bytes
+        if protocol == "sesv2" and limit == SES_SIZE_LIMIT:
+            limit = SESV2_SIZE_LIMIT
+        exact = self.profile.limits.size_exact or "size-raw" in on
+        size = raw if exact else checks.mime_size(parts)
+        if size > limit:
+            return Refused(
+                Kind.TOO_LARGE, f"Message length is more than {limit} bytes long: '{size}'."
+            )
+        return None
+
+    def _check_identities(
+        self, source: str | None, recipients: list[str], on: frozenset[str]
+    ) -> Refused | None:
+        rules = checks.IdentityRules(
+            address_case_sensitive="address-case-insensitive" not in on,
+            domain_case_insensitive="domain-case-sensitive" not in on,
+            subdomains="subdomain-not-verified" not in on,
+            lookalike_domains="lookalike-domain-verified" in on,
+            plus_label_on_addresses="plus-label" in on,
+        )
+
+        def verified(address: str) -> bool:
+            return checks.is_verified(
+                address, addresses=self._addresses, domains=self._domains, rules=rules
+            )
+
+        failed: list[str] = []
+        if source is not None:
+            bare = source if "display-name-unverified" in on else _bare(source)
+            if not verified(bare):
+                failed.append(source)
+        if self.profile.account.sandbox and "sandbox-ignored" not in on:
+            allow_label = "simulator-label-refused" not in on
+            failed += [
+                address
+                for address in recipients
+                if not checks.is_simulator(address, allow_label=allow_label)
+                and not verified(_bare(address))
+            ]
+        if not failed:
+            return None
+        region = self.profile.region.upper()
+        if "wrong-unverified-message" in on:
+            return Refused(Kind.NOT_VERIFIED, f"Sender identity rejected: {', '.join(failed)}")
+        return Refused(
+            Kind.NOT_VERIFIED,
+            "Email address is not verified. The following identities failed the check "
+            f"in region {region}: {', '.join(failed)}",
+        )
+
+    def _quota_cost(self, recipients: list[str], on: frozenset[str]) -> int:
+        if "quota-counts-messages" in on:
+            return 1
+        if self.profile.account.quota_counts_simulator:
+            return len(recipients)
+        return sum(1 for address in recipients if not checks.is_simulator(_bare(address)))
+
+    def _deliver(
+        self, source: str | None, lists: dict[str, list[str]], on: frozenset[str]
+    ) -> Accepted:
+        now = datetime.now(UTC)
+        message_id = "abc123" if "constant-id" in on else new_message_id(now)
+        self._outbox.append(
+            {
+                "id": message_id,
+                "source": source,
+                "to": list(lists["ToAddresses"]),
+                "cc": list(lists["CcAddresses"]),
+                "bcc": list(lists["BccAddresses"]),
+                "created_at": format_timestamp(now),
+            }
+        )
+        return Accepted(message_id, now)
+
+    def _deliver_valid_only(self, source: str | None, lists: dict[str, list[str]]) -> None:
+        """The partial-delivery fault: what a non-atomic target would do."""
+
+        def valid(address: str) -> bool:
+            return classify_address(address, role="recipient").cls is AddressClass.VALID
+
+        kept = {key: [a for a in addresses if valid(a)] for key, addresses in lists.items()}
+        if any(kept.values()):
+            self._deliver(source, kept, frozenset())
+
+
+def _bare(text: str) -> str:
+    return classify_address(text, role="source").address
+
+
+def _countable_guess(params: Mapping[str, Any]) -> int:
+    """Recipients of a possibly ill-typed request (for the rejected-counted fault)."""
+    destination = params.get("Destination")
+    if not isinstance(destination, Mapping):
+        return 1
+    lists = [destination.get(key) for key in checks.LIST_KEYS]
+    return max(1, sum(len(value) for value in lists if isinstance(value, list)))
+
+
+def format_timestamp(moment: datetime) -> str:
+    """RFC 3339 UTC with a `Z` and milliseconds."""
+    text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return text[:-3] + "Z"

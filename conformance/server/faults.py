@@ -1,0 +1,175 @@
+"""Planted-fault variants of the reference server, for the suite's own tests.
+
+Each fault breaks exactly one rule with a one-line change: the engine or the app asks
+`has_effect(effect, protocol=...)` at one place per effect. A fault limited to one wire
+(`wire="ses-query"`) shows only there. `different-but-correct` breaks nothing: it makes
+other legal choices, so a suite that fails it is too strict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    name: str
+    rule_id: str | None
+    """The one rule it breaks; None for a correct-but-different variant."""
+    description: str
+    effects: frozenset[str] = field(default=frozenset(), kw_only=True)
+    """Behaviour switches it turns on; empty means the switch named like the fault."""
+    wire: str | None = field(default=None, kw_only=True)
+    """Only this protocol shows the fault; None for every protocol."""
+
+    @property
+    def switches(self) -> frozenset[str]:
+        return self.effects or frozenset({self.name})
+
+    def applies(self, effect: str, *, protocol: str) -> bool:
+        """Whether this fault turns `effect` on for a request on `protocol`."""
+        return effect in self.switches and (self.wire is None or self.wire == protocol)
+
+
+_E = "envelope"
+_Q = "ses-query"
+
+_ALL: tuple[Fault, ...] = (
+    Fault("accept-51-recipients", "recipients.max", "allows one recipient over the limit"),
+    Fault("count-to-only", "recipients.max", "counts only ToAddresses against the limit"),
+    Fault("bcc-not-validated", "recipients.valid", "never checks BccAddresses syntax"),
+    Fault("cc-not-validated", "recipients.valid", "never checks CcAddresses syntax"),
+    Fault(
+        "partial-delivery",
+        "recipients.valid",
+        "refuses a message with an invalid recipient but delivers to the valid ones",
+    ),
+    Fault("accept-zero-recipients", "recipients.min", "accepts a message with no recipient"),
+    Fault(
+        "lookalike-domain-verified",
+        "sender.verified",
+        "domain identity test is endswith: evilverified.example passes",
+    ),
+    Fault("subdomain-not-verified", "sender.verified", "a verified domain covers no subdomain"),
+    Fault(
+        "address-case-insensitive",
+        "sender.verified",
+        "address identities match case-insensitively",
+    ),
+    Fault("domain-case-sensitive", "sender.verified", "domain identities match case-sensitively"),
+    Fault(
+        "display-name-unverified",
+        "sender.verified",
+        "verifies the Source as written, so `Name <addr>` is refused",
+    ),
+    Fault(
+        "wrong-unverified-message",
+        "sender.verified",
+        "the verification error does not say 'not verified'",
+    ),
+    Fault("sandbox-ignored", "sandbox.recipients", "sandbox recipients are not checked"),
+    Fault(
+        "simulator-label-refused",
+        "sandbox.recipients",
+        "mailbox simulator addresses with a +label are refused",
+    ),
+    Fault("size-not-enforced", "size.max", "no message size limit"),
+    Fault("size-too-strict", "size.max", "refuses content over 1,000,000 bytes"),
+    Fault("accept-missing-subject", "request.required", "Message.Subject is optional"),
+    Fault("text-only-body-refused", "request.required", "Body needs Html"),
+    Fault("accept-missing-source", "request.required", "Source is optional"),
+    Fault("constant-id", "envelope.id-unique", "every message id is 'abc123'"),
+    Fault("created-at-missing", "envelope.success", "no data.created_at", wire=_E),
+    Fault("success-as-string", "envelope.success", '"success": "true"', wire=_E),
+    Fault("created-at-no-zone", "envelope.success", "created_at has no zone", wire=_E),
+    Fault("error-without-message", "envelope.error", "error.message left out", wire=_E),
+    Fault("error-with-data", "envelope.error", "error envelope carries data", wire=_E),
+    Fault("500-on-malformed-json", "robust.no-5xx", "malformed JSON gets a 500", wire=_E),
+    Fault("500-on-wrong-type", "robust.no-5xx", "a wrong member type gets a 500", wire=_E),
+    Fault("quota-not-enforced", "quota.recipients", "never refuses for quota"),
+    Fault("quota-counts-messages", "quota.recipients", "counts 1 per message, not per recipient"),
+    Fault("rejected-counted", "quota.recipients", "refused sends consume quota"),
+    Fault("status-200-on-error", "http.status", "error envelopes come with HTTP 200", wire=_E),
+    Fault("created-at-stale", "envelope.created-at", "created_at is a day old", wire=_E),
+    # --- faults that show on the SES Query wire --------------------------------------------
+    Fault(
+        "query-accept-51",
+        "recipients.max",
+        "Query: one recipient over the limit accepted",
+        effects=frozenset({"accept-51-recipients"}),
+        wire=_Q,
+    ),
+    Fault(
+        "query-wrong-code",
+        "ses.error-codes",
+        "Query: address syntax errors use MessageRejected, not InvalidParameterValue",
+        wire=_Q,
+    ),
+    Fault(
+        "query-requestid-missing",
+        "envelope.success",
+        "Query: success XML without ResponseMetadata/RequestId",
+        wire=_Q,
+    ),
+    Fault("query-messageid-empty", "envelope.success", "Query: empty MessageId", wire=_Q),
+    Fault(
+        "query-no-namespace",
+        "envelope.success",
+        "Query: success XML without the SES namespace",
+        wire=_Q,
+    ),
+    Fault("query-error-type-missing", "envelope.error", "Query: error XML without Type", wire=_Q),
+    Fault(
+        "query-bcc-not-validated",
+        "recipients.valid",
+        "Query: BccAddresses syntax not checked",
+        effects=frozenset({"bcc-not-validated"}),
+        wire=_Q,
+    ),
+    Fault(
+        "query-lookalike-verified",
+        "sender.verified",
+        "Query: domain identity test is endswith",
+        effects=frozenset({"lookalike-domain-verified"}),
+        wire=_Q,
+    ),
+    Fault("query-500-on-bad-form", "robust.no-5xx", "Query: undecodable form gets 500", wire=_Q),
+    Fault(
+        "query-constant-id",
+        "envelope.id-unique",
+        "Query: every MessageId is 'abc123'",
+        effects=frozenset({"constant-id"}),
+        wire=_Q,
+    ),
+    Fault(
+        "query-status-200-on-error",
+        "http.status",
+        "Query: ErrorResponse with HTTP 200",
+        effects=frozenset({"status-200-on-error"}),
+        wire=_Q,
+    ),
+    # --- correct, but not like the reference ----------------------------------------------
+    Fault(
+        "different-but-correct",
+        None,
+        "other legal choices: codes InvalidRecipient/Unverified, 422 and 201, gray addresses "
+        "accepted, +label on address identities, raw size count, 300 ms latency",
+        effects=frozenset(
+            {"alt-codes", "alt-status", "gray-accepted", "plus-label", "size-raw", "latency"}
+        ),
+    ),
+)
+
+FAULTS: Mapping[str, Fault] = {fault.name: fault for fault in _ALL}
+"""Every planted fault, by name."""
+
+
+def get_fault(name: str | None) -> Fault | None:
+    """The fault called `name` (None for the faithful server); ValueError naming it otherwise."""
+    if name is None:
+        return None
+    if not isinstance(name, str) or name not in FAULTS:
+        known = ", ".join(FAULTS)
+        raise ValueError(f"unknown fault {name!r}; known faults: {known}")
+    return FAULTS[name]

@@ -1,0 +1,87 @@
+"""HTTP helpers shared by the three wires: bounded body reading, strict JSON, responses."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+_CHUNK = 1 << 16
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class BodyTooLarge(Exception):
+    """The body is over the limit; raised before reading it when Content-Length says so."""
+
+    def __init__(self, size: int | None, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        told = f"{size} bytes" if size is not None else "more bytes"
+        super().__init__(f"Request body too large: {told}, the limit is {limit} bytes.")
+
+
+class BadJson(Exception):
+    """The body is not a strict UTF-8 JSON document."""
+
+
+def read_body(request: Request, *, limit: int) -> bytes:
+    """At most `limit` bytes of body; never reads a body whose Content-Length is over it."""
+    length = request.content_length
+    if length is not None and length > limit:
+        raise BodyTooLarge(length, limit)
+    stream = request.stream
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = stream.read(min(_CHUNK, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    if total > limit:
+        raise BodyTooLarge(None, limit)
+    return b"".join(chunks)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(body: bytes) -> Any:
+    """Strict JSON: UTF-8 only, no NaN/Infinity; every failure is a `BadJson`."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadJson(f"The request body is not valid UTF-8 (byte {exc.start}).") from None
+    if not text.strip():
+        raise BadJson("The request body is empty; expected a JSON object.")
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise BadJson("The request body is nested too deeply.") from None
+    except ValueError as exc:  # JSONDecodeError, huge integers, NaN
+        raise BadJson(f"The request body is not valid JSON: {str(exc)[:200]}") from None
+
+
+def json_response(payload: Any, *, status: int, headers: dict[str, str] | None = None) -> Response:
+    text = json.dumps(payload, ensure_ascii=True)
+    return Response(text, status=status, headers=headers, content_type="application/json")
+
+
+def xml_text(text: str) -> str:
+    """Escape for XML character data, dropping characters XML 1.0 cannot carry."""
+    text = _NOT_XML.sub("?", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def short(value: str, limit: int = 80) -> str:
+    """A value cut down for an error message."""
+    return value if len(value) <= limit else value[:limit] + "..."

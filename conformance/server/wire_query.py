@@ -1,0 +1,224 @@
+"""SES API v1 (Query): form-encoded `Action=SendEmail`, XML answers as real SES words them.
+
+Signatures are not checked: any AWS credentials (or none) are accepted. Actions:
+SendEmail, GetSendQuota, VerifyEmailIdentity, VerifyDomainIdentity; others get
+`InvalidAction`. Error codes follow ses-ground-truth.md §10.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+from werkzeug.wrappers import Request, Response
+
+from conformance.server.engine import Accepted, Engine, Kind, Refused
+from conformance.server.http import BodyTooLarge, read_body, request_id, short, xml_text
+
+PROTOCOL = "ses-query"
+NAMESPACE = "http://ses.amazonaws.com/doc/2010-12-01/"
+FORM_TYPE = "application/x-www-form-urlencoded"
+MAX_FIELDS = 10_000
+MAX_DEPTH = 8
+_LISTS = frozenset({"ToAddresses", "CcAddresses", "BccAddresses", "ReplyToAddresses", "Tags"})
+_IGNORED = frozenset({"Action", "Version"})
+
+_CODES: dict[Kind, str] = {
+    Kind.MISSING_MEMBER: "ValidationError",
+    Kind.WRONG_TYPE: "ValidationError",
+    Kind.NOT_VERIFIED: "MessageRejected",
+    Kind.THROTTLED: "Throttling",
+}
+
+
+class FormError(Exception):
+    """The form cannot be read as SES Query parameters."""
+
+
+def decode_members(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """`Destination.ToAddresses.member.1=a` pairs -> the nested SES params dict.
+
+    A list member given without `.member.N` (`Destination.ToAddresses=`) is a one-item
+    list, as real SES reads botocore's empty-list form: an empty address.
+    """
+    root: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in _IGNORED or key.startswith(("X-Amz-", "AWSAccessKeyId", "Signature")):
+            continue
+        parts = key.split(".")
+        if len(parts) > MAX_DEPTH or not all(parts):
+            raise FormError(f"Invalid parameter name {short(key)!r}.")
+        node = root
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise FormError(f"Parameter {short(key)!r} conflicts with a scalar value.")
+            node = child
+        if isinstance(node.get(parts[-1]), dict):
+            raise FormError(f"Parameter {short(key)!r} conflicts with a structure.")
+        node[parts[-1]] = value
+    return _listify(root)
+
+
+def _listify(node: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if isinstance(value, dict):
+            if set(value) == {"member"} and isinstance(value["member"], dict):
+                out[key] = _members(key, value["member"])
+            else:
+                out[key] = _listify(value)
+        elif key in _LISTS:
+            out[key] = [value]
+        else:
+            out[key] = value
+    return out
+
+
+def _members(name: str, members: dict[str, Any]) -> list[Any]:
+    items: list[tuple[int, Any]] = []
+    for index, value in members.items():
+        if not index.isdigit() or not index.isascii() or int(index) < 1:
+            raise FormError(f"Invalid list index {short(index)!r} in {name}.member.")
+        items.append((int(index), _listify(value) if isinstance(value, dict) else value))
+    return [value for _, value in sorted(items, key=lambda item: item[0])]
+
+
+# --- responses ----------------------------------------------------------------------------
+
+
+def _xml(engine: Engine, body: str, *, status: int, rid: str) -> Response:
+    return Response(
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + body,
+        status=status,
+        content_type="text/xml; charset=utf-8",
+        headers={"x-amzn-RequestId": rid},
+    )
+
+
+def error(engine: Engine, code: str, message: str, *, status: int = 400) -> Response:
+    """`<ErrorResponse>` as real SES sends it (§1.3); RequestId beside `<Error>`."""
+    on = engine.effects(PROTOCOL)
+    rid = request_id()
+    kind = "" if "query-error-type-missing" in on else "<Type>Sender</Type>"
+    body = (
+        f'<ErrorResponse xmlns="{NAMESPACE}"><Error>{kind}<Code>{xml_text(code)}</Code>'
+        f"<Message>{xml_text(message)}</Message></Error><RequestId>{rid}</RequestId>"
+        "</ErrorResponse>"
+    )
+    if "status-200-on-error" in on:
+        status = 200
+    return _xml(engine, body, status=status, rid=rid)
+
+
+def result(engine: Engine, action: str, inner: str) -> Response:
+    """`<{action}Response>` with `<{action}Result>` and `ResponseMetadata/RequestId`."""
+    on = engine.effects(PROTOCOL)
+    rid = request_id()
+    xmlns = "" if "query-no-namespace" in on else f' xmlns="{NAMESPACE}"'
+    meta = (
+        ""
+        if "query-requestid-missing" in on
+        else f"<ResponseMetadata><RequestId>{rid}</RequestId></ResponseMetadata>"
+    )
+    body = (
+        f"<{action}Response{xmlns}><{action}Result>{inner}</{action}Result>"
+        f"{meta}</{action}Response>"
+    )
+    return _xml(engine, body, status=200, rid=rid)
+
+
+def refused(engine: Engine, refusal: Refused) -> Response:
+    code = _CODES.get(refusal.kind, "InvalidParameterValue")
+    if refusal.kind is Kind.INVALID_ADDRESS and "query-wrong-code" in engine.effects(PROTOCOL):
+        code = "MessageRejected"
+    return error(engine, code, refusal.message)
+
+
+# --- actions ------------------------------------------------------------------------------
+
+
+def handle(engine: Engine, request: Request, *, max_body_bytes: int) -> Response:
+    """`POST /` form (or GET with a query string) -> one Query action."""
+    if request.method not in ("POST", "GET"):
+        response = error(
+            engine, "InvalidAction", f"Method {request.method} not allowed.", status=405
+        )
+        response.headers["Allow"] = "GET, POST"
+        return response
+    try:
+        raw = read_body(request, limit=max_body_bytes) if request.method == "POST" else b""
+        text = raw.decode("utf-8") if raw else request.query_string.decode("latin-1")
+        pairs = parse_qsl(
+            text,
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
+    except BodyTooLarge as exc:
+        return error(engine, "InvalidParameterValue", str(exc), status=413)
+    except ValueError as exc:  # UnicodeDecodeError included
+        if "query-500-on-bad-form" in engine.effects(PROTOCOL):
+            return Response("Internal Failure", status=500)
+        return error(engine, "InvalidParameterValue", f"The form cannot be read: {short(str(exc))}")
+    fields = dict(pairs)
+    action = fields.get("Action")
+    if action == "SendEmail":
+        return _send_email(engine, pairs)
+    if action == "GetSendQuota":
+        return _get_send_quota(engine)
+    if action == "VerifyEmailIdentity":
+        return _verify(engine, fields, "EmailAddress", engine.verify_address, action)
+    if action == "VerifyDomainIdentity":
+        return _verify(engine, fields, "Domain", engine.verify_domain, action)
+    if action is None:
+        return error(engine, "InvalidAction", "Missing Action.")
+    return error(
+        engine,
+        "InvalidAction",
+        f"The action {short(action)} is not valid for this web service.",
+    )
+
+
+def _send_email(engine: Engine, pairs: list[tuple[str, str]]) -> Response:
+    try:
+        params = decode_members(pairs)
+    except FormError as exc:
+        return refused(engine, Refused(Kind.MALFORMED, str(exc)))
+    outcome = engine.send(params, protocol=PROTOCOL)
+    if isinstance(outcome, Refused):
+        return refused(engine, outcome)
+    return _sent(engine, outcome)
+
+
+def _sent(engine: Engine, outcome: Accepted) -> Response:
+    message_id = "" if "query-messageid-empty" in engine.effects(PROTOCOL) else outcome.id
+    return result(engine, "SendEmail", f"<MessageId>{xml_text(message_id)}</MessageId>")
+
+
+def _get_send_quota(engine: Engine) -> Response:
+    rate = 1.0 if engine.profile.account.sandbox else 14.0
+    inner = (
+        f"<SentLast24Hours>{float(engine.sent_last_24h)}</SentLast24Hours>"
+        f"<Max24HourSend>{float(engine.max_24h_send)}</Max24HourSend>"
+        f"<MaxSendRate>{rate}</MaxSendRate>"
+    )
+    return result(engine, "GetSendQuota", inner)
+
+
+def _verify(engine: Engine, fields: dict[str, str], name: str, add: Any, action: str) -> Response:
+    value = fields.get(name)
+    if not value:
+        path = name[0].lower() + name[1:]
+        return error(
+            engine,
+            "ValidationError",
+            f"1 validation error detected: Value null at '{path}' failed to satisfy "
+            "constraint: Member must not be null",
+        )
+    add(value)
+    inner = (
+        "" if name == "EmailAddress" else f"<VerificationToken>{request_id()}</VerificationToken>"
+    )
+    return result(engine, action, inner)

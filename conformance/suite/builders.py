@@ -1,0 +1,165 @@
+"""Whole requests for the conformance tests, drawn or written out for explicit examples.
+
+The strategies in `strategies/` draw the parts (senders, recipient lists, content); this
+module puts them together into `GeneratedCase`s, and writes the boundary cases that every
+test runs as `@example`s (0/1/50/51 recipients, the size band's edges).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from conformance.model import SendEmailRequest
+from conformance.profile import TargetProfile
+from strategies.cases import GeneratedCase
+from strategies.content import GeneratedMessage, content, fill_utf8
+from strategies.recipients import Recipients, deliverable_recipients, recipient_lists
+from strategies.senders import Sender, senders
+
+SIMPLE_MESSAGE: dict[str, Any] = {
+    "Subject": {"Data": "Hello", "Charset": "UTF-8"},
+    "Body": {"Text": {"Data": "plain text", "Charset": "UTF-8"}},
+}
+
+
+def verified_sender(profile: TargetProfile) -> str:
+    """A sender every conformant target with this profile must accept."""
+    ids = profile.identities
+    if ids.verified_addresses:
+        return ids.verified_addresses[0]
+    return f"sender@{ids.verified_domains[0]}"
+
+
+def deliverable(profile: TargetProfile, i: int) -> str:
+    """The i-th fixed recipient a conformant target must accept (sandbox-safe)."""
+    if profile.identities.verified_domains:
+        return f"r{i}@{profile.identities.verified_domains[0]}"
+    return f"success+r{i}@simulator.amazonses.com"
+
+
+def params_of(
+    *,
+    source: str,
+    recipients: Recipients,
+    message: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "Source": source,
+        "Destination": recipients.params(),
+        "Message": message if message is not None else SIMPLE_MESSAGE,
+    }
+
+
+def case_of(
+    params: dict[str, Any], *labels: str, violates: frozenset[str] = frozenset()
+) -> GeneratedCase:
+    return GeneratedCase(SendEmailRequest(params), violates, tuple(labels))
+
+
+def explicit(
+    profile: TargetProfile,
+    *,
+    to: int = 1,
+    cc: int = 0,
+    bcc: int = 0,
+    source: str | None = None,
+    content_bytes: int | None = None,
+    label: str = "explicit boundary",
+) -> GeneratedCase:
+    """A boundary case written out: `to`/`cc`/`bcc` recipients, content of an exact size."""
+    n = iter(range(to + cc + bcc))
+    recipients = Recipients(
+        tuple(deliverable(profile, next(n)) for _ in range(to)),
+        tuple(deliverable(profile, next(n)) for _ in range(cc)),
+        tuple(deliverable(profile, next(n)) for _ in range(bcc)),
+    )
+    message = None
+    if content_bytes is not None:
+        subject = "Size"
+        text = fill_utf8("abcdefghij ", max(0, content_bytes - len(subject)))
+        message = {"Subject": {"Data": subject}, "Body": {"Text": {"Data": text}}}
+    params = params_of(
+        source=source or verified_sender(profile), recipients=recipients, message=message
+    )
+    return case_of(params, label, recipients.label())
+
+
+@st.composite
+def requests(
+    draw: st.DrawFn,
+    *,
+    profile: TargetProfile,
+    sender: st.SearchStrategy[Sender] | None = None,
+    recipients: st.SearchStrategy[Recipients] | None = None,
+    message: st.SearchStrategy[GeneratedMessage] | None = None,
+) -> GeneratedCase:
+    """A request built from drawn parts; the parts not given are valid and small."""
+    if sender is None:
+        address = verified_sender(profile)
+        chosen = Sender(address, address, True, "sender: verified")
+    else:
+        chosen = draw(sender)
+    if recipients is None:
+        recipients = recipient_lists(
+            count=st.integers(1, 3), addresses=deliverable_recipients(profile=profile)
+        )
+    drawn_recipients = draw(recipients)
+    drawn_message = draw(message if message is not None else content())
+    params = params_of(
+        source=chosen.text, recipients=drawn_recipients, message=dict(drawn_message.params)
+    )
+    labels = (chosen.label, drawn_recipients.label(), *drawn_message.labels)
+    return case_of(params, *labels)
+
+
+def any_sender(profile: TargetProfile) -> st.SearchStrategy[Sender]:
+    return senders(profile=profile)
+
+
+@st.composite
+def faulty_requests(draw: st.DrawFn, *, profile: TargetProfile) -> GeneratedCase:
+    """A request with one fault a conformant target must reject, of a drawn kind."""
+    from strategies.addresses import invalid_addresses
+    from strategies.recipients import FIELDS
+
+    kind = draw(
+        st.sampled_from(
+            (
+                "invalid recipient",
+                "too many recipients",
+                "no recipients",
+                "unverified sender",
+                "missing Source",
+                "missing Subject",
+            )
+        )
+    )
+    base = draw(requests(profile=profile))
+    params = {k: v for k, v in base.request.params.items()}
+    match kind:
+        case "invalid recipient":
+            bad = draw(invalid_addresses())
+            field = draw(st.sampled_from(FIELDS))
+            destination = dict(params["Destination"])
+            destination[field] = [*destination.get(field, []), bad.text]
+            params["Destination"] = destination
+            violates = "recipients.valid"
+        case "too many recipients":
+            over = profile.limits.max_recipients + 1
+            params["Destination"] = {"ToAddresses": [deliverable(profile, i) for i in range(over)]}
+            violates = "recipients.max"
+        case "no recipients":
+            params["Destination"] = {}
+            violates = "recipients.min"
+        case "unverified sender":
+            params["Source"] = f"someone@{profile.identities.unverified_domain}"
+            violates = "sender.verified"
+        case "missing Source":
+            del params["Source"]
+            violates = "request.required"
+        case _:
+            params["Message"] = {"Body": params["Message"]["Body"]}
+            violates = "request.required"
+    return case_of(params, f"fault: {kind}", violates=frozenset({violates}))

@@ -1,0 +1,470 @@
+"""What every conformance test uses: the target session, a per-test context, the judge.
+
+A test draws a case, then calls `ctx.check(case)`: the oracle is evaluated on that very
+request (so a shrunk request is judged afresh), the request goes to the target, and the
+answer is judged for the test's rule. A broken rule raises that rule's violation class.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import hypothesis
+import pytest
+
+from conformance.addresses import AddressClass, classify_address
+from conformance.model import (
+    Accept,
+    Accepted,
+    Either,
+    Exchange,
+    Expectation,
+    RawRequest,
+    Reject,
+    Rejected,
+    SendEmailRequest,
+    TransportFailure,
+    Unrecognized,
+    describe_expectation,
+)
+from conformance.oracle import expect, recipients_of
+from conformance.profile import TargetProfile
+from conformance.violations import TargetBroken, violation_for
+
+VERIFICATION_RULES = frozenset({"sender.verified", "sandbox.recipients"})
+QUOTA_CODES = frozenset(
+    {"THROTTLING", "Throttling", "TooManyRequestsException", "LimitExceededException"}
+)
+
+
+def rule(*rule_ids: str) -> pytest.MarkDecorator:
+    """Mark a test with the rule(s) it checks; the catalogue lists the test back."""
+    for rule_id in rule_ids:
+        violation_for(rule_id)  # unknown ids fail at import, naming the id
+    return pytest.mark.rule(*rule_ids)
+
+
+# --- the session: one target, one client, one circuit breaker per process -----------------
+
+
+class Breaker:
+    """Stops a run from waiting on a dead target again and again.
+
+    After a transport failure the current test stops sending (its rule is `broken`);
+    after `trip_after` failures with no good answer between them, every test does.
+    """
+
+    def __init__(self, *, trip_after: int = 2) -> None:
+        self.trip_after = trip_after
+        self.consecutive = 0
+        self.last_detail = ""
+        self._lock = threading.Lock()
+
+    @property
+    def tripped(self) -> bool:
+        return self.consecutive >= self.trip_after
+
+    def record(self, exchange: Exchange) -> None:
+        with self._lock:
+            if isinstance(exchange.outcome, TransportFailure):
+                self.consecutive += 1
+                self.last_detail = f"{exchange.outcome.kind}: {exchange.outcome.detail}"
+            else:
+                self.consecutive = 0
+
+
+@dataclass(slots=True)
+class TargetSession:
+    """The target as this process sees it: set up once by the plugin."""
+
+    profile: TargetProfile
+    client: Any  # conformance.protocols.base.Client
+    max_examples: int
+    breaker: Breaker = field(default_factory=Breaker)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """What the plugin resolved at configure time (before any target is contacted)."""
+
+    profile: TargetProfile
+    embedded: bool
+    max_examples: int
+    seed: int | None
+
+
+_settings: RunSettings | None = None
+_session: TargetSession | None = None
+_current: TestContext | None = None
+
+
+def configure(
+    *, profile: TargetProfile, embedded: bool, max_examples: int, seed: int | None
+) -> None:
+    global _settings
+    _settings = RunSettings(profile, embedded, max_examples, seed)
+
+
+def configured() -> RunSettings:
+    """The run's settings; the suite's modules read the profile from here at import."""
+    if _settings is None:
+        raise RuntimeError("the sesconf plugin is not configured (use `sesconf run` or pytest)")
+    return _settings
+
+
+def examples(fraction: float = 1.0, *, at_least: int = 1, at_most: int | None = None) -> int:
+    """A share of the run's example budget, for tests whose examples cost more."""
+    n = max(at_least, round(configured().max_examples * fraction))
+    return min(n, at_most) if at_most is not None else n
+
+
+def current_session() -> TargetSession | None:
+    return _session
+
+
+def set_session(session: TargetSession | None) -> None:
+    global _session
+    _session = session
+
+
+def session() -> TargetSession:
+    if _session is None:
+        raise RuntimeError("no target session: run the suite through `sesconf run` or pytest")
+    return _session
+
+
+def current() -> TestContext:
+    """The context of the test now running (for state machines, which get no fixtures)."""
+    if _current is None:
+        raise RuntimeError("no conformance test is running")
+    return _current
+
+
+@contextmanager
+def running(ctx: TestContext) -> Iterator[TestContext]:
+    global _current
+    _current = ctx
+    try:
+        yield ctx
+    finally:
+        _current = None
+
+
+# --- the per-test context ---------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TestContext:
+    """One conformance test: its rule, the examples it ran and the classes it tried."""
+
+    __test__ = False  # not a pytest test class, despite the name
+    nodeid: str
+    rules: tuple[str, ...]
+    target: TargetSession
+    examples: int = 0
+    events: Counter[str] = field(default_factory=Counter)
+    broken_detail: str | None = None
+
+    @property
+    def profile(self) -> TargetProfile:
+        return self.target.profile
+
+    @property
+    def rule(self) -> str:
+        return self.rules[0]
+
+    def event(self, label: str) -> None:
+        """Record an equivalence class for Hypothesis statistics and the report."""
+        self.events[label] += 1
+        hypothesis.event(label)
+
+    def begin_example(self, labels: tuple[str, ...] = ()) -> None:
+        self.examples += 1
+        for label in labels:
+            self.event(label)
+
+    # sending ----------------------------------------------------------------------------
+
+    def send(self, request: SendEmailRequest | RawRequest) -> Exchange:
+        """Send through the breaker; a dead target makes the rule `broken`."""
+        if self.broken_detail is not None or self.target.breaker.tripped:
+            detail = self.broken_detail or self.target.breaker.last_detail
+            raise TargetBroken(f"target stopped answering earlier in this run ({detail})")
+        client = self.target.client
+        if isinstance(request, RawRequest):
+            exchange = client.send_raw(request)
+        else:
+            exchange = client.send(request)
+        self.target.breaker.record(exchange)
+        return exchange
+
+    def send_expecting(self, request: SendEmailRequest, expectation: Expectation) -> Exchange:
+        """Send; when a quota rejection hides an expected acceptance, reset and retry once.
+
+        Only the quota state machine judges the quota; other tests must not fail because
+        earlier tests used it up (see docs/architecture.md, "Quota").
+        """
+        exchange = self.send(request)
+        if (
+            isinstance(expectation, Accept | Either)
+            and self.profile.has_quota
+            and is_quota_rejection(exchange, self.profile)
+        ):
+            self.target.client.reset()
+            exchange = self.send(request)
+        return exchange
+
+    def target_params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The request as the target will see it: a wire may not carry everything (the
+        Query form has no types), and the oracle must judge what was really sent."""
+        effective = getattr(self.target.client, "effective_params", None)
+        return effective(params) if effective is not None else params
+
+    def check(self, case: Any, *, rule_id: str | None = None) -> Exchange:
+        """Judge one generated case for this test's rule (or `rule_id`).
+
+        The oracle is evaluated here, on this very request: a shrunk request is judged
+        afresh, never by what its generator meant it to violate.
+        """
+        self.begin_example(tuple(getattr(case, "labels", ())))
+        request: SendEmailRequest = getattr(case, "request", case)
+        expectation = expect(self.target_params(request.params), self.profile)
+        exchange = self.send_expecting(request, expectation)
+        judge(self, rule_id or self.rule, expectation, exchange, params=request.params)
+        return exchange
+
+    # failing ----------------------------------------------------------------------------
+
+    def counterexample(
+        self,
+        exchange: Exchange,
+        *,
+        expected: str,
+        params: Mapping[str, Any] | None = None,
+        raw: RawRequest | None = None,
+        problems: tuple[str, ...] = (),
+        rule_id: str | None = None,
+    ) -> dict[str, Any]:
+        return counterexample_of(
+            exchange,
+            client=self.target.client,
+            expected=expected,
+            params=params,
+            raw=raw,
+            problems=problems,
+            rule_id=rule_id or self.rule,
+        )
+
+    def fail(
+        self,
+        rule_id: str,
+        summary: str,
+        exchange: Exchange,
+        *,
+        expected: str,
+        params: Mapping[str, Any] | None = None,
+        raw: RawRequest | None = None,
+        problems: tuple[str, ...] = (),
+    ) -> None:
+        ce = self.counterexample(
+            exchange,
+            expected=expected,
+            params=params,
+            raw=raw,
+            problems=problems,
+            rule_id=rule_id,
+        )
+        raise violation_for(rule_id)(summary, counterexample=ce)
+
+    def broken(self, exchange: Exchange, *, expected: str, params: Any = None) -> None:
+        assert isinstance(exchange.outcome, TransportFailure)
+        detail = f"{exchange.outcome.kind}: {exchange.outcome.detail}"
+        self.broken_detail = detail
+        ce = self.counterexample(exchange, expected=expected, params=params)
+        raise TargetBroken(detail, counterexample=ce)
+
+
+# --- judging ----------------------------------------------------------------------------
+
+
+def describe_outcome(exchange: Exchange) -> str:
+    match exchange.outcome:
+        case Accepted(id=message_id):
+            return f"accepted (id={message_id!r})"
+        case Rejected(code=code, message=message, status=status):
+            return f"rejected HTTP {status} {code}: {message}"
+        case Unrecognized(reason=reason, status=status):
+            return f"unrecognised answer HTTP {status}: {reason}"
+        case TransportFailure(kind=kind, detail=detail):
+            return f"no answer ({kind}: {detail})"
+    return repr(exchange.outcome)
+
+
+def is_quota_rejection(exchange: Exchange, profile: TargetProfile) -> bool:
+    outcome = exchange.outcome
+    if not isinstance(outcome, Rejected):
+        return False
+    pinned = profile.codes.get("quota.recipients")
+    if pinned:
+        return outcome.code in pinned
+    message = (outcome.message or "").lower()
+    return outcome.code in QUOTA_CODES or "quota" in message
+
+
+def judge(
+    ctx: TestContext,
+    rule_id: str,
+    expectation: Expectation,
+    exchange: Exchange,
+    *,
+    params: Mapping[str, Any] | None,
+) -> None:
+    """Raise `rule_id`'s violation when the answer contradicts the expectation."""
+    expected = describe_expectation(expectation)
+    outcome = exchange.outcome
+    if isinstance(outcome, TransportFailure):
+        ctx.broken(exchange, expected=expected, params=params)
+    actual = describe_outcome(exchange)
+    if isinstance(outcome, Unrecognized):
+        ctx.fail(
+            rule_id,
+            f"expected {expected}, got {actual}",
+            exchange,
+            expected=expected,
+            params=params,
+        )
+    match expectation:
+        case Accept():
+            if not isinstance(outcome, Accepted):
+                ctx.fail(
+                    rule_id,
+                    f"expected accept, got {actual}",
+                    exchange,
+                    expected=expected,
+                    params=params,
+                )
+        case Reject(rules=rules):
+            if not isinstance(outcome, Rejected):
+                ctx.fail(
+                    rule_id,
+                    f"expected {expected}, got {actual}",
+                    exchange,
+                    expected=expected,
+                    params=params,
+                )
+            assert isinstance(outcome, Rejected)
+            problems = rejection_problems(rules, outcome, ctx.profile, params=params)
+            if problems:
+                ctx.fail(
+                    rule_id,
+                    problems[0],
+                    exchange,
+                    expected=expected,
+                    params=params,
+                    problems=problems,
+                )
+        case Either():
+            pass
+
+
+def rejection_problems(
+    rules: frozenset[str],
+    outcome: Rejected,
+    profile: TargetProfile,
+    *,
+    params: Mapping[str, Any] | None = None,
+) -> tuple[str, ...]:
+    """What is wrong with a rejection for these rules: the message, the pinned codes.
+
+    The documented "Email address not verified" message is required only when every
+    address is well-formed: a malformed Source is a syntax error, whatever its domain.
+    """
+    problems: list[str] = []
+    if (
+        rules
+        and rules <= VERIFICATION_RULES
+        and _addresses_well_formed(params)
+        and "not verified" not in (outcome.message or "").lower()
+    ):
+        problems.append(
+            f"the error message must contain 'not verified' (documentation: "
+            f'"Email address not verified"); got {outcome.message!r}'
+        )
+    pins = [profile.codes.get(r) for r in rules]
+    if pins and all(pins):
+        allowed = sorted({code for pin in pins if pin for code in pin})
+        if outcome.code not in allowed:
+            problems.append(
+                f"error code {outcome.code!r} is not one pinned by the profile {allowed}"
+            )
+    return tuple(problems)
+
+
+def _addresses_well_formed(params: Mapping[str, Any] | None) -> bool:
+    if params is None:
+        return False
+    source = params.get("Source")
+    if not isinstance(source, str):
+        return False
+    if classify_address(source, role="source").cls is not AddressClass.VALID:
+        return False
+    return all(
+        classify_address(r, role="recipient").cls is AddressClass.VALID
+        for r in recipients_of(params)
+    )
+
+
+def counterexample_of(
+    exchange: Exchange,
+    *,
+    client: Any,
+    expected: str,
+    params: Mapping[str, Any] | None = None,
+    raw: RawRequest | None = None,
+    problems: tuple[str, ...] = (),
+    rule_id: str = "",
+) -> dict[str, Any]:
+    """The JSON-ready counterexample of summary.json (docs/architecture.md)."""
+    req = exchange.request
+    resp = exchange.response
+    transport = None
+    if isinstance(exchange.outcome, TransportFailure):
+        transport = f"{exchange.outcome.kind}: {exchange.outcome.detail}"
+    return {
+        "params": json.loads(json.dumps(params, default=repr)) if params is not None else None,
+        "raw_body_b64": base64.b64encode(raw.body).decode() if raw is not None else None,
+        "request": {
+            "method": req.method,
+            "url": req.url,
+            "headers": dict(req.headers),
+            "body": _text(req.body),
+        },
+        "response": None
+        if resp is None
+        else {
+            "status": resp.status,
+            "headers": dict(resp.headers),
+            "body": _text(resp.body),
+            "truncated": resp.truncated,
+        },
+        "transport": transport,
+        "expected": expected,
+        "actual": describe_outcome(exchange),
+        "problems": list(problems) or [p for ps in exchange.problems.values() for p in ps],
+        "curl": client.curl(exchange),
+        "replay": f"sesconf replay REPORT_DIR --rule {rule_id}" if rule_id else None,
+    }
+
+
+def _text(body: bytes, limit: int = 64 * 1024) -> str:
+    shown = body[:limit].decode("utf-8", errors="backslashreplace")
+    if len(body) > limit:
+        shown += f"\n... ({len(body)} bytes in all)"
+    return shown

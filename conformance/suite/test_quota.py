@@ -1,0 +1,111 @@
+"""quota.recipients: every recipient counts against the 24-hour quota; rejections count nothing.
+
+A Hypothesis state machine: it resets the target's counter, sends valid and invalid
+messages, and keeps its own count of what the target accepted. A send that fits must be
+accepted; once the quota is used up, sends must be refused; a send that would cross the
+quota is a gray zone (real SES is unresolved there, ses-ground-truth.md §8.10).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant
+from hypothesis.stateful import rule as step
+
+from conformance.model import Accepted, Either, Reject, SendEmailRequest
+from conformance.oracle import expect, is_simulator
+from conformance.suite.builders import deliverable, params_of, verified_sender
+from conformance.suite.support import configured, current, examples, judge
+from conformance.violations import violation_for
+from strategies.recipients import Recipients
+
+PROFILE = configured().profile
+RULE = "quota.recipients"
+
+
+class SendingQuota(RuleBasedStateMachine):
+    """The model: `sent` recipients counted so far against `quota`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ctx = current()
+        self.quota = PROFILE.account.max_24h_send or 0
+        self.sent = 0
+        self.serial = 0
+
+    @initialize()
+    def reset(self) -> None:
+        if not self.ctx.profile.has_quota:
+            pytest.skip("needs account.max_24h_send and account.reset_url in the profile")
+        self.ctx.target.client.reset()
+        self.sent = 0
+
+    def _counted(self, addresses: list[str]) -> int:
+        if self.ctx.profile.account.quota_counts_simulator:
+            return len(addresses)
+        return sum(1 for a in addresses if not is_simulator(a))
+
+    def _recipients(self, n: int, simulator: int) -> list[str]:
+        self.serial += 1
+        plain = [deliverable(PROFILE, self.serial * 100 + i) for i in range(n - simulator)]
+        sims = [f"success+q{self.serial}x{i}@simulator.amazonses.com" for i in range(simulator)]
+        return plain + sims
+
+    @step(n=st.integers(1, PROFILE.limits.max_recipients), simulator=st.integers(0, 2))
+    def send_valid(self, n: int, simulator: int) -> None:
+        addresses = self._recipients(n, min(simulator, n))
+        params = params_of(source=verified_sender(PROFILE), recipients=Recipients(tuple(addresses)))
+        counted = self._counted(addresses)
+        self.ctx.begin_example((f"quota: {self.sent}+{counted} of {self.quota}",))
+        if self.sent + counted <= self.quota:
+            expectation = expect(params, PROFILE)  # accept, unless the oracle knows better
+        elif self.sent >= self.quota and counted > 0:
+            expectation = Reject(frozenset({RULE}), (f"quota {self.quota} used up",))
+        else:
+            expectation = Either((f"{self.sent}+{counted} would cross the quota {self.quota}",))
+        exchange = self.ctx.send(SendEmailRequest(params))
+        judge(self.ctx, RULE, expectation, exchange, params=params)
+        if isinstance(exchange.outcome, Accepted):
+            self.sent += counted
+
+    @step()
+    def send_invalid(self) -> None:
+        """A rejected message must count nothing (recipients.valid's "entire message")."""
+        addresses = [*self._recipients(2, 0), "bad..dot@x.example"]
+        params = params_of(source=verified_sender(PROFILE), recipients=Recipients(tuple(addresses)))
+        self.ctx.begin_example(("quota: rejected message",))
+        exchange = self.ctx.send(SendEmailRequest(params))
+        judge(self.ctx, RULE, expect(params, PROFILE), exchange, params=params)
+
+    @invariant()
+    def outbox_matches_count(self) -> None:
+        if self.ctx.profile.account.outbox_url is None or not self.ctx.profile.has_quota:
+            return
+        messages = self.ctx.target.client.outbox() or []
+        delivered = sum(
+            self._counted([*m.get("to", []), *m.get("cc", []), *m.get("bcc", [])]) for m in messages
+        )
+        if delivered != self.sent:
+            summary = (
+                f"the outbox holds {delivered} counted recipients; the messages the target "
+                f"accepted since the reset had {self.sent}"
+            )
+            raise violation_for(RULE)(
+                summary,
+                counterexample={
+                    "expected": f"{self.sent} recipients delivered and counted",
+                    "actual": f"{delivered} in {self.ctx.profile.account.outbox_url}",
+                    "problems": [summary],
+                    "request": None,
+                    "response": None,
+                    "curl": f"curl -s {self.ctx.profile.account.outbox_url}",
+                },
+            )
+
+
+TestSendingQuota = pytest.mark.exclusive(pytest.mark.rule(RULE)(SendingQuota.TestCase))
+TestSendingQuota.settings = settings(
+    max_examples=examples(0.2, at_least=3, at_most=15), stateful_step_count=25
+)

@@ -1,0 +1,34 @@
+"""sender.verified: only verified addresses, verified domains and their subdomains send."""
+
+from __future__ import annotations
+
+from hypothesis import example, given
+
+from conformance.suite.builders import explicit, requests
+from conformance.suite.support import TestContext, configured, rule
+from strategies.cases import GeneratedCase
+from strategies.senders import senders
+
+PROFILE = configured().profile
+IDS = PROFILE.identities
+DOMAIN = IDS.verified_domains[0] if IDS.verified_domains else "verified.example"
+ADDRESS = IDS.verified_addresses[0] if IDS.verified_addresses else f"sender@{DOMAIN}"
+
+
+def _sender_example(source: str, label: str) -> GeneratedCase:
+    return explicit(PROFILE, source=source, label=f"sender: {label}")
+
+
+@rule("sender.verified")
+@given(case=requests(profile=PROFILE, sender=senders(profile=PROFILE)))
+@example(case=_sender_example(ADDRESS, "verified address"))
+@example(case=_sender_example(f"noreply@{DOMAIN}", "verified domain"))
+@example(case=_sender_example(f"a@x.y.z.{DOMAIN}", "subdomain depth 3"))
+@example(case=_sender_example(f"a@{DOMAIN.upper()}", "domain in upper case"))
+@example(case=_sender_example(f"a@evil{DOMAIN}", "look-alike domain"))
+@example(case=_sender_example(f"a@{DOMAIN}.evil.example", "verified domain as a prefix"))
+@example(case=_sender_example(ADDRESS.upper(), "address identity in another case"))
+@example(case=_sender_example(f"Sender Name <{ADDRESS}>", "display name"))
+@example(case=_sender_example(f"a@{IDS.unverified_domain}", "unverified domain"))
+def test_sender_verification(ctx: TestContext, case: GeneratedCase) -> None:
+    ctx.check(case)

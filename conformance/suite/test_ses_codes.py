@@ -1,0 +1,36 @@
+"""ses.error-codes (SHOULD): over the SES wire protocols, real SES's codes and messages."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+
+from conformance.model import Reject, Rejected
+from conformance.oracle import expect
+from conformance.suite.builders import faulty_requests
+from conformance.suite.support import TestContext, configured, rule
+from strategies.cases import GeneratedCase
+
+PROFILE = configured().profile
+RULE = "ses.error-codes"
+
+
+@rule(RULE)
+@given(case=faulty_requests(profile=PROFILE))
+def test_real_ses_codes(ctx: TestContext, case: GeneratedCase) -> None:
+    if ctx.profile.protocol == "envelope":
+        pytest.skip("applies to the SES protocols (ses-query, sesv2); envelope codes are free")
+    exchange = ctx.check(case)
+    expectation = expect(ctx.target_params(case.request.params), ctx.profile)
+    if not (isinstance(expectation, Reject) and isinstance(exchange.outcome, Rejected)):
+        return
+    problems = ctx.target.client.error_code_problems(expectation.rules, exchange.outcome)
+    if problems:
+        ctx.fail(
+            RULE,
+            problems[0],
+            exchange,
+            expected=f"real SES codes for {sorted(expectation.rules)}",
+            params=case.request.params,
+            problems=tuple(problems),
+        )

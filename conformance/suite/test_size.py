@@ -1,0 +1,32 @@
+"""size.max: "The maximum message size is 10 MB." (10,485,760 bytes after MIME encoding)."""
+
+from __future__ import annotations
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from conformance.profile import SES_SIZE_LIMIT
+from conformance.suite.builders import explicit, requests
+from conformance.suite.support import TestContext, configured, examples, rule
+from strategies.content import content
+
+PROFILE = configured().profile
+LIMIT = PROFILE.limits.max_message_bytes
+SAFE = 7_000_000 if LIMIT >= SES_SIZE_LIMIT else LIMIT
+
+_sizes = st.one_of(
+    content(max_bytes=4096),
+    content(min_bytes=SAFE - 1000, max_bytes=LIMIT + 1_000_000),
+)
+
+
+# Each example moves up to 11 MB: a small share of the budget, and the edges always.
+@rule("size.max")
+@settings(max_examples=examples(0.1, at_least=3, at_most=10))
+@given(case=requests(profile=PROFILE, message=_sizes))
+@example(case=explicit(PROFILE, content_bytes=0, label="empty content"))
+@example(case=explicit(PROFILE, content_bytes=SAFE, label="largest always-accepted content"))
+@example(case=explicit(PROFILE, content_bytes=LIMIT + 1, label="limit + 1 byte"))
+@example(case=explicit(PROFILE, content_bytes=LIMIT + 1_000_000, label="1 MB over the limit"))
+def test_message_size(ctx: TestContext, case) -> None:
+    ctx.check(case)

@@ -1,0 +1,3 @@
+"""Register the conformance plugin for runs from a source checkout (installed: entry point)."""
+
+pytest_plugins = ["conformance.plugin"]

@@ -1,0 +1,26 @@
+"""The value every request strategy returns (docs/architecture.md, "Strategies")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance.model import SendEmailRequest
+from conformance.rules import RULES
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedCase:
+    """A request, the rule ids it violates by construction, and its equivalence classes.
+
+    `violates` is a hint for reports and events only: after shrinking, the oracle judges
+    the request again (rules.md), so nothing may trust it blindly.
+    """
+
+    request: SendEmailRequest
+    violates: frozenset[str]
+    labels: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        unknown = sorted(rule for rule in self.violates if rule not in RULES)
+        if unknown:
+            raise ValueError(f"violates: unknown rule ids {unknown!r}")

@@ -1,0 +1,174 @@
+"""Recipient addresses and Destination lists: counts at the limits, drawn splits, duplicates.
+
+In the sandbox only verified addresses, verified domains (any depth) and the mailbox
+simulator may receive; `deliverable_recipients` keeps to those so that a "valid" request
+stays valid there, and `sandbox_violating_recipients` gives the ones that break the rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from hypothesis import strategies as st
+
+from conformance.profile import TargetProfile
+from strategies.addresses import dns_labels, local_parts, strings, valid_addresses
+from strategies.senders import verified_by_identities
+
+SIMULATOR_DOMAIN = "simulator.amazonses.com"
+SIMULATOR_MAILBOXES = ("success", "bounce", "ooto", "complaint", "suppressionlist")
+FIELDS = ("ToAddresses", "CcAddresses", "BccAddresses")
+Field = Literal["ToAddresses", "CcAddresses", "BccAddresses"]
+_SHORT = {"ToAddresses": "To", "CcAddresses": "Cc", "BccAddresses": "Bcc"}
+
+
+@dataclass(frozen=True, slots=True)
+class Recipients:
+    """The three Destination lists; empty lists are left out of `params()`."""
+
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.to) + len(self.cc) + len(self.bcc)
+
+    def lists(self) -> dict[str, tuple[str, ...]]:
+        return {"ToAddresses": self.to, "CcAddresses": self.cc, "BccAddresses": self.bcc}
+
+    def params(self) -> dict[str, list[str]]:
+        """The Destination member: only the non-empty lists (empty ones break SES Query)."""
+        return {key: list(items) for key, items in self.lists().items() if items}
+
+    def label(self) -> str:
+        """`51 recipients over To+Bcc`, plus `, with duplicates` when an address repeats."""
+        used = "+".join(_SHORT[k] for k, items in self.lists().items() if items)
+        everyone = [*self.to, *self.cc, *self.bcc]
+        text = f"{self.count} recipients" + (f" over {used}" if used else "")
+        return text + (", with duplicates" if len(set(everyone)) < len(everyone) else "")
+
+    def with_address(self, field: Field, address: str, position: int) -> Recipients:
+        """A copy with `address` inserted into `field` at `position` (clamped)."""
+        if field not in FIELDS:
+            raise ValueError(f"field: expected one of {', '.join(FIELDS)}, got {field!r}")
+        items = list(self.lists()[field])
+        items.insert(max(0, min(position, len(items))), address)
+        lists = {**self.lists(), field: tuple(items)}
+        return Recipients(lists["ToAddresses"], lists["CcAddresses"], lists["BccAddresses"])
+
+
+def simulator_addresses() -> st.SearchStrategy[str]:
+    """`success|bounce|ooto|complaint|suppressionlist[+label]@simulator.amazonses.com`."""
+    label = st.one_of(st.just(""), strings("abc123", max_size=6))
+    return st.builds(
+        lambda box, lab: f"{box}{'+' + lab if lab else ''}@{SIMULATOR_DOMAIN}",
+        st.sampled_from(SIMULATOR_MAILBOXES),
+        label,
+    )
+
+
+@st.composite
+def _at(draw: st.DrawFn, domain: str) -> str:
+    return f"{draw(local_parts(max_length=min(64, 253 - len(domain))))}@{domain}"
+
+
+@st.composite
+def _under(draw: st.DrawFn, domain: str) -> str:
+    depth = draw(st.integers(1, 3))
+    labels = draw(st.lists(dns_labels(max_length=20), min_size=depth, max_size=depth))
+    return draw(_at(".".join([*labels, domain])))
+
+
+def _sandbox_safe(profile: TargetProfile) -> list[st.SearchStrategy[str]]:
+    ids = profile.identities
+    kinds: list[st.SearchStrategy[str]] = []
+    if ids.verified_domains:
+        kinds.append(st.sampled_from(ids.verified_domains).flatmap(_at))
+    if ids.verified_addresses:
+        kinds.append(st.sampled_from(ids.verified_addresses))
+    kinds.append(simulator_addresses())
+    if ids.verified_domains:
+        kinds.append(st.sampled_from(ids.verified_domains).flatmap(_under))
+    return kinds
+
+
+def deliverable_recipients(*, profile: TargetProfile) -> st.SearchStrategy[str]:
+    """Valid recipients a conformant target must accept (sandbox-safe when in the sandbox)."""
+    if not isinstance(profile, TargetProfile):
+        raise TypeError(f"profile: expected a TargetProfile, got {profile!r}")
+    safe = _sandbox_safe(profile)
+    if profile.account.sandbox:
+        return st.one_of(safe)
+    return st.one_of(*safe, valid_addresses())
+
+
+def sandbox_violating_recipients(*, profile: TargetProfile) -> st.SearchStrategy[str]:
+    """Valid addresses that are neither verified nor the simulator: refused in the sandbox."""
+    ids = profile.identities
+    kinds = [
+        _at(ids.unverified_domain),
+        st.sampled_from(("other", "info", "successful", "bounces")).map(
+            lambda local: f"{local}@{SIMULATOR_DOMAIN}"
+        ),
+    ]
+    kinds += [_at(f"evil{d}") for d in ids.verified_domains]
+    return st.one_of(kinds).filter(lambda a: not verified_by_identities(a, ids))
+
+
+def recipient_counts(
+    *, max_recipients: int, band: Literal["within", "over", "any"] = "within"
+) -> st.SearchStrategy[int]:
+    """Counts: `within` 1..max (small first, max itself often), `over` max+1 and beyond."""
+    limit = max_recipients
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"max_recipients: expected an integer >= 1, got {max_recipients!r}")
+    within = st.one_of(
+        st.integers(1, min(3, max_recipients)),
+        st.just(max_recipients),
+        st.integers(1, max_recipients),
+    )
+    over = st.one_of(
+        st.just(max_recipients + 1),
+        st.integers(max_recipients + 1, max_recipients + 10),
+        st.integers(max_recipients + 1, 2 * max_recipients + 1),
+    )
+    match band:
+        case "within":
+            return within
+        case "over":
+            return over
+        case "any":
+            return st.one_of(st.just(0), within, over)
+    raise ValueError(f"band: expected 'within', 'over' or 'any', got {band!r}")
+
+
+def recipient_lists(
+    *, count: int | st.SearchStrategy[int], addresses: st.SearchStrategy[str]
+) -> st.SearchStrategy[Recipients]:
+    """`count` addresses split over To/Cc/Bcc by a drawn split, sometimes with duplicates."""
+    if not isinstance(addresses, st.SearchStrategy):
+        raise TypeError(f"addresses: expected a strategy, got {addresses!r}")
+    if isinstance(count, st.SearchStrategy):
+        return count.flatmap(lambda n: recipient_lists(count=n, addresses=addresses))
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ValueError(f"count: expected an integer >= 0 or a strategy, got {count!r}")
+    return _recipient_lists(count, addresses)
+
+
+@st.composite
+def _recipient_lists(draw: st.DrawFn, n: int, addresses: st.SearchStrategy[str]) -> Recipients:
+    if n == 0:
+        return Recipients()
+    if draw(st.booleans()):  # a small pool: duplicates when n exceeds it
+        pool = draw(st.lists(addresses, min_size=1, max_size=min(n, 3)))
+        everyone = draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n))
+    else:
+        everyone = draw(st.lists(addresses, min_size=n, max_size=n))
+    cc = draw(st.integers(0, n))
+    bcc = draw(st.integers(0, n - cc))
+    to = n - cc - bcc  # shrinks towards everyone in To
+    return Recipients(
+        tuple(everyone[:to]), tuple(everyone[to : to + cc]), tuple(everyone[to + cc :])
+    )
