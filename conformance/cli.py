@@ -270,7 +270,7 @@ def _run_pytest(base: list[str], *, workers: int, report_dir: Path, quiet: bool)
     import pytest
 
     junit = report_dir / "junit.xml"
-    extra = ["-p", "no:terminal"] if quiet else []
+    extra = ["-qq"] if quiet else []
     if workers == 1:
         return [int(pytest.main([*base, *extra, f"--junitxml={junit}"]))]
     first = int(

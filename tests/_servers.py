@@ -15,16 +15,22 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from werkzeug.serving import ThreadedWSGIServer
 from werkzeug.wrappers import Request, Response
 
+from conformance.profile import TargetProfile
+
 __all__ = [
+    "ERR",
+    "OK",
+    "PARAMS",
     "RawServer",
     "Recorded",
     "WsgiServer",
+    "answering",
     "closed_port_url",
     "garbage",
     "hang",
@@ -33,6 +39,7 @@ __all__ = [
     "keep_alive",
     "read_request",
     "reset",
+    "target_profile",
     "trickle",
 ]
 
@@ -238,6 +245,26 @@ def keep_alive(body: bytes, *, status: str = "200 OK") -> Behaviour:
             )
 
     return behaviour
+
+
+PARAMS: dict[str, Any] = {
+    "Source": "Sender Name <sender@verified.example>",
+    "Destination": {"ToAddresses": ["a@verified.example"]},
+    "Message": {"Subject": {"Data": "Héllo 'quoted'"}, "Body": {"Text": {"Data": "x\ny"}}},
+}
+"""A small valid SendEmail request (non-ASCII, a quote and a newline: curl must cope)."""
+OK = {"success": True, "data": {"id": "m-1", "created_at": "2025-01-01T00:00:00Z"}}
+ERR = {"success": False, "error": {"code": "VALIDATION_ERROR", "message": "Invalid request"}}
+
+
+def target_profile(url: str, **changes: Any) -> TargetProfile:
+    """The default profile at `url`, with a 2 s timeout unless `changes` says otherwise."""
+    return replace(TargetProfile(), url=url, **{"timeout_s": 2.0, **changes})
+
+
+def answering(response: Response) -> WsgiServer:
+    """A WsgiServer that gives `response` to every request."""
+    return WsgiServer(lambda request: response)
 
 
 def closed_port_url() -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import tracemalloc
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -18,15 +17,17 @@ from conformance.model import (
     SendEmailRequest,
     Unrecognized,
 )
-from conformance.profile import TargetProfile
 from conformance.protocols.base import (
     MAX_BODY_BYTES,
     HttpTransport,
 )
 from conformance.protocols.envelope import EnvelopeClient, parse_timestamp
 from tests._servers import (
+    ERR,
+    OK,
+    PARAMS,
     RawServer,
-    WsgiServer,
+    answering,
     closed_port_url,
     garbage,
     hang,
@@ -37,22 +38,9 @@ from tests._servers import (
     timed,
     trickle,
 )
-
-PARAMS: dict[str, Any] = {
-    "Source": "Sender Name <sender@verified.example>",
-    "Destination": {"ToAddresses": ["a@verified.example"]},
-    "Message": {"Subject": {"Data": "Héllo 'quoted'"}, "Body": {"Text": {"Data": "x\ny"}}},
-}
-OK = {"success": True, "data": {"id": "m-1", "created_at": "2025-01-01T00:00:00Z"}}
-ERR = {"success": False, "error": {"code": "VALIDATION_ERROR", "message": "Invalid request"}}
-
-
-def profile(url: str, **changes: Any) -> TargetProfile:
-    return replace(TargetProfile(), url=url, **{"timeout_s": 2.0, **changes})
-
-
-def answering(response: Response) -> WsgiServer:
-    return WsgiServer(lambda request: response)
+from tests._servers import (
+    target_profile as profile,
+)
 
 
 def send(response: Response) -> Any:

@@ -8,9 +8,7 @@ import shlex
 import subprocess
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 from werkzeug.wrappers import Request, Response
@@ -20,7 +18,7 @@ from conformance.model import (
     SendEmailRequest,
     WireRequest,
 )
-from conformance.profile import Account, Safety, TargetProfile
+from conformance.profile import Account, Safety
 from conformance.protocols import base
 from conformance.protocols.base import (
     Client,
@@ -35,32 +33,16 @@ from conformance.protocols.base import (
 )
 from conformance.protocols.envelope import EnvelopeClient
 from tests._servers import (
+    OK,
+    PARAMS,
     WsgiServer,
+    answering,
     json_response,
     timed,
 )
-
-PARAMS: dict[str, Any] = {
-    "Source": "Sender Name <sender@verified.example>",
-    "Destination": {"ToAddresses": ["a@verified.example"]},
-    "Message": {"Subject": {"Data": "Héllo 'quoted'"}, "Body": {"Text": {"Data": "x\ny"}}},
-}
-OK = {"success": True, "data": {"id": "m-1", "created_at": "2025-01-01T00:00:00Z"}}
-ERR = {"success": False, "error": {"code": "VALIDATION_ERROR", "message": "Invalid request"}}
-
-
-def profile(url: str, **changes: Any) -> TargetProfile:
-    return replace(TargetProfile(), url=url, **{"timeout_s": 2.0, **changes})
-
-
-def answering(response: Response) -> WsgiServer:
-    return WsgiServer(lambda request: response)
-
-
-def send(response: Response) -> Any:
-    with answering(response) as server, EnvelopeClient(profile(server.url)) as client:
-        return client.send(SendEmailRequest(PARAMS))
-
+from tests._servers import (
+    target_profile as profile,
+)
 
 # --- curl and redaction ---------------------------------------------------------------
 

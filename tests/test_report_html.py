@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Literal
@@ -243,6 +244,16 @@ def test_failing_rule_shows_quote_expectation_problems_and_replay() -> None:
     assert "<details open>" in section
 
 
+def test_many_equivalence_classes_are_capped_in_the_row_and_listed_in_full() -> None:
+    summary = sample_summary("all-pass")
+    summary["rules"][0]["events"] = {f"class {i:02d}": 20 - i for i in range(12)}
+    text = render_index_html(summary)
+    summary_row = text[text.index("<summary>") : text.index("</summary>")]
+    assert re.findall(r"class (\d\d)", summary_row) == [f"{i:02d}" for i in range(8)]
+    assert "+4 more" in summary_row
+    assert text.count("class 11<b>") == 1  # only in the rule's details
+
+
 def test_script_in_a_response_body_is_inert() -> None:
     text = render_index_html(sample_summary("failing"))
     assert SCRIPT not in text
@@ -270,6 +281,15 @@ def test_pretty_body_formats_json_and_xml_and_truncates() -> None:
     assert pretty_body("<html><b>oops") == ("<html><b>oops", None)
     shown, note = pretty_body("x" * 50, limit=10)
     assert (shown, note) == ("x" * 10, "truncated: showing the first 10 of 50 characters")
+
+
+def test_chart_has_one_segment_per_family_and_outcome() -> None:
+    titles = re.findall(r"<rect [^>]*><title>([^<]+)</title>", render_index_html(sample_summary()))
+    assert titles == [
+        "sender: 1 pass", "sandbox: 1 pass", "size: 1 pass", "recipients: 2 pass",
+        "recipients: 1 fail", "quota: 1 skip", "request: 1 pass", "envelope: 3 pass",
+        "envelope: 1 non-strict", "http: 1 pass", "robust: 1 broken", "ses: 1 pass",
+    ]  # fmt: skip
 
 
 # --- redaction --------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+# ruff: noqa: SIM300  (the brief asks for `assert expected == actual`)
 """The reference server's rules over the JSON envelope, through real HTTP."""
 
 from __future__ import annotations
@@ -118,6 +119,27 @@ def test_unknown_members_are_ignored(url: str) -> None:
     params = good(Extra={"deep": [1, 2]}, Tags=[{"Name": "a", "Value": "b"}])
     params["Destination"]["Other"] = 5
     assert 200 == post(url, params).status_code
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"ReplyToAddresses": ["reply@anywhere.example"], "ReturnPath": "b@verified.example"},
+            (200, "ok"),
+        ),
+        ({"ReplyToAddresses": "reply@anywhere.example"}, (400, "VALIDATION_ERROR")),
+        ({"ReturnPath": 5}, (400, "VALIDATION_ERROR")),
+        ({"Tags": [{"Name": "a"}]}, (400, "VALIDATION_ERROR")),
+        ({"ConfigurationSetName": ["set"]}, (400, "VALIDATION_ERROR")),
+        ({"ReplyToAddresses": ["no-at-sign"]}, (400, "VALIDATION_ERROR")),
+        ({"ReturnPath": "b@unverified.example"}, (400, "MESSAGE_REJECTED")),
+    ],
+)
+def test_documented_optional_members(url: str, changes: dict, expected: tuple) -> None:
+    response = post(url, good(**changes))
+    got = (200, "ok") if response.status_code == 200 else error_of(response)[:2]
+    assert expected == got
 
 
 # --- missing members and wrong types ---------------------------------------------------------

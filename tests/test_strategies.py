@@ -108,7 +108,7 @@ def test_gray_addresses_for_sources_are_gray_as_sources(gray) -> None:
 
 
 def test_bad_arguments_are_refused_eagerly_and_named() -> None:
-    with pytest.raises(ValueError, match="'verified.example'"):
+    with pytest.raises(ValueError, match=r"'verified\.example'"):
         valid_addresses(domains="verified.example")
     with pytest.raises(ValueError, match="min_bytes 5"):
         content(min_bytes=5, max_bytes=1)

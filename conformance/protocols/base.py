@@ -217,8 +217,10 @@ def classify_exception(exc: BaseException) -> TransportFailure:
 class HttpTransport:
     """One keep-alive session; every call has (connect, read) timeouts, a cap and a deadline.
 
-    The deadline (default twice the timeout) bounds the whole call, so a body trickled a
-    byte at a time ends as a timeout instead of holding the run.
+    The deadline (default twice the timeout, counted from the start of the call) ends the
+    body read, so a body trickled a byte at a time is a timeout instead of holding the run.
+    The status line and headers are bounded by the read timeout on each read only.
+    One transport is meant for one thread at a time (requests.Session is not thread-safe).
     """
 
     def __init__(

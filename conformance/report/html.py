@@ -36,6 +36,8 @@ SYMBOLS: Mapping[str, str] = {
 BODY_LIMIT = 16_000
 """Characters of a body shown before truncating (the full body stays in summary.json)."""
 _PARSE_LIMIT = 2_000_000
+EVENTS_SHOWN = 8
+"""Equivalence classes shown in a rule's row; all of them are in its details."""
 
 
 def esc(value: object) -> str:
@@ -209,6 +211,9 @@ def _detail_html(rule: Mapping[str, Any]) -> str:
         parts.append(f'<p><a href="{esc(href)}" rel="noreferrer">{esc(href)}</a></p>')
     elif rule.get("doc_url"):
         parts.append(f"<p>{esc(rule['doc_url'])}</p>")
+    events = rule.get("events")
+    if isinstance(events, Mapping) and len(events) > EVENTS_SHOWN:
+        parts.append(f"<h3>Equivalence classes tried ({len(events)})</h3>{_events_html(events)}")
     tests = rule.get("tests") or []
     if tests:
         parts.append("<h3>Checked by</h3><p>" + ", ".join(f"<code>{esc(t)}</code>" for t in tests))
@@ -239,11 +244,15 @@ def _detail_html(rule: Mapping[str, Any]) -> str:
     return f'<div class="detail">{"".join(parts)}</div>'
 
 
-def _events_html(events: object) -> str:
+def _events_html(events: object, *, limit: int | None = None) -> str:
+    """Chips `label xcount`, most frequent first; beyond `limit` a `+N more` chip."""
     if not isinstance(events, Mapping) or not events:
         return '<span class="muted">\u2014</span>'
     ranked = sorted(events.items(), key=lambda item: (-_int(item[1]), str(item[0])))
-    items = "".join(f"<li>{esc(label)}<b>\u00d7{esc(count)}</b></li>" for label, count in ranked)
+    shown = ranked if limit is None or len(ranked) <= limit else ranked[:limit]
+    items = "".join(f"<li>{esc(label)}<b>\u00d7{esc(count)}</b></li>" for label, count in shown)
+    if len(shown) < len(ranked):
+        items += f'<li class="more">+{len(ranked) - len(shown)} more (open the rule)</li>'
     return f'<ul class="events" aria-label="equivalence classes exercised">{items}</ul>'
 
 
@@ -265,7 +274,7 @@ def _rule_html(rule: Mapping[str, Any]) -> str:
         f'<span><span class="level {esc(level)}">{esc(level)}</span></span>'
         f"<span>{outcome_badge(outcome)}</span>"
         f'<span class="num">{esc(rule.get("examples", 0))}</span>'
-        f"<span>{_events_html(rule.get('events'))}</span>"
+        f"<span>{_events_html(rule.get('events'), limit=EVENTS_SHOWN)}</span>"
         + (f'<span class="reason">{esc(reason)}</span>' if reason else "")
         + "</summary>"
     )
@@ -276,14 +285,6 @@ def _rule_html(rule: Mapping[str, Any]) -> str:
         f'data-problem="{int(problem)}"><details{opened}>{summary}{_detail_html(rule)}'
         "</details></article>"
     )
-
-
-def _counts(summary: Mapping[str, Any]) -> dict[str, int]:
-    counts = summary.get("counts")
-    if isinstance(counts, Mapping):
-        return {outcome: _int(counts.get(outcome, 0)) for outcome in OUTCOMES}
-    rules = summary.get("rules") or []
-    return {o: sum(1 for r in rules if r.get("outcome") == o) for o in OUTCOMES}
 
 
 def family_chart(rules: Sequence[Mapping[str, Any]]) -> str:
@@ -342,15 +343,16 @@ def render_index_html(summary: Mapping[str, Any]) -> str:
     tone = "v-ok" if code == 0 else "v-bad" if code == 1 else "v-warn"
     verdict = summary.get("verdict", "unknown")
     code_name = summary.get("exit_name") or exit_code_name(code)
+    seed = "\u2014" if hypo.get("seed") is None else hypo["seed"]
     meta = {
         "suite": f"{suite.get('name', 'ses-conformance')} {suite.get('version', '')}",
         "started": summary.get("started_at", ""),
         "duration": f"{float(summary.get('duration_s') or 0):.1f} s",
-        "hypothesis": f"profile {hypo.get('profile', '?')} · seed {hypo.get('seed', '?')} · "
+        "hypothesis": f"profile {hypo.get('profile', '?')} · seed {seed} · "
         f"max_examples {hypo.get('max_examples', '?')}",
         "strict": "yes (SHOULD rules gate)" if summary.get("strict") else "no",
     }
-    counts = _counts(summary)
+    counts = {o: _int((summary.get("counts") or {}).get(o, 0)) for o in OUTCOMES}
     tiles = "".join(
         f'<div class="tile {outcome_class(o)}{" zero" if not counts[o] else ""}">'
         f'<div class="n">{counts[o]}</div><div class="l">{esc(o)}</div></div>'

@@ -118,7 +118,33 @@ def member_problems(
                     content(body[key], f"message.body.{key.lower()}")
             if require_html and body.get("Html") is None:
                 missing.append("message.body.html")
+    wrong += _optional_problems(params)
     return MemberProblems(tuple(missing), tuple(wrong))
+
+
+def _optional_problems(params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Documented optional members of the wrong type (null counts as absent)."""
+    wrong: list[tuple[str, str]] = []
+    for key in ("ReturnPath", "ConfigurationSetName", "SourceArn", "ReturnPathArn"):
+        if params.get(key) is not None and not isinstance(params[key], str):
+            wrong.append((key[0].lower() + key[1:], "a string"))
+    reply_to = params.get("ReplyToAddresses")
+    if reply_to is not None and not (
+        isinstance(reply_to, list) and all(isinstance(item, str) for item in reply_to)
+    ):
+        wrong.append(("replyToAddresses", "a list of strings"))
+    tags = params.get("Tags")
+    if tags is not None and not (
+        isinstance(tags, list)
+        and all(
+            isinstance(tag, Mapping)
+            and isinstance(tag.get("Name"), str)
+            and isinstance(tag.get("Value"), str)
+            for tag in tags
+        )
+    ):
+        wrong.append(("tags", "a list of {Name, Value} strings"))
+    return wrong
 
 
 def recipient_lists(params: Mapping[str, Any]) -> dict[str, list[str]]:

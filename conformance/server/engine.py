@@ -154,7 +154,7 @@ class Engine:
 
         source = params.get("Source")
         lists = checks.recipient_lists(params)
-        refused = self._check_addresses(source, lists, on)
+        refused = self._check_addresses(params, lists, on)
         if refused is not None:
             return refused
 
@@ -172,7 +172,7 @@ class Engine:
         refused = self._check_size(params, protocol, on)
         if refused is not None:
             return refused
-        refused = self._check_identities(source, recipients, on)
+        refused = self._check_identities(params, recipients, on)
         if refused is not None:
             return refused
 
@@ -186,13 +186,16 @@ class Engine:
 
     def effects(self, protocol: str) -> frozenset[str]:
         """The behaviour switches the planted fault turns on for this protocol."""
-        if self.fault is None or (self.fault.wire is not None and self.fault.wire != protocol):
-            return frozenset()
-        return self.fault.switches
+        return frozenset() if self.fault is None else self.fault.switches_on(protocol)
 
     def _check_addresses(
-        self, source: str | None, lists: dict[str, list[str]], on: frozenset[str]
+        self,
+        params: Mapping[str, Any],
+        lists: dict[str, list[str]],
+        on: frozenset[str],
     ) -> Refused | None:
+        """Source, recipients, then Reply-To and Return-Path: gray counts as invalid."""
+        source = params.get("Source")
         accept_gray = "gray-accepted" in on
         to_check: list[tuple[str, str]] = []
         if source is not None:
@@ -202,6 +205,9 @@ class Engine:
         for key, addresses in lists.items():
             if key not in skipped:
                 to_check += [(address, "recipient") for address in addresses]
+        to_check += [(address, "recipient") for address in params.get("ReplyToAddresses") or []]
+        if params.get("ReturnPath") is not None:
+            to_check.append((params["ReturnPath"], "recipient"))
         for text, role in to_check:
             verdict = classify_address(text, role=role)  # type: ignore[arg-type]
             if verdict.cls is AddressClass.VALID:
@@ -236,8 +242,10 @@ class Engine:
         return None
 
     def _check_identities(
-        self, source: str | None, recipients: list[str], on: frozenset[str]
+        self, params: Mapping[str, Any], recipients: list[str], on: frozenset[str]
     ) -> Refused | None:
+        """Source and Return-Path must be verified; recipients too in the sandbox."""
+        source = params.get("Source")
         rules = checks.IdentityRules(
             address_case_sensitive="address-case-insensitive" not in on,
             domain_case_insensitive="domain-case-sensitive" not in on,
@@ -256,6 +264,9 @@ class Engine:
             bare = source if "display-name-unverified" in on else _bare(source)
             if not verified(bare):
                 failed.append(source)
+        return_path = params.get("ReturnPath")
+        if return_path is not None and not verified(return_path):
+            failed.append(return_path)
         if self.profile.account.sandbox and "sandbox-ignored" not in on:
             allow_label = "simulator-label-refused" not in on
             failed += [

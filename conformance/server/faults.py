@@ -1,7 +1,7 @@
 """Planted-fault variants of the reference server, for the suite's own tests.
 
 Each fault breaks exactly one rule with a one-line change: the engine or the app asks
-`has_effect(effect, protocol=...)` at one place per effect. A fault limited to one wire
+`engine.effects(protocol)` at one place per effect. A fault limited to one wire
 (`wire="ses-query"`) shows only there. `different-but-correct` breaks nothing: it makes
 other legal choices, so a suite that fails it is too strict.
 """
@@ -27,9 +27,9 @@ class Fault:
     def switches(self) -> frozenset[str]:
         return self.effects or frozenset({self.name})
 
-    def applies(self, effect: str, *, protocol: str) -> bool:
-        """Whether this fault turns `effect` on for a request on `protocol`."""
-        return effect in self.switches and (self.wire is None or self.wire == protocol)
+    def switches_on(self, protocol: str) -> frozenset[str]:
+        """The switches this fault turns on for a request on `protocol`."""
+        return self.switches if self.wire is None or self.wire == protocol else frozenset()
 
 
 _E = "envelope"

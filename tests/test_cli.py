@@ -1,0 +1,126 @@
+"""The CLI's public contract: commands, exit codes, error messages, the report files."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from conformance.exitcodes import ExitCode
+from conformance.rules import RULES
+from tests._servers import RawServer, closed_port_url, hang
+from tests._sesconf import sesconf
+
+
+def test_rules_lists_every_rule_with_level_and_test(tmp_path: Path) -> None:
+    run = sesconf("rules", report_dir=tmp_path)
+    assert 0 == run.returncode
+    for rule in RULES.values():
+        assert rule.id in run.stdout
+        for test in rule.tests:
+            assert test in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("profile_text", "named_key"),
+    [
+        ('name = "x"\nbogus = 1\n', "bogus"),
+        ('[limits]\nmax_recipients = "fifty"\n', "limits.max_recipients"),
+        ('[account]\nsandbox = "yes"\n', "account.sandbox"),
+        ('protocol = "smtp"\n', "protocol"),
+        ('url = "ftp://x"\n', "url"),
+        ('[codes]\n"no.such-rule" = ["X"]\n', "codes.no.such-rule"),
+        ('[identities]\nunverified_domain = "${SESCONF_UNSET_VARIABLE}"\n', "SESCONF_UNSET_VARIABLE"),
+        ("this is not toml", "not valid TOML"),
+    ],
+)
+def test_a_bad_profile_exits_2_naming_the_key(tmp_path: Path, profile_text: str, named_key: str) -> None:
+    profile = tmp_path / "bad.toml"
+    profile.write_text(profile_text)
+    run = sesconf("run", "--profile", str(profile), report_dir=tmp_path / "r")
+    assert ExitCode.USAGE_ERROR == run.returncode
+    assert named_key in run.stderr
+
+
+def test_env_variables_are_expanded_in_profiles(tmp_path: Path) -> None:
+    from conformance.profile import load_profile
+
+    profile = tmp_path / "p.toml"
+    profile.write_text('url = "http://127.0.0.1:${SESCONF_TEST_PORT}/"\n')
+    import os
+
+    os.environ["SESCONF_TEST_PORT"] = "9999"
+    try:
+        assert "http://127.0.0.1:9999/" == load_profile(profile).url
+    finally:
+        del os.environ["SESCONF_TEST_PORT"]
+
+
+def test_a_closed_port_exits_3_and_still_writes_the_summary(tmp_path: Path) -> None:
+    run = sesconf("run", "--url", closed_port_url(), report_dir=tmp_path)
+    assert ExitCode.TARGET_UNREACHABLE == run.returncode
+    assert "unreachable" in run.stderr
+    summary = run.summary
+    assert 3 == summary["exit_code"]
+    assert {"broken"} == {rule["outcome"] for rule in summary["rules"]}
+
+
+def test_a_target_that_never_answers_ends_broken_within_its_timeout(tmp_path: Path) -> None:
+    profile = tmp_path / "hang.toml"
+    profile.write_text("timeout_s = 1\n")
+    with RawServer(hang) as server:
+        started = time.monotonic()
+        run = sesconf("run", "--profile", str(profile), "--url", server.url,
+                      "--max-examples", "5", report_dir=tmp_path / "r", timeout=120)
+        elapsed = time.monotonic() - started
+    assert ExitCode.TARGET_UNREACHABLE == run.returncode, run.stdout + run.stderr
+    outcomes = set(run.outcomes().values())
+    assert "broken" in outcomes and "fail" not in outcomes, run.outcomes()
+    # Two timeouts trip the breaker; after that every rule ends at once.
+    assert elapsed < 30, f"took {elapsed:.1f}s"
+
+
+def test_a_target_answering_garbage_fails_without_crashing_the_suite(tmp_path: Path) -> None:
+    from werkzeug import Response
+
+    from tests._servers import answering
+
+    with answering(Response("<html>hello</html>", 200, content_type="text/html")) as server:
+        run = sesconf("run", "--url", server.url, "--max-examples", "5",
+                      report_dir=tmp_path, timeout=120)
+    assert ExitCode.RULE_FAILED == run.returncode, run.stderr
+    assert "envelope.success" in run.failed()
+    assert "Traceback" not in run.stderr
+
+
+def test_no_rule_selected_exits_4(tmp_path: Path) -> None:
+    run = sesconf("run", "--rules", "no.such.*", report_dir=tmp_path)
+    assert ExitCode.NO_RULES_SELECTED == run.returncode
+
+
+def test_default_run_against_the_embedded_reference_writes_every_report(tmp_path: Path) -> None:
+    run = sesconf("run", "--max-examples", "15", report_dir=tmp_path)
+    assert ExitCode.OK == run.returncode, run.stdout[-3000:] + run.stderr[-3000:]
+    summary = run.summary
+    assert set(RULES) == {rule["id"] for rule in summary["rules"]}
+    assert {"pass", "skip"} >= {rule["outcome"] for rule in summary["rules"]}
+    assert "conformant" == summary["verdict"]
+    assert (tmp_path / "junit.xml").is_file()
+    allure = list((tmp_path / "allure-results").glob("*-result.json"))
+    assert len(RULES) == len(allure)
+    labels = {
+        label["name"]: label["value"]
+        for result in allure
+        for label in json.loads(result.read_text())["labels"]
+        if label["name"] == "story" and label["value"] == "recipients.max"
+    }
+    assert {"story": "recipients.max"} == labels
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_the_reference_conforms_under_five_seeds(tmp_path: Path, seed: int) -> None:
+    run = sesconf("run", "--seed", str(seed), "--max-examples", "25", report_dir=tmp_path)
+    assert ExitCode.OK == run.returncode, run.stdout[-3000:] + run.stderr[-3000:]
+    assert seed == run.summary["hypothesis"]["seed"]
