@@ -17,7 +17,6 @@ import socket
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,7 +24,13 @@ from urllib.parse import urlsplit
 from conformance import __version__
 from conformance.errors import ProfileError, TargetUnreachable, UsageError
 from conformance.exitcodes import ExitCode
-from conformance.profile import PROTOCOLS, TargetProfile, load_builtin_profile, load_profile
+from conformance.profile import (
+    PROTOCOLS,
+    TargetProfile,
+    load_builtin_profile,
+    load_profile,
+    with_protocol,
+)
 from conformance.rules import RULES
 
 SUITE_DIR = Path(__file__).parent / "suite"
@@ -116,7 +121,7 @@ def resolve_target(
     if url is not None:
         resolved = resolved.with_url(url)
     if protocol is not None:
-        resolved = replace(resolved, protocol=protocol)
+        resolved = with_protocol(resolved, protocol)
     return resolved, spec, embedded
 
 

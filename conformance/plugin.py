@@ -13,7 +13,6 @@ import json
 import os
 import socket
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from conformance.errors import ProfileError
-from conformance.profile import TargetProfile, load_builtin_profile, load_profile
+from conformance.profile import TargetProfile, load_builtin_profile, load_profile, with_protocol
 from conformance.rules import RULES
 from conformance.suite import support
 from conformance.violations import RuleViolation, TargetBroken
@@ -144,7 +143,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except ProfileError as exc:
         raise pytest.UsageError(str(exc)) from None
     if config.getoption("--sesconf-protocol"):
-        profile = replace(profile, protocol=config.getoption("--sesconf-protocol"))
+        profile = with_protocol(profile, config.getoption("--sesconf-protocol"))
     max_examples = (
         config.getoption("--sesconf-max-examples") or profile.max_examples or DEFAULT_MAX_EXAMPLES
     )
@@ -199,7 +198,7 @@ def _open_session(config: pytest.Config) -> support.TargetSession:
     from conformance.protocols.base import make_client
 
     client = make_client(profile)
-    prepare = getattr(client, "prepare", None)
+    prepare = getattr(client, "provision_identities", None)
     if prepare is not None:
         prepare()  # emulators: provision the identities the profile relies on
     return support.TargetSession(

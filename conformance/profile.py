@@ -20,6 +20,7 @@ from conformance.errors import ProfileError
 
 PROTOCOLS = ("envelope", "ses-query", "sesv2")
 SES_SIZE_LIMIT = 10_485_760
+SESV2_SIZE_LIMIT = 41_943_040  # "SES v2 API or SMTP: 40 MB per message" (quotas.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,18 @@ class TargetProfile:
             account, reset_url=moved(account.reset_url), outbox_url=moved(account.outbox_url)
         )
         return replace(self, url=url, account=account)
+
+
+def with_protocol(profile: TargetProfile, protocol: str) -> TargetProfile:
+    """The same target over another wire; SESv2's 40 MB limit replaces v1's default 10 MB."""
+    if protocol not in PROTOCOLS:
+        raise ProfileError(f"protocol: expected one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+    limits = profile.limits
+    if protocol == "sesv2" and limits.max_message_bytes == SES_SIZE_LIMIT:
+        limits = replace(limits, max_message_bytes=SESV2_SIZE_LIMIT)
+    elif protocol != "sesv2" and limits.max_message_bytes == SESV2_SIZE_LIMIT:
+        limits = replace(limits, max_message_bytes=SES_SIZE_LIMIT)
+    return replace(profile, protocol=protocol, limits=limits)
 
 
 # --- loading ----------------------------------------------------------------------------

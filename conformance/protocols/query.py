@@ -316,6 +316,19 @@ class QueryClient(HttpClient):
             credentials = resolve_credentials(url=profile.url, aws_profile=aws_profile)
         self.signer = SigV4Signer(credentials, profile.region)
 
+    def effective_params(self, params: Mapping[str, JSON]) -> Mapping[str, JSON]:
+        """What the Query wire carries of `params` (every value a string, lists numbered),
+        decoded as a Query server decodes it: the oracle must judge what was sent."""
+        from conformance.server.wire_query import FormError, decode_members
+
+        try:
+            decoded = decode_members(query_form(params))
+        except FormError:
+            return params
+        for key in ("Action", "Version"):
+            decoded.pop(key, None)
+        return decoded
+
     def _signed(self, body: bytes, content_type: str) -> dict[str, str]:
         headers = {"Content-Type": content_type}
         return self.signer.sign("POST", self.profile.url, headers, body)

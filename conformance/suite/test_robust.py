@@ -32,6 +32,11 @@ def _form(params: dict[str, Any]) -> bytes:
     return b"Action=SendEmail&Version=2010-12-01&Source=" + str(params["Source"]).encode()
 
 
+CONTENT_TYPE = (
+    "application/x-www-form-urlencoded" if PROFILE.protocol == "ses-query" else "application/json"
+)
+
+
 @st.composite
 def malformed_bodies(draw: st.DrawFn) -> RawRequest:
     """Bodies no protocol can read as a request: broken syntax, bytes that are not UTF-8."""
@@ -63,8 +68,8 @@ def malformed_bodies(draw: st.DrawFn) -> RawRequest:
 @rule(RULE)
 @settings(max_examples=examples(0.5, at_least=10))
 @given(raw=malformed_bodies())
-@example(raw=RawRequest(b'{"Source": ', label="truncated JSON"))
-@example(raw=RawRequest(b"\xff\xfe\xfd", label="non-UTF-8 bytes"))
+@example(raw=RawRequest(b'{"Source": ', content_type=CONTENT_TYPE, label="truncated JSON"))
+@example(raw=RawRequest(b"\xff\xfe\xfd", content_type=CONTENT_TYPE, label="non-UTF-8 bytes"))
 def test_malformed_bodies(ctx: TestContext, raw: RawRequest) -> None:
     ctx.begin_example((f"malformed: {raw.label}",))
     exchange = ctx.send(raw)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import example, given
 
+from conformance.oracle import is_verified
 from conformance.suite.builders import explicit, requests
 from conformance.suite.support import TestContext, configured, rule
 from strategies.cases import GeneratedCase
@@ -13,6 +14,10 @@ PROFILE = configured().profile
 IDS = PROFILE.identities
 DOMAIN = IDS.verified_domains[0] if IDS.verified_domains else "verified.example"
 ADDRESS = IDS.verified_addresses[0] if IDS.verified_addresses else f"sender@{DOMAIN}"
+# An address identity whose domain is not verified too: only its exact spelling may send.
+ADDRESS_ONLY = next(
+    (a for a in IDS.verified_addresses if is_verified(a.swapcase(), IDS) is False), ADDRESS
+)
 
 
 def _sender_example(source: str, label: str) -> GeneratedCase:
@@ -27,7 +32,8 @@ def _sender_example(source: str, label: str) -> GeneratedCase:
 @example(case=_sender_example(f"a@{DOMAIN.upper()}", "domain in upper case"))
 @example(case=_sender_example(f"a@evil{DOMAIN}", "look-alike domain"))
 @example(case=_sender_example(f"a@{DOMAIN}.evil.example", "verified domain as a prefix"))
-@example(case=_sender_example(ADDRESS.upper(), "address identity in another case"))
+@example(case=_sender_example(ADDRESS_ONLY.swapcase(), "address identity in another case"))
+@example(case=_sender_example(ADDRESS_ONLY, "address identity without a verified domain"))
 @example(case=_sender_example(f"Sender Name <{ADDRESS}>", "display name"))
 @example(case=_sender_example(f"a@{IDS.unverified_domain}", "unverified domain"))
 def test_sender_verification(ctx: TestContext, case: GeneratedCase) -> None:

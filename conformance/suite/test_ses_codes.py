@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
+from conformance.addresses import AddressClass, classify_address
 from conformance.model import Reject, Rejected
+from conformance.protocols import query, sesv2
 from conformance.oracle import expect
 from conformance.suite.builders import faulty_requests
 from conformance.suite.support import TestContext, configured, rule
@@ -24,7 +26,15 @@ def test_real_ses_codes(ctx: TestContext, case: GeneratedCase) -> None:
     expectation = expect(ctx.target_params(case.request.params), ctx.profile)
     if not (isinstance(expectation, Reject) and isinstance(exchange.outcome, Rejected)):
         return
-    problems = ctx.target.client.error_code_problems(expectation.rules, exchange.outcome)
+    wire = query if ctx.profile.protocol == "ses-query" else sesv2
+    source = case.request.params.get("Source")
+    syntax_invalid = not (
+        isinstance(source, str)
+        and classify_address(source, role="source").cls is AddressClass.VALID
+    )
+    problems = wire.ses_error_code_problems(
+        expectation.rules, exchange.outcome, source_syntax_invalid=syntax_invalid
+    )
     if problems:
         ctx.fail(
             RULE,
