@@ -49,9 +49,22 @@ def suite_run(url: str, max_examples: int) -> tuple[float, int, float]:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-m", "conformance", "run", "--url", url,
-             "--max-examples", str(max_examples), "--report-dir", tmp, "--quiet"],
-            cwd=REPO, capture_output=True, text=True,
+            [
+                sys.executable,
+                "-m",
+                "conformance",
+                "run",
+                "--url",
+                url,
+                "--max-examples",
+                str(max_examples),
+                "--report-dir",
+                tmp,
+                "--quiet",
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
         )
         wall = time.perf_counter() - started
         if proc.returncode != 0:

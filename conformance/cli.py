@@ -95,6 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"where reports go (default: {DEFAULT_REPORT_DIR})",
     )
     run.add_argument("--quiet", action="store_true", help="only the verdict line")
+    from conformance.expectations import expectations_argument
+
+    run.add_argument(
+        "--expectations",
+        type=expectations_argument,
+        metavar="FILE",
+        help="known failures (TOML): exit 0 when the failed rules are exactly these",
+    )
 
     serve = sub.add_parser("serve", help="run the strict reference server")
     serve.add_argument("--host", default="127.0.0.1")
@@ -102,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--profile", help="identities and limits to serve (TOML)")
 
     sub.add_parser("rules", help="list the rules the suite checks")
+    from conformance.commands import register
+
+    register(sub)  # compare, replay: each sets `func`
     return parser
 
 
@@ -223,7 +234,15 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
         exit_code=code,
     )
     write_summary_files(report_dir, summary)
+    expectation_lines: list[str] = []
+    if args.expectations is not None:
+        from conformance.expectations import apply_expectations
+
+        code, expectation_lines = apply_expectations(summary, args.expectations)
+        write_summary_files(report_dir, summary)
     print_outcome(summary, report_dir=report_dir, quiet=args.quiet)
+    for line in expectation_lines:
+        print(line)
     return code
 
 
@@ -245,6 +264,8 @@ def _pytest_args(
         "no:cacheprovider",
         "-q",
         "--no-header",
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
         "--tb=no",
         "-o",
         "console_output_style=classic",
@@ -274,10 +295,14 @@ def _run_pytest(base: list[str], *, workers: int, report_dir: Path, quiet: bool)
     """One pass, or with workers a parallel pass and a serial pass for exclusive tests."""
     import pytest
 
+    from conformance.commands.progress import ProgressPlugin
+    from conformance.report.terminal import ProgressPrinter
+
     junit = report_dir / "junit.xml"
     extra = ["-qq"] if quiet else []
     if workers == 1:
-        return [int(pytest.main([*base, *extra, f"--junitxml={junit}"]))]
+        plugins = [] if quiet else [ProgressPlugin(ProgressPrinter(sys.stdout))]
+        return [int(pytest.main([*base, *extra, f"--junitxml={junit}"], plugins=plugins))]
     first = int(
         pytest.main(
             [
@@ -351,7 +376,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The console script; errors are translated to exit codes here and only here."""
     try:
         args = build_parser().parse_args(argv)
-        return int(COMMANDS[args.command](args))
+        command = COMMANDS.get(args.command) or args.func
+        return int(command(args))
     except ProfileError as exc:
         print(f"sesconf: profile error: {exc}", file=sys.stderr)
         return ExitCode.USAGE_ERROR

@@ -109,7 +109,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         "Needs max_24h_send and reset_url. Accepted messages add their recipients, rejected "
         "ones nothing; a send when the quota is used up -> reject; a send that would cross "
         "it -> either (real SES is unresolved there).",
-        ("test_quota.py::TestSendingQuota::runTest",),
+        ("test_quota.py::TestSendingQuota::runTest", "test_quota.py::test_quota_boundary"),
         "https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas.html",
     ),
     Rule(

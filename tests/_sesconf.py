@@ -31,13 +31,19 @@ class Run:
         return {rule_id for rule_id, outcome in self.outcomes().items() if outcome == "fail"}
 
 
-def sesconf(*args: str, report_dir: Path, timeout: float = 600, env: dict[str, str] | None = None) -> Run:
+def sesconf(
+    *args: str, report_dir: Path, timeout: float = 600, env: dict[str, str] | None = None
+) -> Run:
     """`python -m conformance ARGS --report-dir DIR` (run only) from the repo root."""
     argv = [sys.executable, "-m", "conformance", *args]
     if args and args[0] == "run":
         argv += ["--report-dir", str(report_dir)]
     proc = subprocess.run(
-        argv, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+        argv,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
     )
     return Run(proc.returncode, proc.stdout, proc.stderr, report_dir)

@@ -32,11 +32,16 @@ def test_rules_lists_every_rule_with_level_and_test(tmp_path: Path) -> None:
         ('protocol = "smtp"\n', "protocol"),
         ('url = "ftp://x"\n', "url"),
         ('[codes]\n"no.such-rule" = ["X"]\n', "codes.no.such-rule"),
-        ('[identities]\nunverified_domain = "${SESCONF_UNSET_VARIABLE}"\n', "SESCONF_UNSET_VARIABLE"),
+        (
+            '[identities]\nunverified_domain = "${SESCONF_UNSET_VARIABLE}"\n',
+            "SESCONF_UNSET_VARIABLE",
+        ),
         ("this is not toml", "not valid TOML"),
     ],
 )
-def test_a_bad_profile_exits_2_naming_the_key(tmp_path: Path, profile_text: str, named_key: str) -> None:
+def test_a_bad_profile_exits_2_naming_the_key(
+    tmp_path: Path, profile_text: str, named_key: str
+) -> None:
     profile = tmp_path / "bad.toml"
     profile.write_text(profile_text)
     run = sesconf("run", "--profile", str(profile), report_dir=tmp_path / "r")
@@ -72,8 +77,17 @@ def test_a_target_that_never_answers_ends_broken_within_its_timeout(tmp_path: Pa
     profile.write_text("timeout_s = 1\n")
     with RawServer(hang) as server:
         started = time.monotonic()
-        run = sesconf("run", "--profile", str(profile), "--url", server.url,
-                      "--max-examples", "5", report_dir=tmp_path / "r", timeout=120)
+        run = sesconf(
+            "run",
+            "--profile",
+            str(profile),
+            "--url",
+            server.url,
+            "--max-examples",
+            "5",
+            report_dir=tmp_path / "r",
+            timeout=120,
+        )
         elapsed = time.monotonic() - started
     assert ExitCode.TARGET_UNREACHABLE == run.returncode, run.stdout + run.stderr
     outcomes = set(run.outcomes().values())
@@ -88,8 +102,9 @@ def test_a_target_answering_garbage_fails_without_crashing_the_suite(tmp_path: P
     from tests._servers import answering
 
     with answering(Response("<html>hello</html>", 200, content_type="text/html")) as server:
-        run = sesconf("run", "--url", server.url, "--max-examples", "5",
-                      report_dir=tmp_path, timeout=120)
+        run = sesconf(
+            "run", "--url", server.url, "--max-examples", "5", report_dir=tmp_path, timeout=120
+        )
     assert ExitCode.RULE_FAILED == run.returncode, run.stderr
     assert "envelope.success" in run.failed()
     assert "Traceback" not in run.stderr

@@ -26,8 +26,16 @@ PLANTED = [f for f in FAULTS.values() if f.rule_id is not None]
 def _run_against(fault: Fault, tmp_path: Path, *args: str) -> tuple[int, set[str], str]:
     protocol = PROTOCOL_OF_WIRE[fault.wire]
     with start_server(REFERENCE, fault=fault.name) as server:
-        run = sesconf("run", "--url", server.url, "--protocol", protocol, *args,
-                      report_dir=tmp_path, timeout=900)
+        run = sesconf(
+            "run",
+            "--url",
+            server.url,
+            "--protocol",
+            protocol,
+            *args,
+            report_dir=tmp_path,
+            timeout=900,
+        )
     return run.returncode, run.failed(), run.stdout[-4000:] + run.stderr[-2000:]
 
 
@@ -51,6 +59,16 @@ def test_every_must_rule_and_both_envelopes_have_a_planted_fault() -> None:
 @pytest.mark.parametrize("protocol", ["envelope", "ses-query"])
 def test_a_correct_but_different_target_passes(protocol: str, tmp_path: Path) -> None:
     with start_server(REFERENCE, fault="different-but-correct") as server:
-        run = sesconf("run", "--url", server.url, "--protocol", protocol, "--max-examples", "4",
-                      "--strict", report_dir=tmp_path, timeout=900)
+        run = sesconf(
+            "run",
+            "--url",
+            server.url,
+            "--protocol",
+            protocol,
+            "--max-examples",
+            "4",
+            "--strict",
+            report_dir=tmp_path,
+            timeout=900,
+        )
     assert ExitCode.OK == run.returncode, run.stdout[-4000:] + run.stderr[-2000:]

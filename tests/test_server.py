@@ -1,4 +1,3 @@
-# ruff: noqa: SIM300  (the brief asks for `assert expected == actual`)
 """The reference server's rules over the JSON envelope, through real HTTP."""
 
 from __future__ import annotations

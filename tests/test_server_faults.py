@@ -1,4 +1,3 @@
-# ruff: noqa: SIM300  (the brief asks for `assert expected == actual`)
 """Every planted fault changes an answer the faithful reference server gets right."""
 
 from __future__ import annotations

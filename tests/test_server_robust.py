@@ -1,4 +1,3 @@
-# ruff: noqa: SIM300  (the brief asks for `assert expected == actual`)
 """The reference server never answers 5xx, bounds what it reads, and keeps exact state."""
 
 from __future__ import annotations

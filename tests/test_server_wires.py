@@ -1,4 +1,3 @@
-# ruff: noqa: SIM300  (the brief asks for `assert expected == actual`)
 """The SES Query and SESv2 wires of the reference server, by hand and through botocore."""
 
 from __future__ import annotations

@@ -100,21 +100,21 @@ def load_summary(report_dir: Path) -> dict[str, Any]:
     """summary.json of a `sesconf run` report; UsageError with a clear message otherwise."""
     path = report_dir / "summary.json"
     if not report_dir.is_dir():
-        raise UsageError(f"replay: {report_dir} is not a directory (give a report directory)")
+        raise UsageError(f"{report_dir} is not a directory (give a report directory)")
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
         raise UsageError(
-            f"replay: no summary.json in {report_dir}: is it the --report-dir of a `sesconf run`?"
+            f"no summary.json in {report_dir}: is it the --report-dir of a `sesconf run`?"
         ) from None
     except OSError as exc:
-        raise UsageError(f"replay: cannot read {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
         summary = json.loads(text)
     except ValueError as exc:
-        raise UsageError(f"replay: {path} is not valid JSON ({exc})") from None
+        raise UsageError(f"{path} is not valid JSON ({exc})") from None
     if not isinstance(summary, dict) or not isinstance(summary.get("rules"), list):
-        raise UsageError(f"replay: {path} has no 'rules' list: not a sesconf summary")
+        raise UsageError(f"{path} has no 'rules' list: not a sesconf summary")
     return summary
 
 
@@ -129,7 +129,7 @@ def counterexamples(summary: Mapping[str, Any], wanted: Sequence[str]) -> list[C
         ids = [str(rule.get("id")) for rule in summary["rules"]]
         for pattern in wanted:
             if not any(fnmatch.fnmatchcase(rule_id, pattern) for rule_id in ids):
-                raise UsageError(f"replay: --rule {pattern!r} matches no rule of this report")
+                raise UsageError(f"--rule {pattern!r} matches no rule of this report")
         failing = [
             rule
             for rule in failing
@@ -145,7 +145,7 @@ def _counterexample(rule: Mapping[str, Any]) -> Counterexample:
         try:
             body = base64.b64decode(ce["raw_body_b64"], validate=True)
         except (binascii.Error, TypeError, ValueError):
-            raise UsageError(f"replay: {rule['id']}: raw_body_b64 is not base64") from None
+            raise UsageError(f"{rule['id']}: raw_body_b64 is not base64") from None
         headers = (ce.get("request") or {}).get("headers") or {}
         content_type = next(
             (v for k, v in headers.items() if k.lower() == "content-type"), "application/json"
@@ -261,12 +261,18 @@ def _robust(ctx: support.TestContext, exchange: Exchange, expected: str, **where
     """As test_robust: a dropped connection or a 5xx fails; a hang makes the rule broken."""
     outcome = exchange.outcome
     if isinstance(outcome, TransportFailure) and outcome.kind == "connection":
-        ctx.fail(ctx.rule, f"the connection was dropped: {outcome.detail}", exchange,
-                 expected=expected, **where)  # fmt: skip
+        ctx.fail(
+            ctx.rule,
+            f"the connection was dropped: {outcome.detail}",
+            exchange,
+            expected=expected,
+            **where,
+        )
     problems = exchange.problems.get(ctx.rule, ())
     if problems:
-        ctx.fail(ctx.rule, problems[0], exchange, expected=expected,
-                 problems=tuple(problems), **where)  # fmt: skip
+        ctx.fail(
+            ctx.rule, problems[0], exchange, expected=expected, problems=tuple(problems), **where
+        )
 
 
 def _no_5xx_params(ctx: support.TestContext, params: Mapping[str, Any]) -> Exchange:
@@ -359,8 +365,11 @@ _BY_RULE: Mapping[str, Callable[[support.TestContext, Mapping[str, Any]], Exchan
 def replay_one(session: support.TargetSession, ce: Counterexample) -> Verdict:
     """Send one counterexample again and judge the answer as the suite would."""
     if ce.rule_id in STATEFUL_RULES:
-        return Verdict(ce.rule_id, "cannot replay",
-                       f"judged over a sequence of sends; rerun `sesconf run --rules {ce.rule_id}`")  # fmt: skip
+        return Verdict(
+            ce.rule_id,
+            "cannot replay",
+            f"judged over a sequence of sends; rerun `sesconf run --rules {ce.rule_id}`",
+        )
     if ce.raw is None and ce.params is None:
         return Verdict(ce.rule_id, "cannot replay", "the report holds no request for this rule")
     ctx = support.TestContext(nodeid=f"replay::{ce.rule_id}", rules=(ce.rule_id,), target=session)
@@ -421,14 +430,14 @@ def run(args: argparse.Namespace) -> ExitCode:
     try:
         summary = load_summary(args.report_dir)
         chosen = counterexamples(summary, args.rule)
-    except UsageError as exc:
-        print(f"sesconf {exc}", file=sys.stderr)
+        profile = resolve_profile(summary, args)
+    except UsageError as exc:  # ProfileError too: --profile/--target name the culprit
+        print(f"sesconf replay: {exc}", file=sys.stderr)
         return ExitCode.USAGE_ERROR
     if not chosen:
         which = f" among {', '.join(args.rule)}" if args.rule else ""
         print(f"sesconf replay: no rule failed{which} in {args.report_dir}: nothing to replay")
         return ExitCode.OK
-    profile = resolve_profile(summary, args)
     print(
         f"sesconf replay: {len(chosen)} rule(s) from {args.report_dir} against "
         f"{profile.name} ({profile.protocol}) at {profile.url}",
@@ -457,7 +466,7 @@ def run(args: argparse.Namespace) -> ExitCode:
             verdict = replay_one(session, ce)
             verdicts.append(verdict)
             print(f"{_WORDS[verdict.status]:<13}  {ce.rule_id:<{width}}  {verdict.detail}")
-            if verdict.status == "still failing":
+            if verdict.status == "still failing" and verdict.actual not in verdict.detail:
                 print(f"{'':<13}  {'':<{width}}  expected: {verdict.expected}")
                 print(f"{'':<13}  {'':<{width}}  actual:   {verdict.actual}")
             sys.stdout.flush()

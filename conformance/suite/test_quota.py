@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant
 from hypothesis.stateful import rule as step
 
-from conformance.model import Accepted, Either, Reject, SendEmailRequest
+from conformance.model import Accepted, Either, Exchange, Reject, SendEmailRequest
 from conformance.oracle import expect, is_simulator
 from conformance.suite.builders import deliverable, params_of, verified_sender
-from conformance.suite.support import configured, current, examples, judge
+from conformance.suite.support import TestContext, configured, current, examples, judge, rule
 from conformance.violations import violation_for
 from strategies.recipients import Recipients
 
@@ -53,7 +53,12 @@ class SendingQuota(RuleBasedStateMachine):
         sims = [f"success+q{self.serial}x{i}@simulator.amazonses.com" for i in range(simulator)]
         return plain + sims
 
-    @step(n=st.integers(1, PROFILE.limits.max_recipients), simulator=st.integers(0, 2))
+    @step(
+        n=st.one_of(
+            st.just(PROFILE.limits.max_recipients), st.integers(1, PROFILE.limits.max_recipients)
+        ),
+        simulator=st.integers(0, 2),
+    )
     def send_valid(self, n: int, simulator: int) -> None:
         addresses = self._recipients(n, min(simulator, n))
         params = params_of(source=verified_sender(PROFILE), recipients=Recipients(tuple(addresses)))
@@ -109,3 +114,48 @@ TestSendingQuota = pytest.mark.exclusive(pytest.mark.rule(RULE)(SendingQuota.Tes
 TestSendingQuota.settings = settings(
     max_examples=examples(0.2, at_least=3, at_most=15), stateful_step_count=25
 )
+
+
+@rule(RULE)
+@pytest.mark.exclusive
+def test_quota_boundary(ctx: TestContext) -> None:
+    """The quota, walked exactly: rejected sends count nothing, full messages count every
+    recipient, and the send after the last one that fits must be refused."""
+    profile = ctx.profile
+    if not profile.has_quota:
+        pytest.skip("needs account.max_24h_send and account.reset_url in the profile")
+    quota = profile.account.max_24h_send or 0
+    per_message = profile.limits.max_recipients
+    if not profile.identities.verified_domains and not profile.account.quota_counts_simulator:
+        pytest.skip("no verified domain to send counted recipients to")
+    if quota // per_message > 200:
+        pytest.skip(f"a quota of {quota} is too large to use up in a test")
+    ctx.target.client.reset()
+    serial = iter(range(10**6))
+
+    def send(n: int, *, invalid: bool = False) -> tuple[dict, Exchange]:
+        addresses = [deliverable(profile, 1000 + next(serial)) for _ in range(n)]
+        if invalid:
+            addresses.append("bad..dot@x.example")
+        params = params_of(source=verified_sender(profile), recipients=Recipients(tuple(addresses)))
+        ctx.begin_example((f"quota walk: {n} recipients{' + 1 invalid' if invalid else ''}",))
+        return params, ctx.send(SendEmailRequest(params))
+
+    for _ in range(2):  # refused messages must not use the quota up
+        params, exchange = send(per_message - 1, invalid=True)
+        judge(ctx, RULE, expect(params, profile), exchange, params=params)
+    left = quota
+    while left > 0:
+        n = min(per_message, left)
+        params, exchange = send(n)
+        judge(ctx, RULE, expect(params, profile), exchange, params=params)
+        left -= n
+    params, exchange = send(1)
+    judge(
+        ctx,
+        RULE,
+        Reject(frozenset({RULE}), (f"the quota of {quota} recipients is used up",)),
+        exchange,
+        params=params,
+    )
+    ctx.target.client.reset()

@@ -10,7 +10,6 @@ from conformance.model import Rejected, describe_expectation
 from conformance.oracle import expect
 from conformance.suite.builders import (
     case_of,
-    deliverable,
     explicit,
     params_of,
     requests,

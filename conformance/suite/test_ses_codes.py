@@ -7,8 +7,8 @@ from hypothesis import given
 
 from conformance.addresses import AddressClass, classify_address
 from conformance.model import Reject, Rejected
-from conformance.protocols import query, sesv2
 from conformance.oracle import expect
+from conformance.protocols import query, sesv2
 from conformance.suite.builders import faulty_requests
 from conformance.suite.support import TestContext, configured, rule
 from strategies.cases import GeneratedCase
