@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance import __version__
-from conformance.errors import ProfileError, TargetUnreachable, UsageError
+from conformance.errors import ProfileError, SesConfError, TargetUnreachable, UsageError
 from conformance.exitcodes import ExitCode
 from conformance.profile import (
     PROTOCOLS,
@@ -204,6 +204,15 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
             write_summary_files(report_dir, summary)
             print(f"sesconf: {exc}", file=sys.stderr)
             return ExitCode.TARGET_UNREACHABLE
+        _provision(profile)
+        workers = args.workers
+        if profile.safety.max_sends is not None and workers > 1:
+            print(
+                "sesconf: safety.max_sends is set: running in one process so the cap holds "
+                "for the whole run",
+                file=sys.stderr,
+            )
+            workers = 1
         base = _pytest_args(
             args,
             spec=spec,
@@ -213,9 +222,7 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
             records=records,
             max_examples=max_examples,
         )
-        returncodes = _run_pytest(
-            base, workers=args.workers, report_dir=report_dir, quiet=args.quiet
-        )
+        returncodes = _run_pytest(base, workers=workers, report_dir=report_dir, quiet=args.quiet)
     finally:
         if server is not None:
             server.stop()
@@ -244,6 +251,18 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     for line in expectation_lines:
         print(line)
     return code
+
+
+def _provision(profile: TargetProfile) -> None:
+    """Verify the profile's identities on emulators; a target that refuses is exit 3."""
+    from conformance.protocols.base import provision_identities
+
+    try:
+        provision_identities(profile)
+    except UsageError:
+        raise
+    except SesConfError as exc:
+        raise TargetUnreachable(f"provisioning the profile's identities failed: {exc}") from None
 
 
 def _pytest_args(
@@ -277,6 +296,7 @@ def _pytest_args(
         url,
         "--sesconf-records",
         str(records),
+        "--sesconf-no-provision",
         "--sesconf-max-examples",
         str(max_examples),
     ]

@@ -182,7 +182,10 @@ def _check_destination(
     params: Mapping[str, JSON], profile: TargetProfile, found: _Findings
 ) -> None:
     if _absent(params, "Destination"):
+        # rules.md: "Missing lists and empty lists are both zero" recipients. On the Query
+        # wire an empty Destination is not sent at all, so both readings must be allowed.
         found.violate("request.required", "Destination is missing")
+        found.violate("recipients.min", "no Destination: no recipients")
         return
     destination = params["Destination"]
     if not isinstance(destination, Mapping):

@@ -28,6 +28,9 @@ class Identities:
     verified_addresses: tuple[str, ...] = ("sender@verified.example",)
     verified_domains: tuple[str, ...] = ("verified.example",)
     unverified_domain: str = "unverified.example"
+    provision: bool = False
+    """Verify the identities on the target before the run (emulators). Off by default:
+    on real SES, VerifyEmailIdentity sends a verification email."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +211,11 @@ def profile_from_mapping(
         changes["max_examples"] = _int(data["max_examples"], "max_examples", minimum=1)
 
     ids = _table(data, "identities")
-    _no_unknown(ids, {"verified_addresses", "verified_domains", "unverified_domain"}, "identities")
+    _no_unknown(
+        ids,
+        {"verified_addresses", "verified_domains", "unverified_domain", "provision"},
+        "identities",
+    )
     identities = base.identities
     if "verified_addresses" in ids:
         identities = replace(
@@ -225,6 +232,9 @@ def profile_from_mapping(
             identities,
             unverified_domain=_str(ids["unverified_domain"], "identities.unverified_domain"),
         )
+
+    if "provision" in ids:
+        identities = replace(identities, provision=_bool(ids["provision"], "identities.provision"))
 
     acc = _table(data, "account")
     _no_unknown(

@@ -220,7 +220,11 @@ def _missing(draw: st.DrawFn, *, profile: TargetProfile, path: str) -> Generated
             parent.pop(last, None)
     how = " (null)" if as_null else ""
     labels = (f"fault: missing-member:{path}", f"missing: {path}{how}")
-    return GeneratedCase(SendEmailRequest(params), frozenset({"request.required"}), labels)
+    # No Destination is also no recipients (rules.md: missing lists count as zero).
+    rules = (
+        {"request.required", "recipients.min"} if path == "Destination" else {"request.required"}
+    )
+    return GeneratedCase(SendEmailRequest(params), frozenset(rules), labels)
 
 
 def missing_member_requests(
@@ -240,7 +244,10 @@ def _wrong(draw: st.DrawFn, *, profile: TargetProfile, wrong: WrongType) -> Gene
     params, parent, last = _at_path(base.request.params, wrong.path)
     parent[last] = copy.deepcopy(wrong.value)
     labels = (f"fault: wrong-type:{wrong.path}", f"wrong type: {wrong.path}={wrong.value!r}")
-    return GeneratedCase(SendEmailRequest(params), frozenset({wrong.rule}), labels)
+    rules = {wrong.rule}
+    if wrong.path == "Destination" and wrong.value is None:  # null: missing, so no recipients
+        rules.add("recipients.min")
+    return GeneratedCase(SendEmailRequest(params), frozenset(rules), labels)
 
 
 def wrong_type_requests(

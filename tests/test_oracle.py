@@ -340,7 +340,6 @@ def test_size_reason_and_safe_threshold() -> None:
 MISSING = [
     pytest.param({"Source": DROP}, id="Source"),
     pytest.param({"Source": None}, id="Source-null"),
-    pytest.param({"Destination": DROP}, id="Destination"),
     pytest.param({"Message": DROP}, id="Message"),
     pytest.param({"Message__Subject": DROP}, id="Message.Subject"),
     pytest.param({"Message__Body": DROP}, id="Message.Body"),
@@ -357,6 +356,12 @@ def test_required_members(changes: dict[str, Any]) -> None:
     assert reject("request.required") == shape(expect(params(**changes), PROFILE))
 
 
+def test_a_missing_destination_is_also_zero_recipients() -> None:
+    """rules.md: missing lists are zero recipients; the Query wire cannot send empty ones."""
+    expected = reject("request.required", "recipients.min")
+    assert expected == shape(expect(params(Destination=DROP), PROFILE))
+
+
 @pytest.mark.parametrize("part", ["Text", "Html"])
 def test_body_with_one_part_is_valid(part: str) -> None:
     other = "Html" if part == "Text" else "Text"
@@ -365,7 +370,8 @@ def test_body_with_one_part_is_valid(part: str) -> None:
 
 def test_missing_reasons() -> None:
     expected = Reject(
-        frozenset({"request.required"}), ("Destination is missing", "Message.Subject is missing")
+        frozenset({"request.required", "recipients.min"}),
+        ("Destination is missing", "Message.Subject is missing", "no Destination: no recipients"),
     )
     assert expected == expect(params(Destination=DROP, Message__Subject=DROP), PROFILE)
 

@@ -247,10 +247,8 @@ def test_fault_kinds_cover_every_missing_and_wrong_type_path() -> None:
 @FAST
 @given(missing_member_requests(profile=OPEN))
 def test_missing_members_break_request_required(case: GeneratedCase) -> None:
-    assert frozenset({"request.required"}) == case.violates
-    assert Reject(frozenset({"request.required"})) == replace(
-        expect(case.request.params, OPEN), reasons=()
-    )
+    assert "request.required" in case.violates
+    assert Reject(case.violates) == replace(expect(case.request.params, OPEN), reasons=())
 
 
 @FAST

@@ -419,3 +419,23 @@ def _why(result: TransportResult) -> str:
     if result.failure is not None:
         return f"{result.failure.kind} ({result.failure.detail})"
     return "no answer"
+
+
+def provision_identities(profile: TargetProfile) -> None:
+    """Verify the profile's identities on the target first, when it asks for that.
+
+    Only with `identities.provision = true` (the emulator profiles): on real SES,
+    VerifyEmailIdentity sends a verification email, so nothing is provisioned by default.
+    """
+    if not profile.identities.provision:
+        return
+    client = make_client(profile)
+    try:
+        provision = getattr(client, "provision_identities", None)
+        if provision is None:
+            raise UsageError(
+                f"identities.provision: the {profile.protocol} protocol cannot verify identities"
+            )
+        provision()
+    finally:
+        client.close()
