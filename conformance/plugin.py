@@ -13,6 +13,7 @@ import json
 import os
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -208,10 +209,32 @@ def _open_session(config: pytest.Config) -> support.TargetSession:
             provision_identities(profile)
         except SesConfError as exc:
             pytest.exit(f"provisioning the profile's identities failed: {exc}", returncode=3)
+    profile = rate_from_quota(profile)
     client = make_client(profile)
     return support.TargetSession(
         profile=profile, client=client, max_examples=support.configured().max_examples
     )
+
+
+def rate_from_quota(profile: TargetProfile) -> TargetProfile:
+    """With `safety.rate_from_quota`, pace sends at the target's own MaxSendRate."""
+    from conformance.protocols.base import make_client
+
+    if not profile.safety.rate_from_quota or profile.safety.rate_per_s is not None:
+        return profile
+    client = make_client(profile)
+    try:
+        quota = getattr(client, "get_send_quota", None)
+        if quota is None:
+            raise pytest.UsageError(
+                f"safety.rate_from_quota: the {profile.protocol} protocol has no GetSendQuota"
+            )
+        rate = quota().max_send_rate
+    finally:
+        client.close()
+    if rate <= 0:
+        return profile
+    return replace(profile, safety=replace(profile.safety, rate_per_s=rate))
 
 
 def check_reachable(url: str, *, timeout_s: float) -> None:

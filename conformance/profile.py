@@ -59,6 +59,25 @@ class Safety:
     """Hard cap on SendEmail calls in one run; None for no cap."""
     rate_per_s: float | None = None
     """At most this many calls a second; None for no limit."""
+    rate_from_quota: bool = False
+    """Take rate_per_s from the target's MaxSendRate (GetSendQuota) before the run."""
+
+
+@dataclass(frozen=True, slots=True)
+class Aws:
+    """Credentials named in the profile; otherwise botocore's standard chain is used.
+
+    The secrets stay out of every repr, so no report, log or traceback can show them.
+    """
+
+    profile: str | None = None
+    access_key_id: str | None = field(default=None, repr=False)
+    secret_access_key: str | None = field(default=None, repr=False)
+    session_token: str | None = field(default=None, repr=False)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Hypothesis prints dataclasses field by field, `repr=False` or not: not these."""
+        printer.text(repr(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +93,7 @@ class TargetProfile:
     account: Account = field(default_factory=Account)
     limits: Limits = field(default_factory=Limits)
     safety: Safety = field(default_factory=Safety)
+    aws: Aws = field(default_factory=Aws)
     codes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Error codes pinned per rule id: a rejection for that rule must use one of them."""
 
@@ -187,7 +207,7 @@ def profile_from_mapping(
     """Build a profile from parsed TOML, over `base` (defaults when None)."""
     base = base or TargetProfile()
     data = _expand(dict(data), "profile")
-    tables = {"identities", "account", "limits", "safety", "codes"}
+    tables = {"identities", "account", "limits", "safety", "codes", "aws"}
     top = {"name", "protocol", "url", "timeout_s", "region", "max_examples", "extends"}
     _no_unknown(data, top | tables, "")
 
@@ -276,12 +296,23 @@ def profile_from_mapping(
         limits = replace(limits, size_exact=_bool(lim["size_exact"], "limits.size_exact"))
 
     saf = _table(data, "safety")
-    _no_unknown(saf, {"max_sends", "rate_per_s"}, "safety")
+    _no_unknown(saf, {"max_sends", "rate_per_s", "rate_from_quota"}, "safety")
     safety = base.safety
     if "max_sends" in saf:
         safety = replace(safety, max_sends=_int(saf["max_sends"], "safety.max_sends", minimum=1))
     if "rate_per_s" in saf:
         safety = replace(safety, rate_per_s=_float(saf["rate_per_s"], "safety.rate_per_s"))
+    if "rate_from_quota" in saf:
+        safety = replace(
+            safety, rate_from_quota=_bool(saf["rate_from_quota"], "safety.rate_from_quota")
+        )
+
+    cred = _table(data, "aws")
+    _no_unknown(cred, {"profile", "access_key_id", "secret_access_key", "session_token"}, "aws")
+    aws = base.aws
+    for key in ("profile", "access_key_id", "secret_access_key", "session_token"):
+        if key in cred:
+            aws = replace(aws, **{key: _str(cred[key], f"aws.{key}")})
 
     codes = dict(base.codes)
     from conformance.rules import RULES  # late: rules import nothing from here
@@ -300,6 +331,7 @@ def profile_from_mapping(
         account=account,
         limits=limits,
         safety=safety,
+        aws=aws,
         codes=codes,
     )
 

@@ -11,7 +11,7 @@ import argparse
 import importlib
 from typing import Any
 
-COMMAND_MODULES = ("compare", "replay")
+COMMAND_MODULES = ("compare", "replay", "report")
 """The command modules, in the order `sesconf --help` lists them."""
 
 

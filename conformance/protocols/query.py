@@ -313,7 +313,14 @@ class QueryClient(HttpClient):
     ) -> None:
         super().__init__(profile, transport=transport, budget=budget, limiter=limiter)
         if credentials is None:
-            credentials = resolve_credentials(url=profile.url, aws_profile=aws_profile)
+            named = profile.aws
+            credentials = resolve_credentials(
+                url=profile.url,
+                aws_profile=aws_profile or named.profile,
+                access_key_id=named.access_key_id,
+                secret_access_key=named.secret_access_key,
+                session_token=named.session_token,
+            )
         self.signer = SigV4Signer(credentials, profile.region)
 
     def effective_params(self, params: Mapping[str, JSON]) -> Mapping[str, JSON]:

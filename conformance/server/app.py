@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from cheroot import server as cheroot_server
+from cheroot import wsgi as cheroot_wsgi
 from werkzeug.wrappers import Request, Response
 
 from conformance.profile import TargetProfile
@@ -31,8 +32,16 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 log = logging.getLogger("conformance.server")
+_access_log = logging.getLogger("conformance.server.access")
 
-HANDLER_TIMEOUT_S = 30.0
+SOCKET_TIMEOUT_S = 30
+"""A stalled client frees its worker thread after this long; also the keep-alive idle time."""
+THREADS = 24
+"""cheroot's worker pool: requests served at once (idle kept-alive connections hold none)."""
+KEEP_ALIVE_LIMIT = 128
+"""Idle kept-alive connections held open at once; past it, answers say `Connection: close`."""
+MAX_HEADER_BYTES = 1 << 20
+"""Request line plus headers; more gets cheroot's 414 or 413."""
 
 
 def route(request: Request) -> str:
@@ -122,41 +131,120 @@ def make_app(
     return ReferenceApp(profile, fault=fault, max_body_bytes=max_body_bytes)
 
 
-class _Handler(WSGIRequestHandler):
-    """Werkzeug's handler with a socket timeout, so a stalled client frees its thread."""
+class _Request(cheroot_server.HTTPRequest):
+    """cheroot's request parser; its own 5xx answers become 400s (never a 5xx)."""
 
-    timeout = HANDLER_TIMEOUT_S
+    def simple_response(self, status: object, msg: str = "") -> None:
+        status = str(status)
+        if status.startswith("5"):
+            # cheroot answers 501 (unknown Transfer-Encoding), 505 (HTTP/2+ request line)
+            # and 500 (an exception escaped the app, or an odd socket error) itself.
+            if status.startswith("500"):
+                self.server.wsgi_app.engine.record_internal_error()
+            msg = msg or status
+            status = "400 Bad Request"
+            self.close_connection = True
+        super().simple_response(status, msg)
 
 
-class _QuietHandler(_Handler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """No access log in tests and embedded runs."""
+class _Connection(cheroot_server.HTTPConnection):
+    RequestHandlerClass = _Request
+
+
+class _Gateway(cheroot_wsgi.Gateway_10):
+    """Closes a kept-alive connection when the app left request body unread."""
+
+    def start_response(self, status: str, headers: Any, exc_info: Any = None) -> Any:
+        # The app has read all it will read by now. cheroot would otherwise read the
+        # rest (unbounded) before answering, or parse leftover chunks as the next request.
+        req = self.req
+        if req.chunked_read:
+            if not req.rfile.closed:
+                req.close_connection = True
+        elif getattr(req.rfile, "remaining", 0) > 0:
+            req.close_connection = True
+        return super().start_response(status, headers, exc_info)
+
+    def respond(self) -> None:
+        try:
+            super().respond()
+        finally:
+            if self.req.server.access_log:
+                req = self.req
+                _access_log.info(
+                    '%s "%s %s %s" %s',
+                    self.env.get("REMOTE_ADDR", "-"),
+                    req.method.decode("latin-1"),
+                    req.uri.decode("latin-1"),
+                    req.request_protocol.decode("latin-1"),
+                    (req.status or b"-")[:3].decode("latin-1"),
+                )
+
+
+class _Server(cheroot_wsgi.Server):
+    """cheroot's thread-pooled WSGI server, logging to `conformance.server`."""
+
+    ConnectionClass = _Connection
+    keep_alive_conn_limit = KEEP_ALIVE_LIMIT
+    max_request_header_size = MAX_HEADER_BYTES
+    expiration_interval = 0.1  # the selector's poll: also how long stop() may wait
+
+    def __init__(self, host: str, port: int, app: ReferenceApp, *, access_log: bool) -> None:
+        super().__init__(
+            (host, port),
+            app,
+            numthreads=THREADS,
+            request_queue_size=128,
+            timeout=SOCKET_TIMEOUT_S,
+            shutdown_timeout=2,
+        )
+        self.gateway = _Gateway
+        self.access_log = access_log
+
+    def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
+        log.log(level, "%s", msg, exc_info=traceback)
 
 
 class RunningServer:
-    """A reference server on a daemon thread; `url` ends with `/`. A context manager."""
+    """A reference server on daemon threads; `url` ends with `/`. A context manager."""
 
-    def __init__(self, server: BaseWSGIServer, app: ReferenceApp, profile: TargetProfile) -> None:
+    def __init__(self, server: _Server, app: ReferenceApp, profile: TargetProfile) -> None:
         self._server = server
         self.app = app
         self.engine = app.engine
-        host = server.server_address[0]
-        self.url = f"http://{host}:{server.server_port}/"
+        self._stopped = False
+        prepared = threading.Event()
+        failed: list[BaseException] = []
+
+        def run() -> None:
+            # Bound here, not in the caller: threads started from a daemon thread are
+            # daemons, so cheroot's workers never keep the interpreter alive.
+            try:
+                server.prepare()
+            except BaseException as exc:
+                failed.append(exc)
+                prepared.set()
+                return
+            prepared.set()
+            server.serve()
+
+        self._thread = threading.Thread(target=run, name="reference-server", daemon=True)
+        self._thread.start()
+        prepared.wait()
+        if failed:
+            self._stopped = True
+            raise failed[0]
+        host, port = server.bind_addr[:2]
+        self.url = f"http://{_url_host(host)}:{port}/"
         self.profile = profile.with_url(self.url)
         """The given profile moved to this server (test hooks included)."""
-        self._thread = threading.Thread(
-            target=server.serve_forever, name=f"reference-server-{server.server_port}", daemon=True
-        )
-        self._thread.start()
-        self._stopped = False
 
     def stop(self) -> None:
         """Stop serving and free the port; safe to call twice."""
         if self._stopped:
             return
         self._stopped = True
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
         self._thread.join(timeout=5)
 
     def __enter__(self) -> RunningServer:
@@ -180,11 +268,10 @@ def start_server(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     quiet: bool = True,
 ) -> RunningServer:
-    """Serve the reference app on a free port (port 0) in a background thread."""
+    """Serve the reference app on a free port (port 0) in background threads."""
     _check_address(host, port)
     app = make_app(profile, fault=fault, max_body_bytes=max_body_bytes)
-    handler = _QuietHandler if quiet else _Handler
-    server = make_server(host, port, app, threaded=True, request_handler=handler)
+    server = _Server(host, port, app, access_log=not quiet)
     return RunningServer(server, app, profile)
 
 
@@ -196,17 +283,27 @@ def serve_forever(
     fault: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> None:
-    """Serve in the foreground until interrupted (`sesconf serve`)."""
+    """Serve in the foreground until interrupted (`sesconf serve`), with an access log."""
     _check_address(host, port)
     app = make_app(profile, fault=fault, max_body_bytes=max_body_bytes)
-    server = make_server(host, port, app, threaded=True, request_handler=_Handler)
-    log.info("reference server on http://%s:%d/", host, server.server_port)
+    server = _Server(host, port, app, access_log=True)
+    if not log.hasHandlers():  # like werkzeug's server: show the log if nothing else does
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+    server.prepare()
+    log.info("reference server on http://%s:%d/", _url_host(host), server.bind_addr[1])
     try:
-        server.serve_forever()
+        server.serve()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.stop()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def _check_address(host: Any, port: Any) -> None:

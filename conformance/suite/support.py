@@ -166,6 +166,14 @@ class TestContext:
     """One conformance test: its rule, the examples it ran and the classes it tried."""
 
     __test__ = False  # not a pytest test class, despite the name
+
+    def __repr__(self) -> str:
+        return f"<TestContext of {self.nodeid}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Hypothesis shows fixtures in its reports: the context is not worth a page (and
+        its profile may hold credentials)."""
+        printer.text(repr(self))
     nodeid: str
     rules: tuple[str, ...]
     target: TargetSession
