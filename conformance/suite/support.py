@@ -167,6 +167,13 @@ class TestContext:
 
     __test__ = False  # not a pytest test class, despite the name
 
+    nodeid: str
+    rules: tuple[str, ...]
+    target: TargetSession
+    examples: int = 0
+    events: Counter[str] = field(default_factory=Counter)
+    broken_detail: str | None = None
+
     def __repr__(self) -> str:
         return f"<TestContext of {self.nodeid}>"
 
@@ -174,12 +181,6 @@ class TestContext:
         """Hypothesis shows fixtures in its reports: the context is not worth a page (and
         its profile may hold credentials)."""
         printer.text(repr(self))
-    nodeid: str
-    rules: tuple[str, ...]
-    target: TargetSession
-    examples: int = 0
-    events: Counter[str] = field(default_factory=Counter)
-    broken_detail: str | None = None
 
     @property
     def profile(self) -> TargetProfile:
