@@ -125,7 +125,7 @@ def resolve_target(
     """(profile, spec for the plugin, embedded?)."""
     if profile is not None:
         resolved, spec, embedded = load_profile(profile), str(Path(profile).resolve()), False
-    elif target is not None:
+    elif target is not None and target != "reference":
         resolved, spec, embedded = load_builtin_profile(target), target, False
     else:
         resolved, spec, embedded = load_builtin_profile("reference"), "reference", url is None

@@ -127,9 +127,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def resolve_profile(spec: str | None, url: str | None) -> tuple[TargetProfile, bool]:
     """(profile, embedded): embedded when nothing names a target at all."""
-    if spec is None:
+    if spec is None or spec == "reference":
         profile = load_builtin_profile("reference")
-        embedded = url is None
+        embedded = url is None  # the reference with no address: start one here
     elif Path(spec).is_file():
         profile, embedded = load_profile(spec), False
     else:
@@ -379,6 +379,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     global _server
     config = session.config
     target = support.current_session()
+    profile = target.profile if target is not None else support.configured().profile
     if target is not None:
         target.client.close()
         support.set_session(None)
@@ -392,7 +393,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         write_reports(
             Path(report_dir),
             records_dir=records_dir(config),
-            profile=support.configured().profile,
+            profile=profile,
             strict=config.getoption("--sesconf-strict"),
             max_examples=support.configured().max_examples,
             seed=support.configured().seed,

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from conformance.exitcodes import ExitCode
+from conformance.profile import load_builtin_profile
 from conformance.rules import RULES
+from conformance.server.app import start_server
 from tests._servers import RawServer, closed_port_url, hang
-from tests._sesconf import sesconf
+from tests._sesconf import REPO, sesconf
 
 
 def test_rules_lists_every_rule_with_level_and_test(tmp_path: Path) -> None:
@@ -139,3 +143,45 @@ def test_the_reference_conforms_under_five_seeds(tmp_path: Path, seed: int) -> N
     run = sesconf("run", "--seed", str(seed), "--max-examples", "25", report_dir=tmp_path)
     assert ExitCode.OK == run.returncode, run.stdout[-3000:] + run.stderr[-3000:]
     assert seed == run.summary["hypothesis"]["seed"]
+
+
+def _plain_pytest(*args: str, report_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "conformance",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--sesconf-report-dir",
+            str(report_dir),
+            *args,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_plain_pytest_runs_the_suite_against_a_profile(tmp_path: Path) -> None:
+    profile = tmp_path / "p.toml"
+    profile.write_text('extends = "reference"\nmax_examples = 5\n')
+    with start_server(load_builtin_profile("reference")) as server:
+        proc = _plain_pytest(
+            "--target-profile", str(profile), "--target-url", server.url, report_dir=tmp_path / "r"
+        )
+    assert 0 == proc.returncode, proc.stdout[-3000:]
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert "conformant" == summary["verdict"]
+    assert server.url == summary["target"]["url"]
+
+
+def test_plain_pytest_against_nothing_is_not_called_conformant(tmp_path: Path) -> None:
+    proc = _plain_pytest("--target-url", closed_port_url(), report_dir=tmp_path)
+    assert 0 != proc.returncode
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert ExitCode.TARGET_UNREACHABLE == summary["exit_code"]
+    assert {"broken"} == {rule["outcome"] for rule in summary["rules"]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import http.client
 import json
 import socket
 import threading
@@ -281,3 +282,102 @@ def test_concurrent_sends_keep_ids_unique_and_quota_exact() -> None:
         assert 350 == running.engine.sent_last_24h
         assert 350 == len(running.engine.outbox())
         assert 0 == running.engine.internal_errors
+
+
+def test_a_session_keeps_one_connection_alive(server: RunningServer) -> None:
+    with requests.Session() as session:
+        for _ in range(20):
+            response = session.post(server.url, json={}, timeout=10)
+            assert 400 == response.status_code
+            assert "close" != response.headers.get("Connection", "").lower()
+        pools = session.get_adapter(server.url).poolmanager.pools  # not iterable itself
+        assert 1 == sum(pools[key].num_connections for key in pools.keys())  # noqa: SIM118
+
+
+def test_unread_or_refused_bodies_do_not_stall_a_kept_alive_connection(
+    server: RunningServer,
+) -> None:
+    host, port = server.url.split("//")[1].rstrip("/").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    try:
+        v2 = "/v2/email/outbound-emails"
+        conn.request("PUT", v2, body=b"x" * 10_000)  # refused without the app reading it
+        first = conn.getresponse()
+        first.read()
+        sock = conn.sock
+        assert (405, None) == (first.status, first.getheader("Connection"))
+        conn.request("GET", "/_outbox", body=iter([b"a" * 100, b"b" * 100]))  # chunked
+        second = conn.getresponse()
+        second.read()
+        assert (200, sock) == (second.status, conn.sock)
+        conn.request("POST", "/", body=b"{}", headers={"Content-Type": "application/json"})
+        third = conn.getresponse()
+        third.read()
+        assert (400, sock) == (third.status, conn.sock)
+        conn.putrequest("POST", "/")  # declared over the limit: answered, then closed
+        conn.putheader("Content-Type", "application/json")
+        conn.putheader("Content-Length", str(100 * 1024 * 1024))
+        conn.endheaders(b"{")
+        fourth = conn.getresponse()
+        assert (413, "close") == (fourth.status, fourth.getheader("Connection"))
+    finally:
+        conn.close()
+
+
+def test_a_chunked_body_with_trailers_leaves_the_connection_usable(server: RunningServer) -> None:
+    request = (
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-Trailer: t\r\n\r\n"
+        b"GET /_outbox HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    host, port = server.url.split("//")[1].rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 400 ")
+    assert 1 == data.count(b"HTTP/1.1 200 OK") and b'"messages"' in data
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GARBAGE\r\n\r\n",
+        b"GET / HTTP/2.0\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1\nHost: x\n\n",
+        b"GET /_outbox HTTP/1.1\r\nHost: x\r\nNo colon\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n{}",
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1_0\r\n\r\n{}",
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFF\r\nabc",
+        b"GET /" + b"a" * (2 << 20) + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (2 << 20) + b"\r\n\r\n",
+    ],
+    ids=[
+        "garbage",
+        "http2",
+        "bare-lf",
+        "header-line",
+        "unknown-te",
+        "negative-length",
+        "underscore-length",
+        "repeated-length",
+        "length-and-chunked",
+        "chunk-size",
+        "chunk-crlf",
+        "huge-chunk",
+        "long-uri",
+        "big-header",
+    ],
+)
+def test_http_framing_errors_are_a_prompt_4xx(server: RunningServer, request_bytes: bytes) -> None:
+    response, seconds = raw_exchange(server.url, request_bytes)
+    status = int(response.split(b" ", 2)[1])
+    assert 400 <= status < 500, response[:200]
+    assert seconds < 2.0
+    assert 0 == server.engine.internal_errors

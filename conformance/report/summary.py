@@ -78,9 +78,9 @@ def rule_results(
             first = next(r for r in mine if r["status"] == "broken")
             entry["reason"] = first["reason"]
             entry["counterexample"] = first.get("counterexample")
-        elif not mine:
-            entry["outcome"] = "skip"
-            entry["reason"] = "no test of this rule ran"
+        elif not mine:  # selected, yet never ran: the run stopped early
+            entry["outcome"] = "broken"
+            entry["reason"] = "no test of this rule ran (the run stopped before it)"
         elif statuses == {"skip"}:
             entry["outcome"] = "skip"
             entry["reason"] = mine[0]["reason"]

@@ -9,16 +9,22 @@ It never answers 5xx for a request (unless a planted fault says so): a catch-all
 an internal exception into the route's 400 error form, logs it and counts it in
 `engine.internal_errors`. Bodies over `max_body_bytes` are refused from their
 Content-Length without being read; chunked bodies are read to at most limit + 1 bytes.
+
+Served by cheroot (a thread pool, HTTP/1.1 keep-alive). The serving layer reads a body
+within the limit before the app runs, answers HTTP framing errors itself with a 4xx
+(cheroot's own 5xx answers become 400s), and closes a connection whose body was not read.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from cheroot import errors as cheroot_errors
 from cheroot import server as cheroot_server
 from cheroot import wsgi as cheroot_wsgi
 from werkzeug.wrappers import Request, Response
@@ -42,6 +48,7 @@ KEEP_ALIVE_LIMIT = 128
 """Idle kept-alive connections held open at once; past it, answers say `Connection: close`."""
 MAX_HEADER_BYTES = 1 << 20
 """Request line plus headers; more gets cheroot's 414 or 413."""
+_CHUNK = 1 << 16
 
 
 def route(request: Request) -> str:
@@ -131,8 +138,40 @@ def make_app(
     return ReferenceApp(profile, fault=fault, max_body_bytes=max_body_bytes)
 
 
+class _HeaderReader(cheroot_server.HeaderReader):
+    """cheroot's header parser, refusing a repeated Content-Length (one per request)."""
+
+    def __init__(self) -> None:
+        self._lengths = 0
+
+    def _allow_header(self, key_name: bytes) -> bool:
+        if key_name == b"Content-Length":
+            self._lengths += 1
+            if self._lengths > 1:
+                raise ValueError("Repeated Content-Length header.")
+        return True
+
+
 class _Request(cheroot_server.HTTPRequest):
-    """cheroot's request parser; its own 5xx answers become 400s (never a 5xx)."""
+    """cheroot's request parser, stricter on framing; its own 5xx answers become 400s."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_reader = _HeaderReader()
+
+    def read_request_headers(self) -> bool:
+        if not super().read_request_headers():
+            return False
+        length = self.inheaders.get(b"Content-Length")
+        if length is not None and not length.isdigit():  # cheroot takes int(): "-5", "+5", "1_0"
+            self.simple_response("400 Bad Request", "Malformed Content-Length Header.")
+            return False
+        if length is not None and self.chunked_read:  # a request smuggling shape
+            self.simple_response(
+                "400 Bad Request", "Both Content-Length and Transfer-Encoding: chunked."
+            )
+            return False
+        return True
 
     def simple_response(self, status: object, msg: str = "") -> None:
         status = str(status)
@@ -143,6 +182,7 @@ class _Request(cheroot_server.HTTPRequest):
                 self.server.wsgi_app.engine.record_internal_error()
             msg = msg or status
             status = "400 Bad Request"
+        if not status.startswith(("100", "2", "3")):
             self.close_connection = True
         super().simple_response(status, msg)
 
@@ -152,25 +192,21 @@ class _Connection(cheroot_server.HTTPConnection):
 
 
 class _Gateway(cheroot_wsgi.Gateway_10):
-    """Closes a kept-alive connection when the app left request body unread."""
+    """Reads the body (bounded) before the app runs; HTTP framing errors are answered here.
 
-    def start_response(self, status: str, headers: Any, exc_info: Any = None) -> Any:
-        # The app has read all it will read by now. cheroot would otherwise read the
-        # rest (unbounded) before answering, or parse leftover chunks as the next request.
-        req = self.req
-        if req.chunked_read:
-            if not req.rfile.closed:
-                req.close_connection = True
-        elif getattr(req.rfile, "remaining", 0) > 0:
-            req.close_connection = True
-        return super().start_response(status, headers, exc_info)
+    A Content-Length body within the app's limit, or a chunked body up to limit + 1 bytes,
+    is read into memory, so a short, malformed or stalled body is an HTTP-level 400/408
+    and never an exception inside the app. A body the app refuses from its Content-Length
+    is never read: the connection is then closed after the answer.
+    """
 
     def respond(self) -> None:
+        req = self.req
         try:
-            super().respond()
+            if self._buffer_body():
+                super().respond()
         finally:
-            if self.req.server.access_log:
-                req = self.req
+            if req.server.access_log:
                 _access_log.info(
                     '%s "%s %s %s" %s',
                     self.env.get("REMOTE_ADDR", "-"),
@@ -179,6 +215,59 @@ class _Gateway(cheroot_wsgi.Gateway_10):
                     req.request_protocol.decode("latin-1"),
                     (req.status or b"-")[:3].decode("latin-1"),
                 )
+
+    def _buffer_body(self) -> bool:
+        req = self.req
+        limit = req.server.wsgi_app.max_body_bytes
+        rfile = req.rfile
+        if req.chunked_read:
+            want = limit + 1
+            # cheroot reads a whole chunk at once: bound one chunk (framing allowed for).
+            rfile.maxlen = 2 * limit + _CHUNK
+        else:
+            want = rfile.remaining
+            if want == 0 or want > limit:  # nothing to read, or refused from the length
+                return True
+        chunks: list[bytes] = []
+        total = 0
+        try:
+            while total < want:
+                chunk = rfile.read(min(_CHUNK, want - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+            if req.chunked_read and rfile.closed:
+                for _ in rfile.read_trailer_lines():  # to the blank line ending the body
+                    pass
+        except cheroot_errors.MaxSizeExceeded:
+            return self._refuse("413 Request Entity Too Large", "A chunk is over the limit.")
+        except ValueError as exc:  # cheroot's chunked decoding
+            return self._refuse("400 Bad Request", f"Malformed chunked body: {exc}")
+        except OSError as exc:
+            if "Too Large" in str(exc):  # cheroot's IOError for a chunk past maxlen
+                return self._refuse("413 Request Entity Too Large", "A chunk is too large.")
+            raise  # a socket error or timeout: cheroot answers 408 or drops the connection
+        if not req.chunked_read and total < want:
+            return self._refuse("400 Bad Request", "The body is shorter than its Content-Length.")
+        self.env["wsgi.input"] = io.BytesIO(b"".join(chunks))
+        return True
+
+    def _refuse(self, status: str, message: str) -> bool:
+        self.req.simple_response(status, message)
+        self.req.sent_headers = True
+        return False
+
+    def start_response(self, status: str, headers: Any, exc_info: Any = None) -> Any:
+        # The app has read all it will read by now. cheroot would otherwise read the
+        # rest (unbounded) before answering, or parse leftover chunks as the next request.
+        req = self.req
+        if req.chunked_read:
+            if not req.rfile.closed:
+                req.close_connection = True
+        elif req.rfile.remaining > 0:
+            req.close_connection = True
+        return super().start_response(status, headers, exc_info)
 
 
 class _Server(cheroot_wsgi.Server):

@@ -85,6 +85,30 @@ class SendingQuota(RuleBasedStateMachine):
         judge(self.ctx, RULE, expect(params, PROFILE), exchange, params=params)
 
     @invariant()
+    def send_quota_matches_count(self) -> None:
+        """Over the SES protocols the target reports its own count (GetSendQuota)."""
+        quota = getattr(self.ctx.target.client, "get_send_quota", None)
+        if quota is None or not self.ctx.profile.has_quota:
+            return
+        reported = quota().sent_last_24h
+        if reported != self.sent:
+            summary = (
+                f"GetSendQuota says SentLast24Hours = {reported:g}; the messages the target "
+                f"accepted since the reset had {self.sent} counted recipients"
+            )
+            raise violation_for(RULE)(
+                summary,
+                counterexample={
+                    "expected": f"SentLast24Hours = {self.sent}",
+                    "actual": f"{reported:g}",
+                    "problems": [summary],
+                    "request": None,
+                    "response": None,
+                    "curl": "aws ses get-send-quota --endpoint-url " + self.ctx.profile.url,
+                },
+            )
+
+    @invariant()
     def outbox_matches_count(self) -> None:
         if self.ctx.profile.account.outbox_url is None or not self.ctx.profile.has_quota:
             return
