@@ -264,6 +264,12 @@ def _check_message(params: Mapping[str, JSON], profile: TargetProfile, found: _F
             if not _absent(body, part):
                 ok = _check_content(body, part, "Message.Body", found, required=False)
                 well_formed = well_formed and ok
+        datas = [(_mapping(body.get(p)) or {}).get("Data") for p in ("Text", "Html")]
+        present = [d for d in datas if isinstance(d, str)]
+        if well_formed and present and not any(present):
+            # Neither the documentation nor a capture says whether an empty body is a
+            # body; aws-ses-v2-local refuses it ("must have either a HTML or Text body").
+            found.gray.append("Message.Body has only empty Data")
     if well_formed:
         _check_size(content_bytes(params), profile, found)
 

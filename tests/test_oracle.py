@@ -616,3 +616,12 @@ def test_expect_is_total_on_one_odd_member(path: str, value: Any, profile: Targe
         assert result.rules and result.rules <= set(RULES)
     else:
         assert isinstance(result, Accept | Either)
+
+
+def test_an_empty_body_is_gray() -> None:
+    """Documented nowhere; aws-ses-v2-local refuses it, others accept it."""
+    empty = params(Message__Body={"Text": {"Data": ""}})
+    assert Either() == shape(expect(empty, PROFILE))
+    one_part_empty = params(Message__Body={"Text": {"Data": ""}, "Html": {"Data": "<p>x</p>"}})
+    assert Accept() == expect(one_part_empty, PROFILE)
+    assert Accept() == expect(params(Message__Subject={"Data": ""}), PROFILE)

@@ -127,6 +127,12 @@ def judge_send_answer(response: WireResponse) -> tuple[Outcome, Problems]:
         return Accepted(id=message_id if isinstance(message_id, str) and message_id else None), (
             problems
         )
+    lenient_message = data.get("message", data.get("Message")) if isinstance(data, dict) else None
+    if code is None and 400 <= status < 500 and isinstance(lenient_message, str):
+        # A 4xx JSON error without a code is still recognisably a refusal: the missing
+        # x-amzn-ErrorType is envelope.error's business, not every rule's.
+        problems["envelope.error"] = ("no x-amzn-ErrorType header and no error code in the body",)
+        return Rejected(code=None, message=lenient_message or None, status=status), problems
     if code is None:
         why = not_json or "no x-amzn-ErrorType header and no error code in the body"
         return Unrecognized(why, status), problems
