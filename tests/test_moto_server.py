@@ -24,7 +24,6 @@ from conformance.protocols.query import QueryClient
 from conformance.protocols.sesv2 import SesV2Client
 
 MOTO = shutil.which("moto_server")
-pytestmark = pytest.mark.skipif(MOTO is None, reason="moto_server is not installed")
 
 GOOD: dict[str, Any] = {
     "Source": "sender@verified.example",
@@ -42,7 +41,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
     """Start `moto_server -H 127.0.0.1 -p PORT`, wait until it answers, stop it after."""
-    assert MOTO is not None
+    if MOTO is None:  # a dev dependency: missing means a broken install, not a skip
+        pytest.fail("moto_server is not installed: pip install -e '.[dev]'")
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
     process = subprocess.Popen(

@@ -18,10 +18,7 @@ from conformance.expectations import load_expectations
 from tests._sesconf import REPO, sesconf
 from tests.test_moto_server import MOTO, moto_url  # noqa: F401  (the fixture)
 
-pytestmark = [
-    pytest.mark.skipif(MOTO is None, reason="moto_server is not installed"),
-    pytest.mark.slow,
-]
+pytestmark = pytest.mark.slow
 RUN_BUDGET_S = 180  # per protocol, on a 2-core machine (a run takes ~10-30 s)
 
 
