@@ -9,6 +9,7 @@ test of the rule was skipped, `pass` otherwise.
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -172,6 +173,10 @@ def write_summary_files(report_dir: Path, summary: Mapping[str, Any]) -> None:
     from conformance.report.allure import write_allure_results
 
     report_dir.mkdir(parents=True, exist_ok=True)
+    for rule in summary["rules"]:  # the replay command names this very report
+        ce = rule.get("counterexample")
+        if ce and ce.get("replay"):
+            ce["replay"] = f"sesconf replay {shlex.quote(str(report_dir))} --rule {rule['id']}"
     (report_dir / "summary.json").write_text(
         json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8"
     )
