@@ -30,8 +30,10 @@ def print_outcome(
                 out.write(f'  documentation: "{rule["quote"]}"\n')
                 out.write(f"  expected: {ce.get('expected')}\n  actual:   {ce.get('actual')}\n")
                 out.write(f"  replay:   {ce.get('curl')}\n")
-    out.write(
-        f"sesconf: {summary['verdict']} (exit {summary['exit_code']}); "
-        f"report: {report_dir / 'index.html'}\n"
-    )
+    details = any(r["outcome"] in ("fail", "non-strict") for r in summary["rules"])
+    if quiet or details:  # else the table's last two lines say the same
+        out.write(
+            f"sesconf: {summary['verdict']} (exit {summary['exit_code']}); "
+            f"report: {report_dir / 'index.html'}\n"
+        )
     out.flush()
