@@ -13,15 +13,14 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import shutil
-import socket
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from conformance import __version__
+from conformance.commands import positive_int
 from conformance.errors import ProfileError, SesConfError, TargetUnreachable, UsageError
 from conformance.exitcodes import ExitCode
 from conformance.profile import (
@@ -41,16 +40,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse exits 2 too; keep its message clear
         self.print_usage(sys.stderr)
         raise UsageError(f"{self.prog}: {message}")
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,14 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave out rules whose id matches (repeatable)",
     )
     run.add_argument("--strict", action="store_true", help="SHOULD rules gate the exit code")
-    run.add_argument("--max-examples", type=_positive, help="Hypothesis examples per test")
+    run.add_argument("--max-examples", type=positive_int, help="Hypothesis examples per test")
     run.add_argument(
         "--seed",
         type=int,
         help="random generation from this seed (default: the derandomized 'ci' profile)",
     )
     run.add_argument(
-        "-n", "--workers", type=_positive, default=1, help="parallel test processes (pytest-xdist)"
+        "-n",
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="parallel test processes (pytest-xdist)",
     )
     run.add_argument(
         "--report-dir",
@@ -146,17 +139,8 @@ def select_rules(include: Sequence[str], exclude: Sequence[str]) -> list[str]:
     ]
 
 
-def check_reachable(url: str, *, timeout_s: float) -> None:
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=timeout_s):
-            return
-    except OSError as exc:
-        raise TargetUnreachable(f"target unreachable: {url} ({exc.strerror or exc})") from None
-
-
 def cmd_run(args: argparse.Namespace) -> ExitCode:
+    from conformance.protocols.base import check_reachable
     from conformance.report.console import print_outcome
     from conformance.report.summary import (
         build_summary,

@@ -11,17 +11,15 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from conformance.errors import ProfileError, SesConfError
+from conformance.errors import ProfileError, SesConfError, TargetUnreachable
 from conformance.profile import TargetProfile, load_builtin_profile, load_profile, with_protocol
 from conformance.protocols.base import SendBudgetExhausted
 from conformance.rules import RULES
@@ -201,7 +199,7 @@ def _open_session(config: pytest.Config) -> support.TargetSession:
 
         _server = start_server(profile)
         profile = profile.with_url(_server.url)
-    check_reachable(profile.url, timeout_s=profile.timeout_s)
+    _check_reachable(profile.url, timeout_s=profile.timeout_s)
     from conformance.protocols.base import make_client, provision_identities
 
     if not config.getoption("--sesconf-no-provision"):
@@ -237,15 +235,14 @@ def rate_from_quota(profile: TargetProfile) -> TargetProfile:
     return replace(profile, safety=replace(profile.safety, rate_per_s=rate))
 
 
-def check_reachable(url: str, *, timeout_s: float) -> None:
+def _check_reachable(url: str, *, timeout_s: float) -> None:
     """Exit 3 at once when nothing listens at the target's address."""
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    from conformance.protocols.base import check_reachable
+
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=timeout_s):
-            pass
-    except OSError as exc:
-        pytest.exit(f"target unreachable: {url} ({exc})", returncode=3)
+        check_reachable(url, timeout_s=timeout_s)
+    except TargetUnreachable as exc:
+        pytest.exit(str(exc), returncode=3)
 
 
 @pytest.fixture(autouse=True)

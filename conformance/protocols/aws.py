@@ -23,6 +23,7 @@ from botocore.credentials import Credentials
 from defusedxml import DefusedXmlException
 
 from conformance.errors import ProfileError, SesConfError
+from conformance.profile import TargetProfile
 
 SIGNING_NAME: Final = "ses"
 """botocore's signingName for both `ses` (2010-12-01) and `sesv2` (2019-09-27)."""
@@ -97,6 +98,20 @@ def resolve_credentials(
         )
     frozen = found.get_frozen_credentials()
     return AwsCredentials(frozen.access_key, frozen.secret_key, frozen.token or None)
+
+
+def profile_credentials(
+    profile: TargetProfile, *, aws_profile: str | None = None
+) -> AwsCredentials:
+    """The credentials the profile's `[aws]` table names, else `resolve_credentials`'s."""
+    named = profile.aws
+    return resolve_credentials(
+        url=profile.url,
+        aws_profile=aws_profile or named.profile,
+        access_key_id=named.access_key_id,
+        secret_access_key=named.secret_access_key,
+        session_token=named.session_token,
+    )
 
 
 class _NoSigningDetails(logging.Filter):

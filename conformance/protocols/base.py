@@ -10,16 +10,18 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import socket
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 import requests
 import urllib3.exceptions
 
-from conformance.errors import SesConfError, UsageError
+from conformance.errors import SesConfError, TargetUnreachable, UsageError
 from conformance.model import (
     Exchange,
     RawRequest,
@@ -439,3 +441,14 @@ def provision_identities(profile: TargetProfile) -> None:
         provision()
     finally:
         client.close()
+
+
+def check_reachable(url: str, *, timeout_s: float) -> None:
+    """Raise TargetUnreachable at once when nothing listens at the target's address."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=timeout_s):
+            return
+    except OSError as exc:
+        raise TargetUnreachable(f"target unreachable: {url} ({exc.strerror or exc})") from None

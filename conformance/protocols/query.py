@@ -35,7 +35,7 @@ from conformance.protocols.aws import (
     UnsafeXml,
     code_problems,
     parse_xml,
-    resolve_credentials,
+    profile_credentials,
     ses_text,
 )
 from conformance.protocols.base import (
@@ -313,14 +313,7 @@ class QueryClient(HttpClient):
     ) -> None:
         super().__init__(profile, transport=transport, budget=budget, limiter=limiter)
         if credentials is None:
-            named = profile.aws
-            credentials = resolve_credentials(
-                url=profile.url,
-                aws_profile=aws_profile or named.profile,
-                access_key_id=named.access_key_id,
-                secret_access_key=named.secret_access_key,
-                session_token=named.session_token,
-            )
+            credentials = profile_credentials(profile, aws_profile=aws_profile)
         self.signer = SigV4Signer(credentials, profile.region)
 
     def effective_params(self, params: Mapping[str, JSON]) -> Mapping[str, JSON]:

@@ -30,7 +30,7 @@ from conformance.protocols.aws import (
     SendQuota,
     SigV4Signer,
     code_problems,
-    resolve_credentials,
+    profile_credentials,
 )
 from conformance.protocols.base import (
     HttpClient,
@@ -206,14 +206,7 @@ class SesV2Client(HttpClient):
     ) -> None:
         super().__init__(profile, transport=transport, budget=budget, limiter=limiter)
         if credentials is None:
-            named = profile.aws
-            credentials = resolve_credentials(
-                url=profile.url,
-                aws_profile=aws_profile or named.profile,
-                access_key_id=named.access_key_id,
-                secret_access_key=named.secret_access_key,
-                session_token=named.session_token,
-            )
+            credentials = profile_credentials(profile, aws_profile=aws_profile)
         self.signer = SigV4Signer(credentials, profile.region)
 
     def _url(self, path: str) -> str:
