@@ -107,7 +107,9 @@ class Unrecognized:
     status: int
 
 
-TransportKind: TypeAlias = Literal["timeout", "connection", "too-large", "refused"]
+TransportKind: TypeAlias = Literal["timeout", "connection", "too-large", "refused", "unreadable"]
+"""`unreadable`: a body that claims to be XML but cannot be read safely (an entity bomb,
+truncated XML): no verdict can be drawn from it, so the rule is `broken`."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, settings
 
 from conformance.errors import ProfileError, SesConfError, TargetUnreachable
 from conformance.profile import TargetProfile, load_builtin_profile, load_profile, with_protocol
-from conformance.protocols.base import SendBudgetExhausted
+from conformance.protocols.base import SendBudgetExhausted, TestHookError
 from conformance.rules import RULES
 from conformance.suite import support
 from conformance.violations import RuleViolation, TargetBroken
@@ -317,8 +317,9 @@ def _record(
         record["reason"] = f"not finished: {budget[0]}"
         return record
     violations = [e for e in errors if isinstance(e, RuleViolation)]
-    broken = [e for e in errors if isinstance(e, TargetBroken)]
-    others = [e for e in errors if not isinstance(e, RuleViolation | TargetBroken)]
+    # A test hook (reset, outbox) answering garbage is the target's doing, not a suite bug.
+    broken = [e for e in errors if isinstance(e, TargetBroken | TestHookError)]
+    others = [e for e in errors if not isinstance(e, RuleViolation | TargetBroken | TestHookError)]
     if violations:
         record["status"] = "fail"
         record["violations"] = [
@@ -328,8 +329,10 @@ def _record(
         record["reason"] = violations[0].summary
     elif broken:
         record["status"] = "broken"
-        record["reason"] = f"target gave no usable answer: {broken[0].detail}"
-        record["counterexample"] = broken[0].counterexample or None
+        first = broken[0]
+        detail = first.detail if isinstance(first, TargetBroken) else str(first)
+        record["reason"] = f"target gave no usable answer: {detail}"
+        record["counterexample"] = getattr(first, "counterexample", None) or None
     else:
         record["status"] = "error"
         first = others[0] if others else None

@@ -185,3 +185,30 @@ def test_plain_pytest_against_nothing_is_not_called_conformant(tmp_path: Path) -
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert ExitCode.TARGET_UNREACHABLE == summary["exit_code"]
     assert {"broken"} == {rule["outcome"] for rule in summary["rules"]}
+
+
+def test_a_target_answering_an_entity_bomb_ends_broken(tmp_path: Path) -> None:
+    from werkzeug import Response
+
+    from tests._servers import answering
+    from tests.test_query_client import BILLION_LAUGHS
+
+    bomb = Response(BILLION_LAUGHS, 200, content_type="text/xml")
+    with answering(bomb) as server:
+        started = time.monotonic()
+        run = sesconf(
+            "run",
+            "--url",
+            server.url,
+            "--protocol",
+            "ses-query",
+            "--max-examples",
+            "5",
+            report_dir=tmp_path,
+            timeout=120,
+        )
+        elapsed = time.monotonic() - started
+    assert ExitCode.TARGET_UNREACHABLE == run.returncode, run.stdout[-3000:] + run.stderr
+    assert {"broken"} == set(run.outcomes().values()) - {"skip"}
+    assert "unreadable" in run.summary["rules"][0]["reason"]
+    assert elapsed < 60

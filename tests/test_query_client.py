@@ -294,18 +294,26 @@ def _maxrss_mib() -> float:
         (BILLION_LAUGHS, "XML with a DTD or entities, refused"),
         (ERROR_200[: len(ERROR_200) // 2], "not well-formed XML"),
         (b"", "not well-formed XML"),
-        (b"<html><body>oops</body></html>", "XML root <html> is neither"),
     ],
-    ids=["billion laughs", "truncated", "empty", "html"],
+    ids=["billion laughs", "truncated", "empty"],
 )
-def test_hostile_xml_is_unrecognized(body: bytes, reason: str) -> None:
+def test_hostile_or_corrupt_xml_is_broken_within_the_timeout(body: bytes, reason: str) -> None:
+    """XML that cannot be read safely gives no verdict: the rule ends `broken`."""
     before = _maxrss_mib()
     with xml_answer(body) as server, timed() as elapsed:
         exchange = send(server.url)
-    assert isinstance(exchange.outcome, Unrecognized)
-    assert exchange.outcome.reason.startswith(reason)
+    assert isinstance(exchange.outcome, TransportFailure)
+    assert "unreadable" == exchange.outcome.kind
+    assert exchange.outcome.detail.startswith(reason)
     assert elapsed() < 2
     assert _maxrss_mib() - before < 32
+
+
+def test_well_formed_xml_of_another_kind_is_unrecognized() -> None:
+    with xml_answer(b"<html><body>oops</body></html>") as server:
+        exchange = send(server.url)
+    assert isinstance(exchange.outcome, Unrecognized)
+    assert exchange.outcome.reason.startswith("XML root <html> is neither")
 
 
 def test_fifty_megabyte_body_is_cut_off() -> None:

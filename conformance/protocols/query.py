@@ -21,6 +21,7 @@ from conformance.model import (
     RawRequest,
     Rejected,
     SendEmailRequest,
+    TransportFailure,
     Unrecognized,
     WireResponse,
 )
@@ -234,6 +235,12 @@ def _error(root: Element, response: WireResponse) -> tuple[Outcome, Problems]:
     return Rejected(code=code or None, message=message or None, status=response.status), problems
 
 
+def _claims_xml(response: WireResponse) -> bool:
+    """The answer says it is XML (by Content-Type, or by starting like XML)."""
+    media = (response.header("Content-Type") or "").split(";")[0].strip().lower()
+    return media.endswith("xml") or response.body.lstrip().startswith(b"<?xml")
+
+
 def judge_send_answer(
     response: WireResponse, *, result: str = "SendEmail"
 ) -> tuple[Outcome, Problems]:
@@ -248,6 +255,8 @@ def judge_send_answer(
     try:
         root = parse_xml(response.body)
     except UnsafeXml as exc:
+        if _claims_xml(response):  # hostile or corrupt: nothing can be judged from it
+            return TransportFailure("unreadable", str(exc)), problems
         return Unrecognized(str(exc), response.status), problems
     _, name = _local(root.tag)
     if name == f"{result}Response":

@@ -151,3 +151,5 @@ def _judge_robust(ctx: TestContext, exchange: Any, *, expected: str, **where: An
     problems = exchange.problems.get(RULE, ())
     if problems:
         ctx.fail(RULE, problems[0], exchange, expected=expected, problems=tuple(problems), **where)
+    if isinstance(outcome, TransportFailure):  # a hang or an unreadable answer: no verdict
+        ctx.broken(exchange, expected=expected, params=where.get("params"))
