@@ -212,3 +212,46 @@ def test_a_target_answering_an_entity_bomb_ends_broken(tmp_path: Path) -> None:
     assert {"broken"} == set(run.outcomes().values()) - {"skip"}
     assert "unreadable" in run.summary["rules"][0]["reason"]
     assert elapsed < 60
+
+
+def test_sesconf_serve_answers_on_its_port(tmp_path: Path) -> None:
+    import requests
+
+    port = int(closed_port_url().rsplit(":", 1)[1].strip("/"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "conformance", "serve", "--port", str(port)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                answer = requests.post(
+                    f"http://127.0.0.1:{port}/",
+                    json={
+                        "Source": "sender@verified.example",
+                        "Destination": {"ToAddresses": ["a@verified.example"]},
+                        "Message": {"Subject": {"Data": "hi"}, "Body": {"Text": {"Data": "x"}}},
+                    },
+                    timeout=2,
+                )
+                break
+            except requests.ConnectionError:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr
+                time.sleep(0.1)
+        assert 200 == answer.status_code
+        assert answer.json()["success"] is True
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_parallel_workers_run_exclusive_tests_in_a_second_pass(tmp_path: Path) -> None:
+    run = sesconf("run", "-n", "2", "--max-examples", "10", report_dir=tmp_path)
+    assert ExitCode.OK == run.returncode, run.stdout[-3000:] + run.stderr[-3000:]
+    quota = next(r for r in run.summary["rules"] if r["id"] == "quota.recipients")
+    assert "pass" == quota["outcome"] and quota["examples"] > 0
+    assert (tmp_path / "junit.xml").is_file()
