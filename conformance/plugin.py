@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from conformance.errors import ProfileError, SesConfError, TargetUnreachable
 from conformance.profile import TargetProfile, load_builtin_profile, load_profile, with_protocol
@@ -43,8 +43,12 @@ _HEALTH = [
     HealthCheck.large_base_example,
     HealthCheck.filter_too_much,
 ]
+# No `explain` phase: it replays variations of every minimal failure to say which parts
+# matter, which costs dozens of requests per failing rule against a live target.
+_PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
 settings.register_profile(
     "sesconf-ci",
+    phases=_PHASES,
     derandomize=True,
     deadline=None,
     print_blob=True,
@@ -53,6 +57,7 @@ settings.register_profile(
 )
 settings.register_profile(
     "sesconf-random",
+    phases=_PHASES,
     deadline=None,
     print_blob=True,
     database=None,
