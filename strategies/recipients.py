@@ -47,7 +47,8 @@ class Recipients:
         """`51 recipients over To+Bcc`, plus `, with duplicates` when an address repeats."""
         used = "+".join(_SHORT[k] for k, items in self.lists().items() if items)
         everyone = [*self.to, *self.cc, *self.bcc]
-        text = f"{self.count} recipients" + (f" over {used}" if used else "")
+        noun = "recipient" if self.count == 1 else "recipients"
+        text = f"{self.count} {noun}" + (f" over {used}" if used else "")
         return text + (", with duplicates" if len(set(everyone)) < len(everyone) else "")
 
     def with_address(self, field: Field, address: str, position: int) -> Recipients:
