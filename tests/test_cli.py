@@ -255,3 +255,12 @@ def test_parallel_workers_run_exclusive_tests_in_a_second_pass(tmp_path: Path) -
     quota = next(r for r in run.summary["rules"] if r["id"] == "quota.recipients")
     assert "pass" == quota["outcome"] and quota["examples"] > 0
     assert (tmp_path / "junit.xml").is_file()
+
+
+@pytest.mark.parametrize("protocol", ["envelope", "ses-query", "sesv2"])
+def test_the_reference_conforms_over_every_protocol(tmp_path: Path, protocol: str) -> None:
+    run = sesconf("run", "--protocol", protocol, "--max-examples", "15", report_dir=tmp_path)
+    assert ExitCode.OK == run.returncode, run.stdout[-3000:] + run.stderr[-3000:]
+    assert protocol == run.summary["target"]["protocol"]
+    ses_codes = next(r for r in run.summary["rules"] if r["id"] == "ses.error-codes")
+    assert ("skip" if protocol == "envelope" else "pass") == ses_codes["outcome"]
