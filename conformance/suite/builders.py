@@ -16,7 +16,7 @@ from conformance.profile import TargetProfile
 from strategies.cases import GeneratedCase
 from strategies.content import GeneratedMessage, content, fill_utf8
 from strategies.recipients import Recipients, deliverable_recipients, recipient_lists
-from strategies.senders import Sender, senders
+from strategies.senders import Sender
 
 SIMPLE_MESSAGE: dict[str, Any] = {
     "Subject": {"Data": "Hello", "Charset": "UTF-8"},
@@ -112,10 +112,6 @@ def requests(
     )
     labels = (chosen.label, drawn_recipients.label(), *drawn_message.labels)
     return case_of(params, *labels)
-
-
-def any_sender(profile: TargetProfile) -> st.SearchStrategy[Sender]:
-    return senders(profile=profile)
 
 
 @st.composite
