@@ -16,9 +16,36 @@ JSON: TypeAlias = Any
 
 # --- the request ---------------------------------------------------------------------
 
+_SHOWN = 120
 
-@dataclass(frozen=True, slots=True)
-class SendEmailRequest:
+
+def clipped(value: Any, limit: int = _SHOWN) -> Any:
+    """`value` with long strings and bytes cut down: a 10 MB body must never reach a log,
+    a CI console or a Hypothesis report through a repr (the reports carry it whole)."""
+    if isinstance(value, str | bytes) and len(value) > limit:
+        more = f"... ({len(value)} {'chars' if isinstance(value, str) else 'bytes'})"
+        return value[:limit] + (more if isinstance(value, str) else more.encode())
+    if isinstance(value, Mapping):
+        return {k: clipped(v, limit) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        items = [clipped(v, limit) for v in value[:20]]
+        if len(value) > 20:
+            items.append(f"... ({len(value)} items)")
+        return items
+    return value
+
+
+class _ShortRepr:
+    """Hypothesis prints values field by field unless they pretty-print themselves."""
+
+    __slots__ = ()
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class SendEmailRequest(_ShortRepr):
     """The abstract SendEmail request, with the SES parameter names.
 
     `params` is JSON-compatible and may be wrong on purpose: missing members, wrong
@@ -27,14 +54,23 @@ class SendEmailRequest:
 
     params: Mapping[str, JSON]
 
+    def __repr__(self) -> str:
+        return f"SendEmailRequest(params={clipped(self.params)!r})"
 
-@dataclass(frozen=True, slots=True)
-class RawRequest:
+
+@dataclass(frozen=True, slots=True, repr=False)
+class RawRequest(_ShortRepr):
     """Bytes sent as they are (malformed JSON, non-UTF-8 bodies): robustness checks only."""
 
     body: bytes
     content_type: str = "application/json"
     label: str = ""
+
+    def __repr__(self) -> str:
+        return (
+            f"RawRequest(body={clipped(self.body)!r}, content_type={self.content_type!r}, "
+            f"label={self.label!r})"
+        )
 
 
 # --- what a conformant target must answer (the oracle) ----------------------------------

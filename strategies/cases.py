@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from conformance.model import SendEmailRequest
 from conformance.rules import RULES
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class GeneratedCase:
     """A request, the rule ids it violates by construction, and its equivalence classes.
 
@@ -24,3 +25,12 @@ class GeneratedCase:
         unknown = sorted(rule for rule in self.violates if rule not in RULES)
         if unknown:
             raise ValueError(f"violates: unknown rule ids {unknown!r}")
+
+    def __repr__(self) -> str:  # the request clips its own long values
+        return (
+            f"GeneratedCase(request={self.request!r}, violates={set(self.violates) or '{}'}, "
+            f"labels={self.labels!r})"
+        )
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
