@@ -32,8 +32,11 @@ def print_outcome(
                 out.write(f"  replay:   {ce.get('curl')}\n")
     details = any(r["outcome"] in ("fail", "non-strict") for r in summary["rules"])
     if quiet or details:  # else the table's last two lines say the same
+        verdict = summary["verdict"]
+        if (summary.get("expectations") or {}).get("matched"):
+            verdict += ", exactly as its expectations file says"
         out.write(
-            f"sesconf: {summary['verdict']} (exit {summary['exit_code']}); "
+            f"sesconf: {verdict} (exit {summary['exit_code']}); "
             f"report: {report_dir / 'index.html'}\n"
         )
     out.flush()
