@@ -24,6 +24,7 @@ from defusedxml import DefusedXmlException
 
 from conformance.errors import ProfileError, SesConfError
 from conformance.profile import TargetProfile
+from conformance.protocols.base import HttpClient, HttpTransport, RateLimiter, SendBudget
 
 SIGNING_NAME: Final = "ses"
 """botocore's signingName for both `ses` (2010-12-01) and `sesv2` (2019-09-27)."""
@@ -228,3 +229,23 @@ def code_problems(
         return ()
     wanted = "; ".join(f"{rule}: {spec.describe()}" for rule, spec in relevant.items())
     return (f"code {code!r} (message {(message or '')[:120]!r}); real SES answers {wanted}",)
+
+
+class SignedClient(HttpClient):
+    """The HTTP client of the SES protocols: every call SigV4-signed with the credentials
+    the profile names, or botocore's chain (`profile_credentials`)."""
+
+    def __init__(
+        self,
+        profile: TargetProfile,
+        *,
+        credentials: AwsCredentials | None = None,
+        aws_profile: str | None = None,
+        transport: HttpTransport | None = None,
+        budget: SendBudget | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        super().__init__(profile, transport=transport, budget=budget, limiter=limiter)
+        if credentials is None:
+            credentials = profile_credentials(profile, aws_profile=aws_profile)
+        self.signer = SigV4Signer(credentials, profile.region)

@@ -23,8 +23,7 @@ from conformance.model import (
     Unrecognized,
     WireResponse,
 )
-from conformance.profile import TargetProfile
-from conformance.protocols.base import HttpClient, HttpTransport, RateLimiter, SendBudget
+from conformance.protocols.base import HttpClient
 
 __all__ = ["EnvelopeClient", "judge_envelope", "parse_timestamp"]
 
@@ -221,16 +220,6 @@ class EnvelopeClient(HttpClient):
     """POSTs the SES parameters as JSON to the profile's URL, exactly as given."""
 
     name = "envelope"
-
-    def __init__(
-        self,
-        profile: TargetProfile,
-        *,
-        transport: HttpTransport | None = None,
-        budget: SendBudget | None = None,
-        limiter: RateLimiter | None = None,
-    ) -> None:
-        super().__init__(profile, transport=transport, budget=budget, limiter=limiter)
 
     def send(self, request: SendEmailRequest) -> Exchange:
         if not isinstance(request, SendEmailRequest):

@@ -25,25 +25,18 @@ from conformance.model import (
     Unrecognized,
     WireResponse,
 )
-from conformance.profile import TargetProfile
 from conformance.protocols.aws import (
     SES_XMLNS,
     AdminCallFailed,
-    AwsCredentials,
     CodeRule,
     SendQuota,
-    SigV4Signer,
+    SignedClient,
     UnsafeXml,
     code_problems,
     parse_xml,
-    profile_credentials,
     ses_text,
 )
 from conformance.protocols.base import (
-    HttpClient,
-    HttpTransport,
-    RateLimiter,
-    SendBudget,
     TransportResult,
 )
 
@@ -305,25 +298,10 @@ def ses_error_code_problems(
 # --- the client ---------------------------------------------------------------------------
 
 
-class QueryClient(HttpClient):
+class QueryClient(SignedClient):
     """SES v1 over the Query protocol, SigV4-signed (service `ses`, the profile's region)."""
 
     name = "ses-query"
-
-    def __init__(
-        self,
-        profile: TargetProfile,
-        *,
-        credentials: AwsCredentials | None = None,
-        aws_profile: str | None = None,
-        transport: HttpTransport | None = None,
-        budget: SendBudget | None = None,
-        limiter: RateLimiter | None = None,
-    ) -> None:
-        super().__init__(profile, transport=transport, budget=budget, limiter=limiter)
-        if credentials is None:
-            credentials = profile_credentials(profile, aws_profile=aws_profile)
-        self.signer = SigV4Signer(credentials, profile.region)
 
     def effective_params(self, params: Mapping[str, JSON]) -> Mapping[str, JSON]:
         """What the Query wire carries of `params` (every value a string, lists numbered),

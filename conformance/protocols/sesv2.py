@@ -22,21 +22,14 @@ from conformance.model import (
     Unrecognized,
     WireResponse,
 )
-from conformance.profile import TargetProfile
 from conformance.protocols.aws import (
     AdminCallFailed,
-    AwsCredentials,
     CodeRule,
     SendQuota,
-    SigV4Signer,
+    SignedClient,
     code_problems,
-    profile_credentials,
 )
 from conformance.protocols.base import (
-    HttpClient,
-    HttpTransport,
-    RateLimiter,
-    SendBudget,
     TransportResult,
 )
 
@@ -189,25 +182,10 @@ def ses_error_code_problems(
 # --- the client ---------------------------------------------------------------------------
 
 
-class SesV2Client(HttpClient):
+class SesV2Client(SignedClient):
     """SES v2 over rest-json, SigV4-signed (signing name `ses`, the profile's region)."""
 
     name = "sesv2"
-
-    def __init__(
-        self,
-        profile: TargetProfile,
-        *,
-        credentials: AwsCredentials | None = None,
-        aws_profile: str | None = None,
-        transport: HttpTransport | None = None,
-        budget: SendBudget | None = None,
-        limiter: RateLimiter | None = None,
-    ) -> None:
-        super().__init__(profile, transport=transport, budget=budget, limiter=limiter)
-        if credentials is None:
-            credentials = profile_credentials(profile, aws_profile=aws_profile)
-        self.signer = SigV4Signer(credentials, profile.region)
 
     def _url(self, path: str) -> str:
         return self.profile.url.rstrip("/") + path
