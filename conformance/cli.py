@@ -24,11 +24,12 @@ from conformance.commands import positive_int
 from conformance.errors import ProfileError, SesConfError, TargetUnreachable, UsageError
 from conformance.exitcodes import ExitCode
 from conformance.profile import (
+    DEFAULT_MAX_EXAMPLES,
     PROTOCOLS,
     TargetProfile,
     load_builtin_profile,
     load_profile,
-    with_protocol,
+    resolve_target,
 )
 from conformance.rules import RULES
 
@@ -112,23 +113,6 @@ def build_parser() -> argparse.ArgumentParser:
 # --- run --------------------------------------------------------------------------------
 
 
-def resolve_target(
-    *, profile: str | None, target: str | None, url: str | None, protocol: str | None
-) -> tuple[TargetProfile, str, bool]:
-    """(profile, spec for the plugin, embedded?)."""
-    if profile is not None:
-        resolved, spec, embedded = load_profile(profile), str(Path(profile).resolve()), False
-    elif target is not None and target != "reference":
-        resolved, spec, embedded = load_builtin_profile(target), target, False
-    else:
-        resolved, spec, embedded = load_builtin_profile("reference"), "reference", url is None
-    if url is not None:
-        resolved = resolved.with_url(url)
-    if protocol is not None:
-        resolved = with_protocol(resolved, protocol)
-    return resolved, spec, embedded
-
-
 def select_rules(include: Sequence[str], exclude: Sequence[str]) -> list[str]:
     wanted = include or ["*"]
     return [
@@ -151,9 +135,10 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     )
 
     started = time.time()
-    profile, spec, embedded = resolve_target(
-        profile=args.profile, target=args.target, url=args.url, protocol=args.protocol
+    profile, embedded = resolve_target(
+        profile_file=args.profile, target=args.target, url=args.url, protocol=args.protocol
     )
+    spec = str(Path(args.profile).resolve()) if args.profile else (args.target or "reference")
     selected = select_rules(args.rules, args.exclude)
     if not selected:
         print("sesconf: no rule matches --rules/--exclude (see `sesconf rules`)", file=sys.stderr)
@@ -161,7 +146,7 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     report_dir: Path = args.report_dir
     records = report_dir / "records"
     shutil.rmtree(records, ignore_errors=True)
-    max_examples = args.max_examples or profile.max_examples or 60
+    max_examples = args.max_examples or profile.max_examples or DEFAULT_MAX_EXAMPLES
 
     server = None
     if embedded:

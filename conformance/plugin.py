@@ -20,14 +20,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from conformance.errors import ProfileError, SesConfError, TargetUnreachable
-from conformance.profile import TargetProfile, load_builtin_profile, load_profile, with_protocol
+from conformance.profile import DEFAULT_MAX_EXAMPLES, TargetProfile, resolve_target
 from conformance.protocols.base import SendBudgetExhausted, TestHookError
 from conformance.rules import RULES
 from conformance.suite import support
 from conformance.violations import RuleViolation, TargetBroken
-
-SUITE_DIR = Path(__file__).parent / "suite"
-DEFAULT_MAX_EXAMPLES = 60
 
 
 def _exclusive(item: pytest.Item) -> bool:
@@ -128,32 +125,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # --- configuration ----------------------------------------------------------------------
 
 
-def resolve_profile(spec: str | None, url: str | None) -> tuple[TargetProfile, bool]:
-    """(profile, embedded): embedded when nothing names a target at all."""
-    if spec is None or spec == "reference":
-        profile = load_builtin_profile("reference")
-        embedded = url is None  # the reference with no address: start one here
-    elif Path(spec).is_file():
-        profile, embedded = load_profile(spec), False
-    else:
-        profile, embedded = load_builtin_profile(spec), False
-    if url is not None:
-        profile = profile.with_url(url)
-    return profile, embedded
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(*ids): the conformance rule(s) a test checks")
     config.addinivalue_line("markers", "exclusive: resets or counts shared target state")
+    spec = config.getoption("--target-profile")
+    is_file = spec is not None and Path(spec).is_file()
     try:
-        profile, embedded = resolve_profile(
-            config.getoption("--target-profile"), config.getoption("--target-url")
+        profile, embedded = resolve_target(
+            profile_file=spec if is_file else None,
+            target=None if is_file else spec,
+            url=config.getoption("--target-url"),
+            protocol=config.getoption("--sesconf-protocol"),
         )
     except ProfileError as exc:
         raise pytest.UsageError(str(exc)) from None
-    if config.getoption("--sesconf-protocol"):
-        profile = with_protocol(profile, config.getoption("--sesconf-protocol"))
     max_examples = (
         config.getoption("--sesconf-max-examples") or profile.max_examples or DEFAULT_MAX_EXAMPLES
     )
@@ -369,15 +355,11 @@ def records_dir(config: pytest.Config) -> Path | None:
 
 def _write_record(config: pytest.Config, record: dict[str, Any]) -> None:
     folder = records_dir(config)
-    config.stash.setdefault(_SEEN, []).append(record)
     if folder is None:
         return
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / f"{os.getpid()}.jsonl", "a", encoding="utf-8") as out:
         out.write(json.dumps(record, default=repr) + "\n")
-
-
-_SEEN = pytest.StashKey[list[dict[str, Any]]]()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -133,6 +133,32 @@ def with_protocol(profile: TargetProfile, protocol: str) -> TargetProfile:
     return replace(profile, protocol=protocol, limits=limits)
 
 
+DEFAULT_MAX_EXAMPLES = 60
+"""Examples per test when neither --max-examples nor the profile says."""
+
+
+def resolve_target(
+    *,
+    profile_file: str | Path | None = None,
+    target: str | None = None,
+    url: str | None = None,
+    protocol: str | None = None,
+) -> tuple[TargetProfile, bool]:
+    """(profile, embedded): the reference named by nothing, or by name with no URL, is the
+    embedded one that the caller must start itself."""
+    if profile_file is not None:
+        profile, embedded = load_profile(profile_file), False
+    elif target is not None and target != "reference":
+        profile, embedded = load_builtin_profile(target), False
+    else:
+        profile, embedded = load_builtin_profile("reference"), url is None
+    if url is not None:
+        profile = profile.with_url(url)
+    if protocol is not None:
+        profile = with_protocol(profile, protocol)
+    return profile, embedded
+
+
 # --- loading ----------------------------------------------------------------------------
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

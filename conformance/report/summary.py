@@ -171,6 +171,7 @@ def write_reports(
 
 def write_summary_files(report_dir: Path, summary: Mapping[str, Any]) -> None:
     from conformance.report.allure import write_allure_results
+    from conformance.report.html import write_index_html
 
     report_dir.mkdir(parents=True, exist_ok=True)
     for rule in summary["rules"]:  # the replay command names this very report
@@ -181,8 +182,4 @@ def write_summary_files(report_dir: Path, summary: Mapping[str, Any]) -> None:
         json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8"
     )
     write_allure_results(report_dir / "allure-results", summary)
-    try:
-        from conformance.report.html import write_index_html
-    except ImportError:  # the HTML renderer is optional for the JSON contract
-        return
     write_index_html(report_dir, summary)
