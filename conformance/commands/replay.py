@@ -22,7 +22,7 @@ import json
 import socket
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -164,23 +164,21 @@ def _counterexample(rule: Mapping[str, Any]) -> Counterexample:
 def resolve_profile(summary: Mapping[str, Any], args: argparse.Namespace) -> TargetProfile:
     """--profile/--target, else the report's target (built-in by name, else `reference`
     speaking the report's protocol), at --url or the report's URL."""
-    from conformance.profile import builtin_profile_names, load_builtin_profile, load_profile
+    from conformance.profile import builtin_profile_names, resolve_target
 
+    if args.profile or args.target:  # an explicit profile brings its own URL
+        profile, _ = resolve_target(profile_file=args.profile, target=args.target, url=args.url)
+        return profile
     target = summary.get("target") or {}
-    if args.profile:
-        profile = load_profile(args.profile)
-    elif args.target:
-        profile = load_builtin_profile(args.target)
-    else:
-        name = str(target.get("name", ""))
-        profile = load_builtin_profile(name if name in builtin_profile_names() else "reference")
-        protocol = target.get("protocol")
-        if isinstance(protocol, str) and protocol and protocol != profile.protocol:
-            profile = replace(profile, protocol=protocol)
-    url = args.url or target.get("url")
-    if not args.url and (args.profile or args.target):
-        url = None  # an explicit profile brings its own URL
-    return profile.with_url(url) if url else profile
+    name = str(target.get("name", ""))
+    protocol = target.get("protocol")
+    # with_protocol (through resolve_target) also moves SESv2's 40 MB limit along
+    profile, _ = resolve_target(
+        target=name if name in builtin_profile_names() else "reference",
+        url=args.url or target.get("url") or None,
+        protocol=protocol if isinstance(protocol, str) and protocol else None,
+    )
+    return profile
 
 
 # --- judging ------------------------------------------------------------------------------
