@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 import requests
 
 from conformance.profile import TargetProfile, load_builtin_profile
-from conformance.server import RunningServer, start_server
+from conformance.server import start_server
 
 REFERENCE = load_builtin_profile("reference")
 ID = re.compile(
@@ -46,19 +45,6 @@ def to(*addresses: str, cc: tuple[str, ...] = (), bcc: tuple[str, ...] = ()) -> 
 
 def many(count: int) -> list[str]:
     return [f"r{i}@verified.example" for i in range(count)]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[RunningServer]:
-    with start_server(REFERENCE) as running:
-        yield running
-
-
-@pytest.fixture
-def url(server: RunningServer) -> Iterator[str]:
-    requests.post(server.url + "_reset", timeout=5).raise_for_status()
-    yield server.url
-    assert 0 == server.engine.internal_errors
 
 
 def post(url: str, params: Any) -> requests.Response:

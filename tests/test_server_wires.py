@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import botocore.session
@@ -14,26 +13,13 @@ from botocore.config import Config
 from defusedxml import ElementTree
 
 from conformance.profile import load_builtin_profile
-from conformance.server import RunningServer, start_server
+from conformance.server import start_server
 from conformance.server.engine import Accepted, Engine, Refused
 
 REFERENCE = load_builtin_profile("reference")
 NS = "{http://ses.amazonaws.com/doc/2010-12-01/}"
 ID = re.compile(r"^[0-9a-f]{16}-[0-9a-f-]{36}-000000$")
 V2 = "v2/email/outbound-emails"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[RunningServer]:
-    with start_server(REFERENCE) as running:
-        yield running
-
-
-@pytest.fixture
-def url(server: RunningServer) -> Iterator[str]:
-    requests.post(server.url + "_reset", timeout=5).raise_for_status()
-    yield server.url
-    assert 0 == server.engine.internal_errors
 
 
 def form(**changes: str | None) -> dict[str, str]:
