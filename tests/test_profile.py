@@ -125,5 +125,6 @@ def test_a_table_changes_only_its_keys_over_the_base() -> None:
 
 @pytest.mark.parametrize("name", builtin_profile_names())
 def test_every_builtin_profile_loads(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")  # the `aws` profile's url names it
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")  # the `aws` profile names both
+    monkeypatch.setenv("SESCONF_AWS_SENDER", "me@example.com")
     assert isinstance(load_builtin_profile(name), TargetProfile)
