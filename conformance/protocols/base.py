@@ -21,7 +21,13 @@ from urllib.parse import urlsplit
 import requests
 import urllib3.exceptions
 
-from conformance.errors import SesConfError, TargetUnreachable, UsageError
+from conformance.errors import (
+    ProtocolUnavailable,
+    SendBudgetExhausted,
+    TargetUnreachable,
+    TestHookError,
+    UsageError,
+)
 from conformance.model import (
     Exchange,
     RawRequest,
@@ -62,18 +68,8 @@ _CHUNK = 65_536
 # --- errors ---------------------------------------------------------------------------
 
 
-class SendBudgetExhausted(SesConfError):
-    """`safety.max_sends` is used up: the suite stops rather than send one message more."""
-
-
-class TestHookError(SesConfError):
-    """A declared test hook (reset_url, outbox_url) failed or answered something unusable."""
-
-    __test__ = False  # not a pytest test class despite the name
-
-
-class ProtocolUnavailable(UsageError):
-    """The profile names a protocol whose client is not installed or not written yet."""
+# SendBudgetExhausted, TestHookError and ProtocolUnavailable live in conformance.errors and
+# are re-exported here (__all__).
 
 
 # --- the interface --------------------------------------------------------------------
