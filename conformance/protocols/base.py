@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3.exceptions
 
+from conformance import __version__
 from conformance.errors import (
     ProtocolUnavailable,
     SendBudgetExhausted,
@@ -61,7 +62,7 @@ __all__ = [
 MAX_BODY_BYTES = 1_048_576
 """Response bytes kept per answer; the rest is not read (`WireResponse.truncated`)."""
 
-USER_AGENT = "ses-conformance/0.1.0"
+USER_AGENT = f"ses-conformance/{__version__}"
 _CHUNK = 65_536
 
 
