@@ -253,6 +253,8 @@ def _pytest_args(
         "-q",
         "--no-header",
         "-W",
+        "default",  # the repository's pytest config makes warnings errors for its own tests
+        "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
         "--tb=no",
         "-o",
