@@ -96,3 +96,27 @@ def test_fresh_clone_reads_pytest_summaries() -> None:
     assert 2 == fresh.skipped("== 3 failed, 849 passed, 2 skipped in 108.96s (0:01:48) ==")
     assert 0 == fresh.skipped("noise\n=== 849 passed, 1 warning in 1.0s ===\n")
     assert 1 == fresh.skipped("849 passed, 1 skipped in 1.0s")
+
+
+LONG_FUNCTIONS_LEFT = {
+    "conformance/cli.py::build_parser",
+    "conformance/cli.py::cmd_run",
+    "conformance/server/checks.py::member_problems",
+    "strategies/requests.py::_compose",
+}
+"""Functions over 60 lines when this check was added, in other areas' files: each is to be
+split (then removed from here); no other may join them."""
+
+
+def test_no_function_grows_over_60_lines() -> None:
+    import ast
+
+    long = set()
+    for folder in ("conformance", "strategies", "tests", "bench", ".ci"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                if (node.end_lineno or node.lineno) - node.lineno + 1 > 60:
+                    long.add(f"{path.relative_to(REPO)}::{node.name}")
+    assert set() == long - LONG_FUNCTIONS_LEFT
