@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 import requests
@@ -33,6 +33,9 @@ from conformance.model import (
 )
 from conformance.profile import TargetProfile
 from conformance.protocols.curl import redact_headers, render_curl
+
+if TYPE_CHECKING:
+    from conformance.protocols.aws import SendQuota
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -91,6 +94,19 @@ class Client(Protocol):
     def reset(self) -> None: ...
     def outbox(self) -> list[dict[str, Any]] | None: ...
     def close(self) -> None: ...
+
+    # abilities: every client has them; a protocol without one says so by its answer
+    def effective_params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The request as the target will see it (the Query form carries no types)."""
+        ...
+
+    def provision_identities(self) -> None:
+        """Verify the profile's identities on the target; UsageError where impossible."""
+        ...
+
+    def get_send_quota(self) -> SendQuota | None:
+        """The target's own quota read-back; None where the protocol has none."""
+        ...
 
 
 _CLIENTS: Mapping[str, tuple[str, str]] = {
@@ -370,6 +386,17 @@ class HttpClient:
     def curl(self, exchange: Exchange) -> str:
         return render_curl(exchange.request, timeout_s=self.profile.timeout_s)
 
+    def effective_params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The JSON wires carry the params as they are."""
+        return params
+
+    def provision_identities(self) -> None:
+        raise UsageError(f"identities.provision: the {self.name} protocol cannot verify identities")
+
+    def get_send_quota(self) -> SendQuota | None:
+        """No quota read-back unless the protocol has one (GetSendQuota, GetAccount)."""
+        return None
+
     def reset(self) -> None:
         """POST account.reset_url (quota counter and outbox to zero); no-op when undeclared."""
         url = self.profile.account.reset_url
@@ -433,12 +460,7 @@ def provision_identities(profile: TargetProfile) -> None:
         return
     client = make_client(profile)
     try:
-        provision = getattr(client, "provision_identities", None)
-        if provision is None:
-            raise UsageError(
-                f"identities.provision: the {profile.protocol} protocol cannot verify identities"
-            )
-        provision()
+        client.provision_identities()
     finally:
         client.close()
 
