@@ -319,7 +319,8 @@ def _record(
     if report.skipped:
         record["status"] = "skip"
         longrepr = report.longrepr
-        record["reason"] = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        text = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        record["reason"] = clean_skip_reason(text)
         return record
     if report.passed:
         return record
@@ -355,6 +356,12 @@ def _record(
             else str(report.longrepr)[:2000]
         )
     return record
+
+
+def clean_skip_reason(text: str) -> str:
+    """One clean line: no "Skipped: " prefix, no Hypothesis "Falsifying explicit example"."""
+    line = next((part.strip() for part in str(text).splitlines() if part.strip()), "")
+    return line.removeprefix("Skipped: ")
 
 
 def _flatten(exc: BaseException | None) -> Iterator[BaseException]:

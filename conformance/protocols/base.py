@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from conformance.protocols.aws import SendQuota
 
 __all__ = [
+    "ECHO_FACTOR",
     "MAX_BODY_BYTES",
     "USER_AGENT",
     "Client",
@@ -56,7 +57,10 @@ __all__ = [
 ]
 
 MAX_BODY_BYTES = 1_048_576
-"""Response bytes kept per answer; the rest is not read (`WireResponse.truncated`)."""
+"""Response bytes kept per answer at least; the rest is not read (`WireResponse.truncated`).
+An answer may always be `ECHO_FACTOR` times its request (plus 64 KiB), so a target that
+echoes the request in its error (escaped) is judged, never cut off."""
+ECHO_FACTOR = 3
 
 USER_AGENT = "ses-conformance/0.1.0"
 _CHUNK = 65_536
@@ -277,6 +281,7 @@ class HttpTransport:
             body=sent,
         )
         started = time.monotonic()
+        cap = max(self.max_body_bytes, ECHO_FACTOR * len(sent or b"") + 65_536)
         try:
             response = self.session.send(
                 prepared,
@@ -286,10 +291,10 @@ class HttpTransport:
             )
         except Exception as exc:  # every transport error ends here, classified once
             return TransportResult(wire, None, classify_exception(exc))
-        return self._read(wire, response, started)
+        return self._read(wire, response, started, cap)
 
     def _read(
-        self, wire: WireRequest, response: requests.Response, started: float
+        self, wire: WireRequest, response: requests.Response, started: float, cap: int
     ) -> TransportResult:
         deadline = started + self.deadline_s
         expired = threading.Event()
@@ -312,13 +317,13 @@ class HttpTransport:
                 chunk = response.raw.read(_CHUNK, decode_content=False)
                 if not chunk:
                     break
-                room = self.max_body_bytes - kept
+                room = cap - kept
                 if len(chunk) > room:
                     chunks.append(chunk[:room])
                     kept += room
                     truncated = True
                     failure = TransportFailure(
-                        "too-large", f"response body over {self.max_body_bytes} bytes; cut off"
+                        "too-large", f"response body over {cap} bytes; cut off"
                     )
                     break
                 chunks.append(chunk)
