@@ -343,10 +343,14 @@ def _record(
         record["reason"] = violations[0].summary
     elif broken:
         record["status"] = "broken"
-        first = broken[0]
-        detail = first.detail if isinstance(first, TargetBroken) else str(first)
+        hook_or_broken = broken[0]
+        if isinstance(hook_or_broken, TargetBroken):
+            detail = hook_or_broken.detail
+            record["counterexample"] = hook_or_broken.counterexample or None
+        else:
+            detail = str(hook_or_broken)
+            record["counterexample"] = None
         record["reason"] = f"target gave no usable answer: {detail}"
-        record["counterexample"] = getattr(first, "counterexample", None) or None
     else:
         record["status"] = "error"
         first = others[0] if others else None

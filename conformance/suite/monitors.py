@@ -122,7 +122,7 @@ class Monitors:
 
     def records(self) -> list[dict[str, Any]]:
         """One record per monitored rule this process saw an answer for."""
-        out = []
+        out: list[dict[str, Any]] = []
         for rule_id, count in sorted(self.seen.items()):
             if rule_id == ID_RULE:
                 continue
@@ -178,7 +178,7 @@ def fold_ids(folder: Path) -> dict[str, Any] | None:
                 best = (size, _duplicate(earlier, entry))
     if count == 0:
         return None
-    record = {
+    record: dict[str, Any] = {
         "nodeid": f"monitor::{ID_RULE}",
         "rules": [ID_RULE],
         "status": "fail" if best else "pass",
