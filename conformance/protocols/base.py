@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 import requests
@@ -41,7 +41,11 @@ from conformance.model import (
 from conformance.profile import TargetProfile
 from conformance.protocols.curl import redact_headers, render_curl
 
+if TYPE_CHECKING:
+    from conformance.protocols.aws import SendQuota
+
 __all__ = [
+    "ECHO_FACTOR",
     "MAX_BODY_BYTES",
     "USER_AGENT",
     "Client",
@@ -60,7 +64,10 @@ __all__ = [
 ]
 
 MAX_BODY_BYTES = 1_048_576
-"""Response bytes kept per answer; the rest is not read (`WireResponse.truncated`)."""
+"""Response bytes kept per answer at least; the rest is not read (`WireResponse.truncated`).
+An answer may always be `ECHO_FACTOR` times its request (plus 64 KiB), so a target that
+echoes the request in its error (escaped) is judged, never cut off."""
+ECHO_FACTOR = 3
 
 USER_AGENT = f"ses-conformance/{__version__}"
 _CHUNK = 65_536
@@ -88,6 +95,19 @@ class Client(Protocol):
     def reset(self) -> None: ...
     def outbox(self) -> list[dict[str, Any]] | None: ...
     def close(self) -> None: ...
+
+    # abilities: every client has them; a protocol without one says so by its answer
+    def effective_params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The request as the target will see it (the Query form carries no types)."""
+        ...
+
+    def provision_identities(self) -> None:
+        """Verify the profile's identities on the target; UsageError where impossible."""
+        ...
+
+    def get_send_quota(self) -> SendQuota | None:
+        """The target's own quota read-back; None where the protocol has none."""
+        ...
 
 
 _CLIENTS: Mapping[str, tuple[str, str]] = {
@@ -258,6 +278,7 @@ class HttpTransport:
             body=sent,
         )
         started = time.monotonic()
+        cap = max(self.max_body_bytes, ECHO_FACTOR * len(sent or b"") + 65_536)
         try:
             response = self.session.send(
                 prepared,
@@ -267,10 +288,10 @@ class HttpTransport:
             )
         except Exception as exc:  # every transport error ends here, classified once
             return TransportResult(wire, None, classify_exception(exc))
-        return self._read(wire, response, started)
+        return self._read(wire, response, started, cap)
 
     def _read(
-        self, wire: WireRequest, response: requests.Response, started: float
+        self, wire: WireRequest, response: requests.Response, started: float, cap: int
     ) -> TransportResult:
         deadline = started + self.deadline_s
         expired = threading.Event()
@@ -293,13 +314,13 @@ class HttpTransport:
                 chunk = response.raw.read(_CHUNK, decode_content=False)
                 if not chunk:
                     break
-                room = self.max_body_bytes - kept
+                room = cap - kept
                 if len(chunk) > room:
                     chunks.append(chunk[:room])
                     kept += room
                     truncated = True
                     failure = TransportFailure(
-                        "too-large", f"response body over {self.max_body_bytes} bytes; cut off"
+                        "too-large", f"response body over {cap} bytes; cut off"
                     )
                     break
                 chunks.append(chunk)
@@ -367,6 +388,17 @@ class HttpClient:
     def curl(self, exchange: Exchange) -> str:
         return render_curl(exchange.request, timeout_s=self.profile.timeout_s)
 
+    def effective_params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The JSON wires carry the params as they are."""
+        return params
+
+    def provision_identities(self) -> None:
+        raise UsageError(f"identities.provision: the {self.name} protocol cannot verify identities")
+
+    def get_send_quota(self) -> SendQuota | None:
+        """No quota read-back unless the protocol has one (GetSendQuota, GetAccount)."""
+        return None
+
     def reset(self) -> None:
         """POST account.reset_url (quota counter and outbox to zero); no-op when undeclared."""
         url = self.profile.account.reset_url
@@ -430,12 +462,7 @@ def provision_identities(profile: TargetProfile) -> None:
         return
     client = make_client(profile)
     try:
-        provision = getattr(client, "provision_identities", None)
-        if provision is None:
-            raise UsageError(
-                f"identities.provision: the {profile.protocol} protocol cannot verify identities"
-            )
-        provision()
+        client.provision_identities()
     finally:
         client.close()
 

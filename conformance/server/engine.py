@@ -21,7 +21,7 @@ from typing import Any
 
 from conformance.addresses import AddressClass, classify_address
 from conformance.profile import SES_SIZE_LIMIT, TargetProfile
-from conformance.server import checks
+from conformance.server import checks, variants
 from conformance.server.faults import Fault, get_fault
 
 SESV2_SIZE_LIMIT = 41_943_040
@@ -41,6 +41,8 @@ class Kind(StrEnum):
     NOT_VERIFIED = "not-verified"
     THROTTLED = "throttled"
     MALFORMED = "malformed"
+    INTERNAL = "internal"
+    """Only planted faults answer this (a 5xx)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,8 @@ class Accepted:
 class Refused:
     kind: Kind
     message: str
+    status: int | None = None
+    """A planted fault's own HTTP status; None for the wire's usual one."""
 
 
 Result = Accepted | Refused
@@ -79,6 +83,9 @@ class Engine:
         self._domains: set[str] = set()
         self._sent = 0
         self._outbox: list[dict[str, Any]] = []
+        self._resets = 0
+        self._request = threading.local()
+        """Switches a fault turns on for the request being answered (per thread)."""
         self.reset()
 
     # --- state ---------------------------------------------------------------------------
@@ -90,6 +97,11 @@ class Engine:
             self._domains = set(self.profile.identities.verified_domains)
             self._sent = 0
             self._outbox = []
+            self._resets += 1
+
+    def begin_request(self) -> None:
+        """Forget the switches the previous request on this thread turned on."""
+        self._request.extra = frozenset()
 
     def verify_address(self, address: str) -> None:
         with self._lock:
@@ -130,6 +142,7 @@ class Engine:
             raise ValueError(f"protocol: expected one of {', '.join(PROTOCOLS)}, got {protocol!r}")
         if self.has_effect("latency", protocol=protocol):
             time.sleep(0.3)
+        self.begin_request()
         if not isinstance(params, Mapping):
             return Refused(Kind.MALFORMED, "The request must be a JSON object of SES parameters.")
         with self._lock:
@@ -138,7 +151,9 @@ class Engine:
                 "rejected-counted", protocol=protocol
             ):
                 self._sent += _countable_guess(params)
-            return result
+        on = self.effects(protocol)
+        self._request.extra = variants.request_switches(on, params, result, self.profile)
+        return variants.rewritten(on, params, result)
 
     def _send_locked(self, params: Mapping[str, Any], protocol: str) -> Result:
         on = self.effects(protocol)
@@ -151,14 +166,25 @@ class Engine:
         if problems:
             kind = Kind.MISSING_MEMBER if problems.missing else Kind.WRONG_TYPE
             return Refused(kind, problems.message())
+        refused = variants.early_refusal(on, params)
+        if refused is not None:
+            return refused
 
         source = params.get("Source")
         lists = checks.recipient_lists(params)
+        recipients = [address for addresses in lists.values() for address in addresses]
+        if "quota-first" in on:
+            refused = self._check_quota(recipients, on)
+            if refused is not None:
+                return refused
+        if "body-first" in on:
+            refused = self._check_size(params, protocol, on)
+            if refused is not None:
+                return refused
         refused = self._check_addresses(params, lists, on)
         if refused is not None:
             return refused
 
-        recipients = [address for addresses in lists.values() for address in addresses]
         counted = lists["ToAddresses"] if "count-to-only" in on else recipients
         limit = self.profile.limits.max_recipients + ("accept-51-recipients" in on)
         if len(counted) > limit:
@@ -176,17 +202,25 @@ class Engine:
         if refused is not None:
             return refused
 
+        refused = self._check_quota(recipients, on)
+        if refused is not None:
+            return refused
+        self._sent += self._quota_cost(recipients, on)
+        return self._deliver(source, lists, on)
+
+    def _check_quota(self, recipients: list[str], on: frozenset[str]) -> Refused | None:
         cost = self._quota_cost(recipients, on)
         quota = self.max_24h_send
         if quota >= 0 and "quota-not-enforced" not in on and self._sent + cost > quota:
             return Refused(Kind.THROTTLED, "Daily message quota exceeded.")
-
-        self._sent += cost
-        return self._deliver(source, lists, on)
+        return None
 
     def effects(self, protocol: str) -> frozenset[str]:
-        """The behaviour switches the planted fault turns on for this protocol."""
-        return frozenset() if self.fault is None else self.fault.switches_on(protocol)
+        """The behaviour switches the planted fault turns on for this protocol, and those
+        it turned on for the request being answered."""
+        planted = frozenset() if self.fault is None else self.fault.switches_on(protocol)
+        extra: frozenset[str] = getattr(self._request, "extra", frozenset())
+        return planted | extra if planted else planted
 
     def _check_addresses(
         self,
@@ -297,7 +331,8 @@ class Engine:
         self, source: str | None, lists: dict[str, list[str]], on: frozenset[str]
     ) -> Accepted:
         now = datetime.now(UTC)
-        message_id = "abc123" if "constant-id" in on else new_message_id(now)
+        constant = "constant-id" in on or ("constant-id-after-reset" in on and self._resets > 1)
+        message_id = "abc123" if constant else new_message_id(now)
         self._outbox.append(
             {
                 "id": message_id,
