@@ -126,15 +126,12 @@ def identity_relation(address: str, profile: TargetProfile) -> str | None:
         return "address identity in another case"
     if "+" in local and f"{local.split('+', 1)[0]}@{domain}".lower() in lowered:
         return "address identity with +label"
+    if domain.lower().rstrip(".") == ids.unverified_domain.lower():
+        return "unverified domain"
     relation = _domain_relation(domain, ids.verified_domains)
     if relation is not None:
         return relation
-    simulator = _simulator_relation(local, domain)
-    if simulator is not None:
-        return simulator
-    if domain.lower().rstrip(".") == ids.unverified_domain.lower():
-        return "unverified domain"
-    return None
+    return _simulator_relation(local, domain)
 
 
 # --- per rule -------------------------------------------------------------------------------
@@ -165,7 +162,7 @@ def _sender_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[
     if not isinstance(source, str):
         return []
     bare = bare_address(source)
-    named = bare != source
+    named = bare != source or source.find("<") > 0
     where = "Source with display name" if named else "Source bare"
     classes = address_classes(source, "source")
     found = [f"{where}: {c}" for c in classes]
@@ -267,6 +264,7 @@ LAYOUTS = ("To only", "Cc only", "Bcc only", "spread")
 def _max_declared(profile: TargetProfile) -> list[str]:
     buckets = count_buckets(profile.limits.max_recipients)
     found = ["count 0"] + [f"count {b}, {lay}" for b in buckets for lay in LAYOUTS]
+    found.remove("count 1, spread")  # one recipient sits in one list
     for bucket in ("limit", "limit + 1", "far beyond"):
         found += [f"count {bucket}, with duplicates", f"count {bucket}, all distinct"]
     return found

@@ -9,8 +9,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conformance.model import Accepted, Rejected
-from conformance.suite.builders import explicit, faulty_requests, requests
 from conformance.suite.support import TestContext, configured, rule
+from strategies.build import explicit, faulty_requests, requests
 from strategies.cases import GeneratedCase
 
 PROFILE = configured().profile

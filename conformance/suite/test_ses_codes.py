@@ -9,8 +9,8 @@ from conformance.addresses import AddressClass, classify_address
 from conformance.model import Reject, Rejected
 from conformance.oracle import expect
 from conformance.protocols import query, sesv2
-from conformance.suite.builders import faulty_requests
 from conformance.suite.support import TestContext, configured, rule
+from strategies.build import faulty_requests
 from strategies.cases import GeneratedCase
 
 PROFILE = configured().profile
