@@ -21,7 +21,7 @@ from typing import Any
 
 from conformance.addresses import AddressClass, classify_address
 from conformance.profile import SES_SIZE_LIMIT, TargetProfile
-from conformance.server import checks, class_faults
+from conformance.server import checks, class_hooks
 from conformance.server.faults import Fault, get_fault
 
 SESV2_SIZE_LIMIT = 41_943_040
@@ -42,7 +42,7 @@ class Kind(StrEnum):
     THROTTLED = "throttled"
     MALFORMED = "malformed"
     INTERNAL = "internal"
-    """Only planted faults (server/class_faults.py): the envelope wire answers 500."""
+    """Only planted faults (server/class_hooks.py): the envelope wire answers 500."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +144,11 @@ class Engine:
 
     def _send_locked(self, params: Mapping[str, Any], protocol: str) -> Result:
         on = self.effects(protocol)
-        # Planted class faults (server/class_faults.py) read the request their own way.
-        params, early = class_faults.view(params, on, self._placeholder())
-        if early == class_faults.ACCEPT:
+        # Planted class faults (server/class_hooks.py) read the request their own way.
+        params, early = class_hooks.view(params, on, self._placeholder())
+        if early == class_hooks.ACCEPT:
             return self._deliver(params.get("Source"), checks.recipient_lists(params), on)
-        if early == class_faults.INTERNAL:
+        if early == class_hooks.INTERNAL:
             return Refused(Kind.INTERNAL, "Internal error.")
         if early is not None:
             return Refused(Kind.WRONG_TYPE, early.removeprefix("refuse: "))
@@ -171,7 +171,7 @@ class Engine:
         recipients = [address for addresses in lists.values() for address in addresses]
         counted = lists["ToAddresses"] if "count-to-only" in on else recipients
         limit = self.profile.limits.max_recipients + ("accept-51-recipients" in on)
-        count = class_faults.counted(lists, on, limit)
+        count = class_hooks.counted(lists, on, limit)
         if (len(counted) if count is None else count) > limit:
             return Refused(
                 Kind.TOO_MANY_RECIPIENTS,
@@ -241,7 +241,7 @@ class Engine:
     ) -> Refused | None:
         if "size-not-enforced" in on:
             return None
-        parts = class_faults.size_parts(params, checks.content_parts(params), on)
+        parts = class_hooks.size_parts(params, checks.content_parts(params), on)
         raw = sum(len(part) for part in parts)
         if "size-too-strict" in on and raw > STRICT_SIZE_FAULT_BYTES:
             return Refused(
@@ -272,7 +272,7 @@ class Engine:
         )
 
         def verified(address: str, role: str = "recipient") -> bool:
-            planted = class_faults.verified_override(
+            planted = class_hooks.verified_override(
                 address, role, on, self._addresses, self._domains
             )
             if planted is not None:
@@ -295,7 +295,7 @@ class Engine:
                 address
                 for address in recipients
                 if not checks.is_simulator(address, allow_label=allow_label)
-                and not class_faults.is_simulator_override(address, on)
+                and not class_hooks.is_simulator_override(address, on)
                 and not verified(_bare(address))
             ]
         if not failed:
