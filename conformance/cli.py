@@ -89,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"where reports go (default: {DEFAULT_REPORT_DIR})",
     )
     run.add_argument("--quiet", action="store_true", help="only the verdict line")
+    run.add_argument(
+        "--coverage",
+        action="store_true",
+        help="list each rule's declared equivalence classes the run never reached",
+    )
     from conformance.expectations import expectations_argument
 
     run.add_argument(
@@ -196,7 +201,9 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
         if server is not None:
             server.stop()
 
-    results = rule_results(load_records(records), selected=selected, strict=args.strict)
+    results = rule_results(
+        load_records(records), selected=selected, strict=args.strict, profile=profile
+    )
     code = exit_code_for(results)
     if code is ExitCode.OK and any(rc in (2, 3, 4) for rc in returncodes):
         code = ExitCode.INTERNAL_ERROR  # pytest itself failed (interrupted, usage, crash)
@@ -219,6 +226,10 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     print_outcome(summary, report_dir=report_dir, quiet=args.quiet)
     for line in expectation_lines:
         print(line)
+    if args.coverage:
+        from conformance.report.console import print_class_reach
+
+        print_class_reach(summary)
     return code
 
 

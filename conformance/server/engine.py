@@ -21,7 +21,7 @@ from typing import Any
 
 from conformance.addresses import AddressClass, classify_address
 from conformance.profile import SES_SIZE_LIMIT, TargetProfile
-from conformance.server import checks, variants
+from conformance.server import checks, class_hooks, variants
 from conformance.server.faults import Fault, get_fault
 
 SESV2_SIZE_LIMIT = 41_943_040
@@ -157,6 +157,14 @@ class Engine:
 
     def _send_locked(self, params: Mapping[str, Any], protocol: str) -> Result:
         on = self.effects(protocol)
+        # Planted class faults (server/class_hooks.py) read the request their own way.
+        params, early = class_hooks.view(params, on, self._placeholder())
+        if early == class_hooks.ACCEPT:
+            return self._deliver(params.get("Source"), checks.recipient_lists(params), on)
+        if early == class_hooks.INTERNAL:
+            return Refused(Kind.INTERNAL, "Internal error.")
+        if early is not None:
+            return Refused(Kind.WRONG_TYPE, early.removeprefix("refuse: "))
         problems = checks.member_problems(
             params,
             require_subject="accept-missing-subject" not in on,
@@ -187,7 +195,8 @@ class Engine:
 
         counted = lists["ToAddresses"] if "count-to-only" in on else recipients
         limit = self.profile.limits.max_recipients + ("accept-51-recipients" in on)
-        if len(counted) > limit:
+        count = class_hooks.counted(lists, on, limit)
+        if (len(counted) if count is None else count) > limit:
             return Refused(
                 Kind.TOO_MANY_RECIPIENTS,
                 f"Recipient count exceeds {self.profile.limits.max_recipients}.",
@@ -221,6 +230,12 @@ class Engine:
         planted = frozenset() if self.fault is None else self.fault.switches_on(protocol)
         extra: frozenset[str] = getattr(self._request, "extra", frozenset())
         return planted | extra if planted else planted
+
+    def _placeholder(self) -> str:
+        """A recipient every identity check passes (for faults that skip a recipient)."""
+        if self._domains:
+            return f"skipped@{next(iter(self._domains))}"
+        return f"success@{checks.SIMULATOR_DOMAIN}"
 
     def _check_addresses(
         self,
@@ -258,7 +273,7 @@ class Engine:
     ) -> Refused | None:
         if "size-not-enforced" in on:
             return None
-        parts = checks.content_parts(params)
+        parts = class_hooks.size_parts(params, checks.content_parts(params), on)
         raw = sum(len(part) for part in parts)
         if "size-too-strict" in on and raw > STRICT_SIZE_FAULT_BYTES:
             return Refused(
@@ -288,7 +303,12 @@ class Engine:
             plus_label_on_addresses="plus-label" in on,
         )
 
-        def verified(address: str) -> bool:
+        def verified(address: str, role: str = "recipient") -> bool:
+            planted = class_hooks.verified_override(
+                address, role, on, self._addresses, self._domains
+            )
+            if planted is not None:
+                return planted
             return checks.is_verified(
                 address, addresses=self._addresses, domains=self._domains, rules=rules
             )
@@ -296,7 +316,7 @@ class Engine:
         failed: list[str] = []
         if source is not None:
             bare = source if "display-name-unverified" in on else _bare(source)
-            if not verified(bare):
+            if not verified(bare, "source"):
                 failed.append(source)
         return_path = params.get("ReturnPath")
         if return_path is not None and not verified(return_path):
@@ -307,6 +327,7 @@ class Engine:
                 address
                 for address in recipients
                 if not checks.is_simulator(address, allow_label=allow_label)
+                and not class_hooks.is_simulator_override(address, on)
                 and not verified(_bare(address))
             ]
         if not failed:
