@@ -1,8 +1,9 @@
 """`sesconf`: run the suite, serve the reference, list the rules.
 
     sesconf run [--profile FILE | --target NAME] [--url URL] [--rules GLOB]... [--exclude GLOB]...
-                [--strict] [--max-examples N] [--seed N] [-n WORKERS] [--report-dir DIR]
-    sesconf serve [--host 127.0.0.1] [--port 8025] [--profile FILE]
+                [--strict] [--max-examples N] [--seed N] [--concurrency auto|N]
+                [--report-dir DIR]
+    sesconf serve [--host 127.0.0.1] [--port 8025] [--profile FILE] [--latency-ms MS]
     sesconf rules
 
 Exit codes are `conformance.exitcodes.ExitCode`.
@@ -17,10 +18,11 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from conformance import __version__
 from conformance.commands import positive_int
+from conformance.commands.concurrency import AUTO, concurrency_argument
 from conformance.errors import ProfileError, SesConfError, TargetUnreachable, UsageError
 from conformance.exitcodes import ExitCode
 from conformance.profile import (
@@ -38,7 +40,7 @@ DEFAULT_REPORT_DIR = Path("reports") / "latest"
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too; keep its message clear
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 too; keep its message clear
         self.print_usage(sys.stderr)
         raise UsageError(f"{self.prog}: {message}")
 
@@ -78,9 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "-n",
         "--workers",
-        type=positive_int,
-        default=1,
-        help="parallel test processes (pytest-xdist)",
+        "--concurrency",
+        dest="workers",
+        type=concurrency_argument,
+        default=AUTO,
+        metavar="auto|N",
+        help="test processes (pytest-xdist); auto (default): one for a fast target, more "
+        "for a slow one, from a few probe round trips",
     )
     run.add_argument(
         "--report-dir",
@@ -107,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8025)
     serve.add_argument("--profile", help="identities and limits to serve (TOML)")
+    serve.add_argument(
+        "--latency-ms",
+        type=int,
+        default=0,
+        metavar="MS",
+        help="delay every SendEmail answer by MS milliseconds (a slow but correct target)",
+    )
 
     sub.add_parser("rules", help="list the rules the suite checks")
     from conformance.commands import register
@@ -129,6 +142,7 @@ def select_rules(include: Sequence[str], exclude: Sequence[str]) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> ExitCode:
+    from conformance.commands.passes import run_pytest, shared_limits_in
     from conformance.protocols.base import check_reachable
     from conformance.report.console import print_outcome
     from conformance.report.summary import (
@@ -179,14 +193,6 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
             print(f"sesconf: {exc}", file=sys.stderr)
             return ExitCode.TARGET_UNREACHABLE
         _provision(profile)
-        workers = args.workers
-        if profile.safety.max_sends is not None and workers > 1:
-            print(
-                "sesconf: safety.max_sends is set: running in one process so the cap holds "
-                "for the whole run",
-                file=sys.stderr,
-            )
-            workers = 1
         base = _pytest_args(
             args,
             spec=spec,
@@ -196,7 +202,9 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
             records=records,
             max_examples=max_examples,
         )
-        returncodes = _run_pytest(base, workers=workers, report_dir=report_dir, quiet=args.quiet)
+        with shared_limits_in(report_dir / "limits"):  # probes and every pass share them
+            workers = _workers(args, profile, selected)
+            returncodes = run_pytest(base, workers=workers, report_dir=report_dir, quiet=args.quiet)
     finally:
         if server is not None:
             server.stop()
@@ -231,6 +239,27 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
 
         print_class_reach(summary)
     return code
+
+
+def _workers(args: argparse.Namespace, profile: TargetProfile, selected: Sequence[str]) -> int:
+    """The processes of this run (`--concurrency`); see `commands/concurrency.py`."""
+    from conformance.commands.concurrency import resolve
+    from conformance.protocols import shared_limits
+
+    safety = profile.safety
+    limited = safety.max_sends is not None or safety.rate_per_s or safety.rate_from_quota
+    if limited and not shared_limits.supported():
+        if args.workers != 1:
+            print(
+                "sesconf: safety limits are set and this platform has no file locks to "
+                "share them: running in one process so they hold for the whole run",
+                file=sys.stderr,
+            )
+        return 1
+    workers, why = resolve(args.workers, profile, selected=selected)
+    if workers > 1 and not args.quiet:
+        print(f"sesconf: {workers} processes for the independent tests ({why})", flush=True)
+    return workers
 
 
 def _provision(profile: TargetProfile) -> None:
@@ -293,58 +322,6 @@ def _pytest_args(
     return out
 
 
-def _run_pytest(base: list[str], *, workers: int, report_dir: Path, quiet: bool) -> list[int]:
-    """One pass, or with workers a parallel pass and a serial pass for exclusive tests."""
-    import pytest
-
-    from conformance.commands.progress import ProgressPlugin
-    from conformance.report.terminal import ProgressPrinter
-
-    junit = report_dir / "junit.xml"
-    extra = ["-qq"] if quiet else []
-    if workers == 1:
-        plugins = [] if quiet else [ProgressPlugin(ProgressPrinter(sys.stdout))]
-        return [int(pytest.main([*base, *extra, f"--junitxml={junit}"], plugins=plugins))]
-    first = int(
-        pytest.main(
-            [
-                *base,
-                *extra,
-                "-n",
-                str(workers),
-                "--sesconf-phase",
-                "shared",
-                f"--junitxml={report_dir / 'junit-shared.xml'}",
-            ]
-        )
-    )
-    second = int(
-        pytest.main(
-            [
-                *base,
-                *extra,
-                "--sesconf-phase",
-                "exclusive",
-                f"--junitxml={report_dir / 'junit-exclusive.xml'}",
-            ]
-        )
-    )
-    _merge_junit(report_dir / "junit-shared.xml", report_dir / "junit-exclusive.xml", junit)
-    return [rc for rc in (first, second) if rc != 5]  # a phase with nothing in it is fine
-
-
-def _merge_junit(first: Path, second: Path, out: Path) -> None:
-    import xml.etree.ElementTree as ET
-
-    root = ET.Element("testsuites")
-    for path in (first, second):
-        if path.exists():
-            tree = ET.parse(path)
-            root.extend(tree.getroot().iter("testsuite"))
-            path.unlink()
-    ET.ElementTree(root).write(out, encoding="utf-8", xml_declaration=True)
-
-
 # --- serve, rules -----------------------------------------------------------------------
 
 
@@ -358,7 +335,9 @@ def cmd_serve(args: argparse.Namespace) -> ExitCode:
         f"POST /_reset, GET /_outbox). Signatures are not checked.",
         flush=True,
     )
-    serve_forever(profile, host=args.host, port=args.port)
+    if not 0 <= args.latency_ms <= 60_000:
+        raise UsageError(f"--latency-ms: expected 0-60000, got {args.latency_ms}")
+    serve_forever(profile, host=args.host, port=args.port, latency_s=args.latency_ms / 1000)
     return ExitCode.OK
 
 

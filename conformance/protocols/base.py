@@ -374,8 +374,10 @@ class HttpClient:
             raise TypeError(f"expected a TargetProfile, got {type(profile).__name__}")
         self.profile = profile
         self.transport = transport or HttpTransport(timeout_s=profile.timeout_s)
-        self.budget = budget or SendBudget(profile.safety.max_sends)
-        self.limiter = limiter or RateLimiter(profile.safety.rate_per_s)
+        from conformance.protocols import shared_limits  # shared by a run's processes
+
+        self.budget = budget or shared_limits.budget_for(profile.safety.max_sends)
+        self.limiter = limiter or shared_limits.limiter_for(profile.safety.rate_per_s)
 
     def _send_call(
         self, method: str, url: str, *, headers: Mapping[str, str], body: bytes

@@ -78,6 +78,8 @@ class Engine:
         self.fault: Fault | None = get_fault(fault)
         self.internal_errors = 0
         """Exceptions the app's catch-all turned into 400s; tests assert it stays 0."""
+        self.latency_s = 0.0
+        """Added to every SendEmail answer: a slow but correct target (`--latency-ms`)."""
         self._lock = threading.Lock()
         self._addresses: set[str] = set()
         self._domains: set[str] = set()
@@ -140,7 +142,9 @@ class Engine:
         """Apply every rule to one SendEmail request; commit it only if all pass."""
         if protocol not in PROTOCOLS:
             raise ValueError(f"protocol: expected one of {', '.join(PROTOCOLS)}, got {protocol!r}")
-        if self.has_effect("latency", protocol=protocol):
+        if self.latency_s:
+            time.sleep(self.latency_s)
+        elif self.has_effect("latency", protocol=protocol):
             time.sleep(0.3)
         self.begin_request()
         if not isinstance(params, Mapping):
