@@ -15,8 +15,8 @@ from conformance.model import SendEmailRequest
 from conformance.profile import TargetProfile
 from strategies.addresses import invalid_addresses
 from strategies.cases import GeneratedCase
-from strategies.content import GeneratedMessage, content, fill_utf8
-from strategies.recipients import FIELDS, Recipients, deliverable_recipients, recipient_lists
+from strategies.content import GeneratedMessage, fill_utf8, size_label
+from strategies.recipients import FIELDS, Recipients
 from strategies.senders import Sender
 
 SIMPLE_MESSAGE: dict[str, Any] = {
@@ -100,13 +100,57 @@ def requests(
         address = verified_sender(profile)
         sender = st.just(Sender(address, address, True, "sender: verified"))
     if recipients is None:
-        recipients = recipient_lists(
-            count=st.integers(1, 3), addresses=deliverable_recipients(profile=profile)
-        )
-    return _requests(sender, recipients, message if message is not None else _CONTENT)
+        recipients = st.sampled_from(recipient_pool(profile))
+    return _requests(sender, recipients, message if message is not None else _MESSAGES)
 
 
-_CONTENT = content()
+def recipient_pool(profile: TargetProfile) -> tuple[Recipients, ...]:
+    """Accepted recipient lists of every shape (1 to 3, each list, duplicates, verified
+    addresses, subdomains, the simulator), so that a test varying something else draws
+    its recipients with one choice (one factor at a time)."""
+    ids = profile.identities
+    sim = "simulator.amazonses.com"
+    one = [deliverable(profile, 0), f"success@{sim}", f"bounce+label-1@{sim}"]
+    one += list(ids.verified_addresses)
+    one += [f"o'neil.x+tag@mail.{d}" for d in ids.verified_domains]
+    pool = [Recipients((a,)) for a in one]
+    a, b, c = (deliverable(profile, i) for i in (1, 2, 3))
+    pool += [
+        Recipients((), (a,)),
+        Recipients((), (), (a,)),
+        Recipients((a, b)),
+        Recipients((a,), (b,), (c,)),
+        Recipients((a, a)),
+        Recipients((a,), (), (a, f"ooto@{sim}")),
+    ]
+    return tuple(pool)
+
+
+def _part(data: str, charset: str | None) -> dict[str, str]:
+    return {"Data": data} if charset is None else {"Data": data, "Charset": charset}
+
+
+def _message_pool() -> tuple[GeneratedMessage, ...]:
+    """Small accepted messages: Text, Html or both; ASCII or UTF-8; Charset given or not."""
+    found = []
+    for subject, text, html, charset in (
+        ("Hello", "plain text", None, None),
+        ("Hello", "plain text", None, "UTF-8"),
+        ("Hi", None, "<p>html</p>", "UTF-8"),
+        ("Hi", "text", "<p>both</p>", None),
+        ("Grüße 😀", "Ünïcode text 日本", None, "UTF-8"),
+        ("", "an empty subject", None, "UTF-8"),
+        ("x" * 78, fill_utf8("abcdefghij ", 1000), None, None),
+    ):
+        body = {k: _part(v, charset) for k, v in (("Text", text), ("Html", html)) if v is not None}
+        params = {"Subject": _part(subject, charset), "Body": body}
+        size = sum(len(d.encode()) for d in (subject, text or "", html or ""))
+        shape = "+".join(k.lower() for k in body)
+        found.append(GeneratedMessage(params, size, (size_label(size), f"body: {shape}")))
+    return tuple(found)
+
+
+_MESSAGES = st.sampled_from(_message_pool())
 
 
 @st.composite

@@ -38,9 +38,11 @@ def defect_example(defect: Defect, local: str, domain: str, variant: int = 0) ->
         Defect.DOUBLE_DOT: f"{local[0]}..{local[1:]}@{domain}"
         if in_local
         else f"{local}@{first}..{rest}",
-        Defect.WHITESPACE: f"{local[0]} {local[1:]}@{domain}"
-        if in_local
-        else f"{local}@{first}\t.{rest}",
+        Defect.WHITESPACE: (
+            f"{local[0]} {local[1:]}@{domain}",
+            f"{local}@{first}\t.{rest}",
+            f"{local[0]}\u2003{local[1:]}@{domain}",  # a non-ASCII space
+        )[variant % 3],
         Defect.CONTROL_CHAR: f"{local[0]}\x01{local[1:]}@{domain}"
         if in_local
         else f"{local}@{first}\x7f.{rest}",
@@ -99,9 +101,10 @@ def recipient_class_cases(profile: TargetProfile) -> list[GeneratedCase]:
     domain = _domain(profile)
     source = verified_sender(profile)
     cases: list[GeneratedCase] = []
-    for field in FIELDS:
+    for shift, field in enumerate(FIELDS):
         items: list[tuple[str, str]] = [
-            (defect_example(d, "bad", domain, i), f"invalid {d}") for i, d in enumerate(Defect)
+            (defect_example(d, "bad", domain, i + shift), f"invalid {d}")
+            for i, d in enumerate(Defect)
         ]
         items += [(gray_example(g, "gray", domain), f"gray {g}") for g in Gray]
         for i, (address, label) in enumerate(items):

@@ -157,5 +157,12 @@ _SPEC: tuple[tuple[str, str, str, str | None], ...] = (
 CLASS_FAULTS: tuple[Fault, ...] = tuple(
     Fault(name, rule, description, wire=wire) for name, rule, description, wire in _SPEC
 )
-BREAKS: Mapping[str, frozenset[str]] = {f.name: frozenset({f.rule_id or ""}) for f in CLASS_FAULTS}
+_ALSO: Mapping[str, frozenset[str]] = {
+    # The quota walk sends 49 valid recipients and an invalid 50th, and counts on its
+    # rejection: a target that lets it through uses the quota up (rules.md, "entire").
+    "class-invalid-past-5-unchecked": frozenset({"quota.recipients"}),
+}
+BREAKS: Mapping[str, frozenset[str]] = {
+    f.name: frozenset({f.rule_id or ""}) | _ALSO.get(f.name, frozenset()) for f in CLASS_FAULTS
+}
 """The exact rules a default run fails against each fault (each its one rule)."""
