@@ -212,3 +212,18 @@ def test_auto_overlaps_a_slow_target_and_keeps_the_verdicts(tmp_path: Path) -> N
     assert "processes for the independent tests (auto: the target answers in" in slow.stdout
     assert "processes for the independent tests" not in fast.stdout
     assert fast.outcomes() == slow.outcomes()
+
+
+def test_auto_keeps_to_the_accounts_rate_when_the_profile_reads_it() -> None:
+    """`safety.rate_from_quota`: the reference's sandbox MaxSendRate is 1/s, so a 300 ms
+    target gains nothing from a second process."""
+    from dataclasses import replace
+
+    from conformance.commands.concurrency import AUTO, resolve
+    from conformance.rules import RULES
+
+    with start_server(REFERENCE, latency_s=0.3) as server:
+        plain = replace(REFERENCE.with_url(server.url), protocol="ses-query")
+        paced = replace(plain, safety=replace(plain.safety, rate_from_quota=True))
+        assert resolve(AUTO, plain, selected=list(RULES))[0] > 1
+        assert 1 == resolve(AUTO, paced, selected=list(RULES))[0]

@@ -18,7 +18,7 @@ import statistics
 import time
 from collections.abc import Sequence
 
-from conformance.errors import SesConfError
+from conformance.errors import SesConfError, UsageError
 from conformance.model import SendEmailRequest
 from conformance.profile import TargetProfile
 from conformance.rules import RULES
@@ -104,6 +104,7 @@ def resolve(
     if requested != AUTO:
         return int(requested), f"--concurrency {requested}"
     try:
+        profile = _with_quota_rate(profile)
         latency = probe_latency(profile)
     except SesConfError as exc:  # e.g. a max_sends too small for the probes
         return 1, f"auto: no probe ({exc}); one process"
@@ -114,3 +115,17 @@ def resolve(
         rate_per_s=profile.safety.rate_per_s,
     )
     return n, f"auto: the target answers in {latency * 1000:.0f} ms (median of {PROBES})"
+
+
+def _with_quota_rate(profile: TargetProfile) -> TargetProfile:
+    """With `safety.rate_from_quota`, the probes (and the choice) keep the account's rate."""
+    if not profile.safety.rate_from_quota or profile.safety.rate_per_s is not None:
+        return profile
+    import pytest
+
+    from conformance.plugin import rate_from_quota
+
+    try:
+        return rate_from_quota(profile)
+    except pytest.UsageError as exc:
+        raise UsageError(str(exc)) from None
