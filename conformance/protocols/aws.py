@@ -172,6 +172,8 @@ def parse_xml(body: bytes, *, max_bytes: int = MAX_XML_BYTES) -> Element:
         raise UnsafeXml(f"XML with a DTD or entities, refused ({type(exc).__name__})") from None
     except ValueError as exc:
         raise UnsafeXml(f"not parseable as XML ({exc})") from None
+    except (RecursionError, MemoryError) as exc:
+        raise UnsafeXml(f"XML too deep or too large to read ({type(exc).__name__})") from None
 
 
 def ses_text(root: Element, path: str) -> str | None:
