@@ -22,7 +22,7 @@ from conformance.model import (
     SendEmailRequest,
 )
 from conformance.profile import TargetProfile
-from conformance.protocols.bounded import load_json
+from conformance.protocols.bounded import json_reason, load_json
 from conformance.protocols.curl import redact_headers, render_curl
 from conformance.protocols.transport import (
     MAX_BODY_BYTES,
@@ -253,9 +253,9 @@ class HttpClient:
         where = f"account.outbox_url: GET {url}"
         if answer.status != 200:
             raise TestHookError(f"{where} answered HTTP {answer.status}, expected 200")
-        data, not_json = load_json(answer.body)
-        if not_json is not None:
-            raise TestHookError(f"{where}: {not_json}")
+        data, error = load_json(answer.body)
+        if error is not None:
+            raise TestHookError(f"{where}: {json_reason(answer.body, error)}")
         messages = data.get("messages") if isinstance(data, dict) else None
         if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
             raise TestHookError(

@@ -24,7 +24,7 @@ from conformance.model import (
     WireResponse,
 )
 from conformance.protocols.base import HttpClient
-from conformance.protocols.bounded import load_json, shown
+from conformance.protocols.bounded import json_reason, load_json, shown
 
 __all__ = ["EnvelopeClient", "judge_envelope", "parse_timestamp"]
 
@@ -185,9 +185,9 @@ def judge_envelope(response: WireResponse) -> tuple[Outcome, dict[str, tuple[str
     if response.truncated:
         reason = f"body cut off after {len(response.body)} bytes"
     else:
-        body, not_json = load_json(response.body)
-        if not_json is not None:
-            reason = not_json
+        body, error = load_json(response.body)
+        if error is not None:
+            reason = json_reason(response.body, error)
         elif not isinstance(body, dict):
             reason = f"body is JSON but not an object: {_shown(body)}"
     if not isinstance(body, dict):

@@ -32,7 +32,7 @@ from conformance.protocols.aws import (
 from conformance.protocols.base import (
     TransportResult,
 )
-from conformance.protocols.bounded import load_json, shown
+from conformance.protocols.bounded import load_json, short_repr, shown, too_deep
 
 __all__ = [
     "SESV2_ERROR_CODES",
@@ -80,7 +80,12 @@ def sesv2_body(params: Mapping[str, JSON]) -> dict[str, JSON]:
 
 
 def _json(body: bytes) -> tuple[Any, str | None]:
-    return load_json(body)
+    value, error = load_json(body)
+    if error is None:
+        return value, None
+    if isinstance(error, RecursionError):
+        return None, too_deep(body)
+    return None, f"body is not JSON ({type(error).__name__}): {body[:80]!r}"
 
 
 def _error_code(response: WireResponse, data: Any) -> tuple[str | None, bool]:
@@ -112,7 +117,7 @@ def judge_send_answer(response: WireResponse) -> tuple[Outcome, Problems]:
         if not isinstance(data, dict):
             problems["envelope.success"] = (f"body is {type(data).__name__}, not an object",)
         elif not isinstance(message_id, str) or not message_id:
-            problems["envelope.success"] = (f"MessageId is {shown(message_id)}, not a string",)
+            problems["envelope.success"] = (f"MessageId is {short_repr(message_id)}, not a string",)
         if status != 200:
             problems["http.status"] = (f"success answered with HTTP {status}, expected 200",)
         return Accepted(id=message_id if isinstance(message_id, str) and message_id else None), (
