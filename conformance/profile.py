@@ -96,6 +96,12 @@ class TargetProfile:
     aws: Aws = field(default_factory=Aws)
     codes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Error codes pinned per rule id: a rejection for that rule must use one of them."""
+    run_timeout_s: float | None = None
+    """The whole run stops after this long (None: derived from the budget, see the CLI)."""
+    secret_env: tuple[str, ...] = ()
+    """Environment variables whose values are secrets: masked wherever they appear."""
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+    """The secret values themselves ([aws] keys, secret_env values), for redaction."""
 
     @property
     def has_quota(self) -> bool:
@@ -235,6 +241,7 @@ def profile_from_mapping(
     data = _expand(dict(data), "profile")
     tables = {"identities", "account", "limits", "safety", "codes", "aws"}
     top = {"name", "protocol", "url", "timeout_s", "region", "max_examples", "extends"}
+    top |= {"run_timeout_s", "secret_env"}
     _no_unknown(data, top | tables, "")
 
     changes: dict[str, Any] = {}
@@ -255,6 +262,10 @@ def profile_from_mapping(
         changes["region"] = _str(data["region"], "region")
     if "max_examples" in data:
         changes["max_examples"] = _int(data["max_examples"], "max_examples", minimum=1)
+    if "run_timeout_s" in data:
+        changes["run_timeout_s"] = _float(data["run_timeout_s"], "run_timeout_s")
+    if "secret_env" in data:
+        changes["secret_env"] = _strs(data["secret_env"], "secret_env")
 
     ids = _table(data, "identities")
     _no_unknown(
@@ -350,9 +361,13 @@ def profile_from_mapping(
             pinned = [pinned]
         codes[rule_id] = _strs(pinned, f"codes.{rule_id}")
 
+    secret_env = changes.get("secret_env", base.secret_env)
+    secrets = {*base.secrets, *(os.environ.get(name) or "" for name in secret_env)}
+    secrets |= {v for v in (aws.access_key_id, aws.secret_access_key, aws.session_token) if v}
     return replace(
         base,
         **changes,
+        secrets=tuple(sorted(s for s in secrets if s)),
         identities=identities,
         account=account,
         limits=limits,

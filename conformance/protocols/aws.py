@@ -25,6 +25,7 @@ from defusedxml import DefusedXmlException
 from conformance.errors import ProfileError, SesConfError
 from conformance.profile import TargetProfile
 from conformance.protocols.base import HttpClient, HttpTransport, RateLimiter, SendBudget
+from conformance.report.redact import register_secrets
 
 SIGNING_NAME: Final = "ses"
 """botocore's signingName for both `ses` (2010-12-01) and `sesv2` (2019-09-27)."""
@@ -250,4 +251,6 @@ class SignedClient(HttpClient):
         super().__init__(profile, transport=transport, budget=budget, limiter=limiter)
         if credentials is None:
             credentials = profile_credentials(profile, aws_profile=aws_profile)
+        if credentials != EMULATOR_CREDENTIALS:  # "testing" is moto's, and a common word
+            register_secrets((credentials.access_key_id, *credentials.secrets()))
         self.signer = SigV4Signer(credentials, profile.region)

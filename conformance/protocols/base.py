@@ -189,6 +189,9 @@ class HttpClient:
         self.limiter = limiter or RateLimiter(profile.safety.rate_per_s)
         self._dead = 0
         self._dead_detail = ""
+        from conformance.report.redact import register_secrets
+
+        register_secrets(profile.secrets)
 
     DEAD_AFTER = 2
     """Calls that got no answer in a row (sends or hooks) before hooks stop calling."""

@@ -27,8 +27,12 @@ __all__ = [
     "MAX_BODY_BYTES",
     "USER_AGENT",
     "HttpTransport",
+    "RunStopped",
     "TransportResult",
     "classify_exception",
+    "clear_stop",
+    "stop_all_calls",
+    "stop_reason",
 ]
 
 MAX_BODY_BYTES = 1_048_576
@@ -36,6 +40,64 @@ MAX_BODY_BYTES = 1_048_576
 
 USER_AGENT = "ses-conformance/0.1.0"
 _CHUNK = 65_536
+
+
+# --- stopping the run ----------------------------------------------------------------
+
+
+class RunStopped(KeyboardInterrupt):
+    """The run was stopped (SIGTERM, SIGINT, its deadline): raised by the next call made.
+
+    A KeyboardInterrupt, so Hypothesis does not shrink and pytest ends its session as it
+    does for Ctrl-C; raised from a call, so it never lands in the middle of library code.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+_stopped: list[str] = []  # the first reason, once stopped (a list: no lock in a handler)
+_active: set[_Watch] = set()
+
+
+def stop_all_calls(reason: str) -> None:
+    """Stop the run: calls in flight end now, later calls raise `RunStopped`.
+
+    Safe in a signal handler: the sockets are shut down from a helper thread, since the
+    interrupted thread may hold a lock they need.
+    """
+    if not _stopped:
+        _stopped.append(reason)
+    threading.Thread(target=_expire_all, name="stop-calls", daemon=True).start()
+
+
+def _expire_all() -> None:
+    for _ in range(3):  # the set may change while it is copied
+        try:
+            watches = tuple(_active)
+            break
+        except RuntimeError:
+            continue
+    else:
+        return
+    for watch in watches:
+        watch.expire()
+
+
+def stop_reason() -> str | None:
+    """Why the run was stopped, or None while it runs."""
+    return _stopped[0] if _stopped else None
+
+
+def clear_stop() -> None:
+    """A new run in the same process (tests): calls are allowed again."""
+    _stopped.clear()
+
+
+def _raise_if_stopped() -> None:
+    if _stopped:
+        raise RunStopped(_stopped[0])
 
 
 # --- transport ------------------------------------------------------------------------
@@ -94,7 +156,7 @@ class _Watch:
         self.expired = threading.Event()
         self._lock = threading.Lock()
         self._sock: socket.socket | None = None
-        self._timer = threading.Timer(seconds, self._expire)
+        self._timer = threading.Timer(seconds, self.expire)
         self._timer.daemon = True
 
     def start(self) -> None:
@@ -110,7 +172,7 @@ class _Watch:
             if self.expired.is_set():
                 _shutdown(sock)
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
         with self._lock:
             self.expired.set()
             _shutdown(self._sock)
@@ -222,9 +284,11 @@ class HttpTransport:
             headers=redact_headers(tuple(prepared.headers.items())),
             body=sent,
         )
+        _raise_if_stopped()
         started = time.monotonic()
         watch = _Watch(self.deadline_s)
         _CALL.watch = watch
+        _active.add(watch)
         watch.start()
         try:
             try:
@@ -243,6 +307,8 @@ class HttpTransport:
         finally:
             watch.cancel()
             _CALL.watch = None
+            _active.discard(watch)
+            _raise_if_stopped()  # an answer cut short by the stop is not the target's doing
 
     def _late(self, failure: TransportFailure | None) -> TransportFailure:
         cause = f" ({failure.kind}: {failure.detail[:200]})" if failure else ""
