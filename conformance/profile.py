@@ -96,6 +96,12 @@ class TargetProfile:
     aws: Aws = field(default_factory=Aws)
     codes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Error codes pinned per rule id: a rejection for that rule must use one of them."""
+    run_timeout_s: float | None = None
+    """The whole run stops after this long (None: derived from the budget, see the CLI)."""
+    secret_env: tuple[str, ...] = ()
+    """Environment variables whose values are secrets: masked wherever they appear."""
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+    """The secret values themselves ([aws] keys, secret_env values), for redaction."""
 
     @property
     def has_quota(self) -> bool:
@@ -242,6 +248,8 @@ TOP_KEYS: dict[str, Validator] = {
     "timeout_s": _float,
     "region": _str,
     "max_examples": _at_least(1),
+    "run_timeout_s": _float,
+    "secret_env": _strs,
 }
 """Top-level keys: each is the TargetProfile field of the same name."""
 
@@ -327,7 +335,18 @@ def profile_from_mapping(
         values = _validated(_table(data, name), validators, name)
         changes[name] = replace(getattr(base, name), **values)
     changes["codes"] = _codes(_table(data, "codes"), base.codes)
+    changes["secrets"] = _secrets(base, changes)
     return replace(base, **changes)
+
+
+def _secrets(base: TargetProfile, changes: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every secret value the profile holds ([aws] keys, `secret_env` values): redaction
+    masks them by value wherever they appear."""
+    aws = changes["aws"]
+    secret_env = changes.get("secret_env", base.secret_env)
+    secrets = {*base.secrets, *(os.environ.get(name) or "" for name in secret_env)}
+    secrets |= {v for v in (aws.access_key_id, aws.secret_access_key, aws.session_token) if v}
+    return tuple(sorted(s for s in secrets if s))
 
 
 def builtin_profile_names() -> tuple[str, ...]:

@@ -31,9 +31,13 @@ def load_records(folder: Path | None) -> list[dict[str, Any]]:
         return []
     records = []
     for path in sorted(folder.glob("*.jsonl")):
-        for line in path.read_text("utf-8").splitlines():
-            if line.strip():
+        for line in path.read_text("utf-8", "replace").splitlines():
+            if not line.strip():
+                continue
+            try:
                 records.append(json.loads(line))
+            except ValueError:  # the last line of a process killed while writing it
+                continue
     return records
 
 
@@ -149,7 +153,10 @@ def build_summary(
     seed: int | None,
     started_at: float,
     exit_code: ExitCode | None = None,
+    interrupted: str | None = None,
 ) -> dict[str, Any]:
+    """summary.json; `interrupted` says why the run stopped before its end (a signal, the
+    run deadline, or "not finished yet" in the summary written when a run starts)."""
     code = exit_code if exit_code is not None else exit_code_for(results)
     counts = Counter(r["outcome"] for r in results)
     return {
@@ -168,6 +175,8 @@ def build_summary(
         "verdict": VERDICTS[code],
         "counts": {outcome: counts.get(outcome, 0) for outcome in OUTCOMES},
         "class_reach": _class_totals(results),
+        "interrupted": interrupted is not None,
+        "interruption": interrupted,
         "rules": list(results),
     }
 
@@ -198,17 +207,49 @@ def write_reports(
     return summary
 
 
-def write_summary_files(report_dir: Path, summary: Mapping[str, Any]) -> None:
+def mark_unfinished(
+    results: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]], why: str
+) -> list[dict[str, Any]]:
+    """After an interrupted run: a rule some of whose tests never reported is `broken`.
+
+    A failure found before the stop stands (it is real); a pass or skip of a rule whose
+    other tests never ran is not one.
+    """
+    ran = {str(r.get("nodeid", "")).split("[", 1)[0] for r in records}
+    marked = []
+    for result in results:
+        entry = dict(result)
+        rule = RULES.get(str(entry.get("id")))
+        tests = rule.tests if rule is not None else ()
+        unfinished = [t for t in tests if t not in ran]
+        never_ran = str(entry.get("reason", "")).startswith("no test of this rule ran")
+        if unfinished and (entry["outcome"] in ("pass", "skip", "non-strict") or never_ran):
+            entry["outcome"] = "broken"
+            entry["reason"] = f"the run stopped before this rule finished ({why})"
+        marked.append(entry)
+    return marked
+
+
+def write_summary_files(report_dir: Path, summary: dict[str, Any]) -> None:
+    """summary.json, allure-results/ and index.html, all from one redacted, capped summary.
+
+    summary.json and index.html are replaced whole (`write_atomic`), so a run killed while
+    writing leaves the previous complete file.
+    """
     from conformance.report.allure import write_allure_results
+    from conformance.report.caps import cap_record
+    from conformance.report.files import write_atomic
     from conformance.report.html import write_index_html
+    from conformance.report.redact import redact_strings
 
     report_dir.mkdir(parents=True, exist_ok=True)
     for rule in summary["rules"]:  # the replay command names this very report
         ce = rule.get("counterexample")
         if ce and ce.get("replay"):
             ce["replay"] = f"sesconf replay {shlex.quote(str(report_dir))} --rule {rule['id']}"
-    (report_dir / "summary.json").write_text(
-        json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8"
-    )
-    write_allure_results(report_dir / "allure-results", summary)
-    write_index_html(report_dir, summary)
+    safe = redact_strings(cap_record(summary))
+    summary.update(safe)  # callers print what was written
+    text = json.dumps(safe, indent=2, ensure_ascii=False) + "\n"
+    write_atomic(report_dir / "summary.json", text)
+    write_allure_results(report_dir / "allure-results", safe)
+    write_index_html(report_dir, safe)
