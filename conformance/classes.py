@@ -121,14 +121,16 @@ def identity_relation(address: str, profile: TargetProfile) -> str | None:
         return None
     if address in ids.verified_addresses:
         return "exact address identity"
+    if domain.lower().rstrip(".") == ids.unverified_domain.lower():
+        return "unverified domain"
+    relation = _domain_relation(domain, ids.verified_domains)
+    if relation is not None and "look-alike" not in relation and "trailing" not in relation:
+        return relation  # verified through its domain, whatever the local part
     lowered = {a.lower() for a in ids.verified_addresses}
     if address.lower() in lowered:
         return "address identity in another case"
     if "+" in local and f"{local.split('+', 1)[0]}@{domain}".lower() in lowered:
         return "address identity with +label"
-    if domain.lower().rstrip(".") == ids.unverified_domain.lower():
-        return "unverified domain"
-    relation = _domain_relation(domain, ids.verified_domains)
     if relation is not None:
         return relation
     return _simulator_relation(local, domain)

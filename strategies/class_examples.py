@@ -11,6 +11,7 @@ from typing import Any
 
 from conformance.addresses import Defect, Gray
 from conformance.classes import POSITIONS, SIMULATOR_DOMAIN
+from conformance.oracle import is_verified
 from conformance.profile import TargetProfile
 from strategies.build import SIMPLE_MESSAGE, case_of, deliverable, params_of, verified_sender
 from strategies.cases import GeneratedCase
@@ -121,12 +122,21 @@ def recipient_class_cases(profile: TargetProfile) -> list[GeneratedCase]:
 # --- sender.verified --------------------------------------------------------------------
 
 
+def _address_only(profile: TargetProfile) -> str:
+    """An address identity whose other-case spelling is not verified by a domain."""
+    ids = profile.identities
+    return next(
+        (a for a in ids.verified_addresses if is_verified(a.swapcase(), ids) is False),
+        verified_sender(profile),
+    )
+
+
 def sender_sources(profile: TargetProfile) -> list[str]:
     """Every Source class: each syntax class bare and with a name, each identity relation."""
     ids = profile.identities
     domain = _domain(profile)
     address = verified_sender(profile)
-    only = next((a for a in ids.verified_addresses if a.lower() != a.upper()), address)
+    only = _address_only(profile)
     local, _, only_domain = only.rpartition("@")
     found = [address, f"Sender Name <{address}>"]
     found += [defect_example(d, "sender", domain, i) for i, d in enumerate(Defect)]
@@ -171,7 +181,7 @@ def sandbox_recipients(profile: TargetProfile) -> list[str]:
     ids = profile.identities
     domain = _domain(profile)
     address = verified_sender(profile)
-    only = next((a for a in ids.verified_addresses if a.lower() != a.upper()), address)
+    only = _address_only(profile)
     local, _, only_domain = only.rpartition("@")
     sim = SIMULATOR_DOMAIN
     return [

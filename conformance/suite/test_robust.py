@@ -138,7 +138,7 @@ def test_wrong_types(ctx: TestContext, case: GeneratedCase) -> None:
     note_classes(ctx, case)
     params = ctx.target_params(case.request.params)
     expectation = expect(params, ctx.profile)
-    exchange = ctx.send(case.request)
+    exchange = ctx.send_expecting(case.request, expectation)
     _judge_robust(
         ctx, exchange, expected=describe_expectation(expectation), params=case.request.params
     )
