@@ -22,7 +22,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from defusedxml import DefusedXmlException
 
-from conformance.errors import ProfileError, SesConfError
+from conformance.errors import AdminCallFailed as AdminCallFailed  # re-exported: defined there
+from conformance.errors import ProfileError, UnsafeXml
 from conformance.profile import TargetProfile
 from conformance.protocols.base import HttpClient, HttpTransport, RateLimiter, SendBudget
 from conformance.report.redact import register_secrets
@@ -157,10 +158,6 @@ class SigV4Signer:
         return {key: str(value) for key, value in request.headers.items()}
 
 
-class UnsafeXml(ValueError):
-    """The body is not a safe, well-formed XML document of reasonable size."""
-
-
 def parse_xml(body: bytes, *, max_bytes: int = MAX_XML_BYTES) -> Element:
     """Parse an answer with defusedxml: no DTDs, no entities, no external references."""
     if len(body) > max_bytes:
@@ -186,10 +183,6 @@ def ses_text(root: Element, path: str) -> str | None:
 
 
 # --- shared values and checks of the two SES protocols -----------------------------------
-
-
-class AdminCallFailed(SesConfError):
-    """A provisioning or quota call (VerifyEmailIdentity, GetSendQuota, ...) failed."""
 
 
 @dataclass(frozen=True, slots=True)

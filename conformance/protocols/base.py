@@ -12,10 +12,16 @@ import socket
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-from conformance.errors import SesConfError, TargetUnreachable, UsageError
+from conformance.errors import (
+    ProtocolUnavailable,
+    SendBudgetExhausted,
+    TargetUnreachable,
+    TestHookError,
+    UsageError,
+)
 from conformance.model import (
     Exchange,
     RawRequest,
@@ -25,6 +31,7 @@ from conformance.profile import TargetProfile
 from conformance.protocols.bounded import json_reason, load_json
 from conformance.protocols.curl import redact_headers, render_curl
 from conformance.protocols.transport import (
+    ECHO_FACTOR,
     MAX_BODY_BYTES,
     USER_AGENT,
     HttpTransport,
@@ -32,7 +39,11 @@ from conformance.protocols.transport import (
     classify_exception,
 )
 
+if TYPE_CHECKING:
+    from conformance.protocols.aws import SendQuota
+
 __all__ = [
+    "ECHO_FACTOR",
     "MAX_BODY_BYTES",
     "USER_AGENT",
     "Client",
@@ -54,18 +65,8 @@ __all__ = [
 # --- errors ---------------------------------------------------------------------------
 
 
-class SendBudgetExhausted(SesConfError):
-    """`safety.max_sends` is used up: the suite stops rather than send one message more."""
-
-
-class TestHookError(SesConfError):
-    """A declared test hook (reset_url, outbox_url) failed or answered something unusable."""
-
-    __test__ = False  # not a pytest test class despite the name
-
-
-class ProtocolUnavailable(UsageError):
-    """The profile names a protocol whose client is not installed or not written yet."""
+# SendBudgetExhausted, TestHookError and ProtocolUnavailable live in conformance.errors and
+# are re-exported here (__all__).
 
 
 # --- the interface --------------------------------------------------------------------
@@ -83,6 +84,19 @@ class Client(Protocol):
     def reset(self) -> None: ...
     def outbox(self) -> list[dict[str, Any]] | None: ...
     def close(self) -> None: ...
+
+    # abilities: every client has them; a protocol without one says so by its answer
+    def effective_params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The request as the target will see it (the Query form carries no types)."""
+        ...
+
+    def provision_identities(self) -> None:
+        """Verify the profile's identities on the target; UsageError where impossible."""
+        ...
+
+    def get_send_quota(self) -> SendQuota | None:
+        """The target's own quota read-back; None where the protocol has none."""
+        ...
 
 
 _CLIENTS: Mapping[str, tuple[str, str]] = {
@@ -185,8 +199,10 @@ class HttpClient:
             raise TypeError(f"expected a TargetProfile, got {type(profile).__name__}")
         self.profile = profile
         self.transport = transport or HttpTransport(timeout_s=profile.timeout_s)
-        self.budget = budget or SendBudget(profile.safety.max_sends)
-        self.limiter = limiter or RateLimiter(profile.safety.rate_per_s)
+        from conformance.protocols import shared_limits  # shared by a run's processes
+
+        self.budget = budget or shared_limits.budget_for(profile.safety.max_sends)
+        self.limiter = limiter or shared_limits.limiter_for(profile.safety.rate_per_s)
         self._dead = 0
         self._dead_detail = ""
         from conformance.report.redact import register_secrets
@@ -229,6 +245,17 @@ class HttpClient:
 
     def curl(self, exchange: Exchange) -> str:
         return render_curl(exchange.request, timeout_s=self.profile.timeout_s)
+
+    def effective_params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The JSON wires carry the params as they are."""
+        return params
+
+    def provision_identities(self) -> None:
+        raise UsageError(f"identities.provision: the {self.name} protocol cannot verify identities")
+
+    def get_send_quota(self) -> SendQuota | None:
+        """No quota read-back unless the protocol has one (GetSendQuota, GetAccount)."""
+        return None
 
     def reset(self) -> None:
         """POST account.reset_url (quota counter and outbox to zero); no-op when undeclared."""
@@ -292,12 +319,7 @@ def provision_identities(profile: TargetProfile) -> None:
         return
     client = make_client(profile)
     try:
-        provision = getattr(client, "provision_identities", None)
-        if provision is None:
-            raise UsageError(
-                f"identities.provision: the {profile.protocol} protocol cannot verify identities"
-            )
-        provision()
+        client.provision_identities()
     finally:
         client.close()
 

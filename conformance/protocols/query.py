@@ -26,6 +26,7 @@ from conformance.model import (
     WireResponse,
 )
 from conformance.protocols.aws import (
+    MAX_XML_BYTES,
     SES_XMLNS,
     AdminCallFailed,
     CodeRule,
@@ -247,7 +248,8 @@ def judge_send_answer(
             "body cut off (over the size cap or incomplete)", response.status
         ), problems
     try:
-        root = parse_xml(response.body)
+        # the transport already capped the body (at least 3x the request: an echo fits)
+        root = parse_xml(response.body, max_bytes=max(MAX_XML_BYTES, len(response.body)))
     except UnsafeXml as exc:
         if _claims_xml(response):  # hostile or corrupt: nothing can be judged from it
             return TransportFailure("unreadable", str(exc)), problems

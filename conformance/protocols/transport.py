@@ -20,10 +20,12 @@ import urllib3.connection
 import urllib3.connectionpool
 import urllib3.exceptions
 
+from conformance import __version__
 from conformance.model import TransportFailure, TransportKind, WireRequest, WireResponse
 from conformance.protocols.curl import redact_headers
 
 __all__ = [
+    "ECHO_FACTOR",
     "MAX_BODY_BYTES",
     "USER_AGENT",
     "HttpTransport",
@@ -36,9 +38,12 @@ __all__ = [
 ]
 
 MAX_BODY_BYTES = 1_048_576
-"""Response bytes kept per answer; the rest is not read (`WireResponse.truncated`)."""
+"""Response bytes kept per answer at least; the rest is not read (`WireResponse.truncated`).
+An answer may always be `ECHO_FACTOR` times its request (plus 64 KiB), so a target that
+echoes the request in its error (escaped) is judged, never cut off."""
+ECHO_FACTOR = 3
 
-USER_AGENT = "ses-conformance/0.1.0"
+USER_AGENT = f"ses-conformance/{__version__}"
 _CHUNK = 65_536
 
 
@@ -303,7 +308,8 @@ class HttpTransport:
                 if watch.expired.is_set():
                     failure = self._late(failure)
                 return TransportResult(wire, None, failure)
-            return self._read(wire, response, started, watch)
+            cap = max(self.max_body_bytes, ECHO_FACTOR * len(sent or b"") + 65_536)
+            return self._read(wire, response, started, watch, cap)
         finally:
             watch.cancel()
             _CALL.watch = None
@@ -317,7 +323,12 @@ class HttpTransport:
         )
 
     def _read(
-        self, wire: WireRequest, response: requests.Response, started: float, watch: _Watch
+        self,
+        wire: WireRequest,
+        response: requests.Response,
+        started: float,
+        watch: _Watch,
+        cap: int,
     ) -> TransportResult:
         chunks: list[bytes] = []
         kept = 0
@@ -328,13 +339,13 @@ class HttpTransport:
                 chunk = response.raw.read(_CHUNK, decode_content=False)
                 if not chunk:
                     break
-                room = self.max_body_bytes - kept
+                room = cap - kept
                 if len(chunk) > room:
                     chunks.append(chunk[:room])
                     kept += room
                     truncated = True
                     failure = TransportFailure(
-                        "too-large", f"response body over {self.max_body_bytes} bytes; cut off"
+                        "too-large", f"response body over {cap} bytes; cut off"
                     )
                     break
                 chunks.append(chunk)

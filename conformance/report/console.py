@@ -45,6 +45,23 @@ def print_outcome(
     out.flush()
 
 
+def print_class_reach(summary: Mapping[str, Any], *, stream: TextIO | None = None) -> None:
+    """`sesconf run --coverage`: each rule's declared classes this run never reached."""
+    out = stream or sys.stdout
+    totals = summary.get("class_reach") or {}
+    out.write(
+        f"equivalence classes: {totals.get('reached', 0)} of {totals.get('declared', 0)} "
+        f"reached, {totals.get('missed', 0)} missed\n"
+    )
+    for rule in summary["rules"]:
+        missed = rule.get("classes_missed") or []
+        if missed:
+            out.write(f"  {rule['id']}: {len(missed)} never reached\n")
+            for name in missed:
+                out.write(f"    - {name}\n")
+    out.flush()
+
+
 class _Shown:
     """Writes through `printable` and `redact`: a target's text reaches a terminal as text."""
 

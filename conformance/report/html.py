@@ -187,6 +187,7 @@ def _detail_html(rule: Mapping[str, Any]) -> str:
     events = rule.get("events")
     if isinstance(events, Mapping) and len(events) > EVENTS_SHOWN:
         parts.append(f"<h3>Equivalence classes tried ({len(events)})</h3>{_events_html(events)}")
+    parts.append(_classes_html(rule))
     tests = rule.get("tests") or []
     if tests:
         parts.append("<h3>Checked by</h3><p>" + ", ".join(f"<code>{esc(t)}</code>" for t in tests))
@@ -215,6 +216,25 @@ def _detail_html(rule: Mapping[str, Any]) -> str:
         parts.append(_command("Replay with curl", example.get("curl")))
         parts.append(_command("Replay with sesconf", example.get("replay")))
     return f'<div class="detail">{"".join(parts)}</div>'
+
+
+def _classes_html(rule: Mapping[str, Any]) -> str:
+    """The rule's declared classes, reached (with counts) and missed (flagged)."""
+    classes = rule.get("classes")
+    if not isinstance(classes, Mapping) or not classes:
+        return ""
+    missed = [c for c, n in classes.items() if not _int(n)]
+    head = f"{len(classes) - len(missed)} of {len(classes)} reached"
+    items = "".join(
+        f'<li class="missed">{esc(c)}<b>never</b></li>'
+        if not _int(n)
+        else f"<li>{esc(c)}<b>\u00d7{esc(n)}</b></li>"
+        for c, n in classes.items()
+    )
+    return (
+        f"<h3>Declared classes ({head})</h3>"
+        f'<ul class="events classes" aria-label="declared equivalence classes">{items}</ul>'
+    )
 
 
 def _events_html(events: object, *, limit: int | None = None) -> str:

@@ -42,7 +42,11 @@ def load_records(folder: Path | None) -> list[dict[str, Any]]:
 
 
 def rule_results(
-    records: Sequence[Mapping[str, Any]], *, selected: Iterable[str], strict: bool
+    records: Sequence[Mapping[str, Any]],
+    *,
+    selected: Iterable[str],
+    strict: bool,
+    profile: TargetProfile | None = None,
 ) -> list[dict[str, Any]]:
     """One entry per selected rule, in catalogue order (summary.json's `rules`)."""
     chosen = set(selected)
@@ -64,7 +68,7 @@ def rule_results(
             "outcome": "pass",
             "examples": sum(r.get("examples", 0) for r in mine),
             "tests": sorted({r["nodeid"] for r in mine}) or list(rule.tests),
-            "events": dict(events.most_common()),
+            "events": {k: n for k, n in events.most_common() if not k.startswith("class: ")},
             "reason": "",
             "counterexample": None,
         }
@@ -89,8 +93,32 @@ def rule_results(
         elif statuses == {"skip"}:
             entry["outcome"] = "skip"
             entry["reason"] = mine[0]["reason"]
+        if profile is not None:
+            entry.update(class_reach(rule.id, events, profile, ran=entry["outcome"] != "skip"))
         results.append(entry)
     return results
+
+
+def class_reach(
+    rule_id: str, events: Mapping[str, int], profile: TargetProfile, *, ran: bool
+) -> dict[str, Any]:
+    """`classes` {declared class: times exercised} and `classes_missed` for one rule.
+
+    A skipped rule owes no class (its classes are empty), so a sandbox-only rule on a
+    production profile reports nothing missed.
+    """
+    from conformance.classes import EVENT_PREFIX, declared
+
+    wanted = declared(rule_id, profile) if ran else ()
+    counts = {c: int(events.get(EVENT_PREFIX + c, 0)) for c in wanted}
+    return {"classes": counts, "classes_missed": [c for c, n in counts.items() if n == 0]}
+
+
+def _class_totals(results: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """How many declared classes the run owed, reached and missed, over every rule."""
+    declared = sum(len(r.get("classes", {})) for r in results)
+    missed = sum(len(r.get("classes_missed", ())) for r in results)
+    return {"declared": declared, "reached": declared - missed, "missed": missed}
 
 
 def exit_code_for(results: Sequence[Mapping[str, Any]]) -> ExitCode:
@@ -146,6 +174,7 @@ def build_summary(
         "exit_name": code.name,
         "verdict": VERDICTS[code],
         "counts": {outcome: counts.get(outcome, 0) for outcome in OUTCOMES},
+        "class_reach": _class_totals(results),
         "interrupted": interrupted is not None,
         "interruption": interrupted,
         "rules": list(results),
@@ -165,7 +194,7 @@ def write_reports(
 ) -> dict[str, Any]:
     """Write summary.json, allure-results/ and index.html; return the summary."""
     records = load_records(records_dir)
-    results = rule_results(records, selected=selected, strict=strict)
+    results = rule_results(records, selected=selected, strict=strict, profile=profile)
     summary = build_summary(
         results,
         profile=profile,

@@ -9,23 +9,11 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from conformance.errors import BadJson, BodyTooLarge  # defined there, raised here
+
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 _CHUNK = 1 << 16
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-class BodyTooLarge(Exception):
-    """The body is over the limit; raised before reading it when Content-Length says so."""
-
-    def __init__(self, size: int | None, limit: int) -> None:
-        self.size = size
-        self.limit = limit
-        told = f"{size} bytes" if size is not None else "more bytes"
-        super().__init__(f"Request body too large: {told}, the limit is {limit} bytes.")
-
-
-class BadJson(Exception):
-    """The body is not a strict UTF-8 JSON document."""
 
 
 def read_body(request: Request, *, limit: int) -> bytes:

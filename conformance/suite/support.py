@@ -29,7 +29,7 @@ from conformance.model import (
 )
 from conformance.oracle import expect
 from conformance.profile import TargetProfile
-from conformance.protocols.base import TestHookError
+from conformance.protocols.base import Client, TestHookError
 from conformance.suite.judging import (
     QUOTA_CODES,
     VERIFICATION_RULES,
@@ -37,8 +37,8 @@ from conformance.suite.judging import (
     describe_outcome,
     is_quota_rejection,
     judge,
-    rejection_problems,
 )
+from conformance.suite.monitors import Monitors
 from conformance.violations import TargetBroken, violation_for
 
 __all__ = [
@@ -55,7 +55,6 @@ __all__ = [
     "examples",
     "is_quota_rejection",
     "judge",
-    "rejection_problems",
     "rule",
 ]
 
@@ -101,9 +100,11 @@ class TargetSession:
     """The target as this process sees it: set up once by the plugin."""
 
     profile: TargetProfile
-    client: Any  # conformance.protocols.base.Client
+    client: Client
     max_examples: int
     breaker: Breaker = field(default_factory=Breaker)
+    monitors: Monitors | None = None
+    """The run-wide answer rules; None where nobody collects them (replay)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,23 +117,50 @@ class RunSettings:
     seed: int | None
 
 
-_settings: RunSettings | None = None
-_session: TargetSession | None = None
-_current: TestContext | None = None
+@dataclass(slots=True)
+class RunState:
+    """Everything one pytest run keeps; it lives in `config.stash`, never in a global."""
+
+    settings: RunSettings
+    session: TargetSession | None = None
+    current: TestContext | None = None
+    server: Any = None
+
+
+STATE = pytest.StashKey[RunState]()
+_config: pytest.Config | None = None
+"""The config whose stash the suite's modules read at import (one pytest run at a time in
+a process; the CLI's two passes each configure their own)."""
 
 
 def configure(
-    *, profile: TargetProfile, embedded: bool, max_examples: int, seed: int | None
+    config: pytest.Config,
+    *,
+    profile: TargetProfile,
+    embedded: bool,
+    max_examples: int,
+    seed: int | None,
 ) -> None:
-    global _settings
-    _settings = RunSettings(profile, embedded, max_examples, seed)
+    global _config
+    config.stash[STATE] = RunState(RunSettings(profile, embedded, max_examples, seed))
+    _config = config
+
+
+def unconfigure(config: pytest.Config) -> None:
+    global _config
+    if _config is config:
+        _config = None
+
+
+def state() -> RunState:
+    if _config is None or STATE not in _config.stash:
+        raise RuntimeError("the sesconf plugin is not configured (use `sesconf run` or pytest)")
+    return _config.stash[STATE]
 
 
 def configured() -> RunSettings:
     """The run's settings; the suite's modules read the profile from here at import."""
-    if _settings is None:
-        raise RuntimeError("the sesconf plugin is not configured (use `sesconf run` or pytest)")
-    return _settings
+    return state().settings
 
 
 def examples(fraction: float = 1.0, *, at_least: int = 1, at_most: int | None = None) -> int:
@@ -142,35 +170,36 @@ def examples(fraction: float = 1.0, *, at_least: int = 1, at_most: int | None = 
 
 
 def current_session() -> TargetSession | None:
-    return _session
+    return state().session if _config is not None and STATE in _config.stash else None
 
 
 def set_session(session: TargetSession | None) -> None:
-    global _session
-    _session = session
+    state().session = session
 
 
 def session() -> TargetSession:
-    if _session is None:
+    found = current_session()
+    if found is None:
         raise RuntimeError("no target session: run the suite through `sesconf run` or pytest")
-    return _session
+    return found
 
 
 def current() -> TestContext:
     """The context of the test now running (for state machines, which get no fixtures)."""
-    if _current is None:
+    found = state().current
+    if found is None:
         raise RuntimeError("no conformance test is running")
-    return _current
+    return found
 
 
 @contextmanager
 def running(ctx: TestContext) -> Iterator[TestContext]:
-    global _current
-    _current = ctx
+    run = state()
+    run.current = ctx
     try:
         yield ctx
     finally:
-        _current = None
+        run.current = None
 
 
 # --- the per-test context ---------------------------------------------------------------
@@ -245,7 +274,16 @@ class TestContext:
         else:
             exchange = client.send(request)
         self.target.breaker.record(exchange)
+        if self.target.monitors is not None:
+            raw = request if isinstance(request, RawRequest) else None
+            params = None if isinstance(request, RawRequest) else request.params
+            self.target.monitors.observe(exchange, nodeid=self.nodeid, params=params, raw=raw)
         return exchange
+
+    def send_control(self, params: Mapping[str, Any]) -> Exchange:
+        """A control request: one every conformant target accepts, all else equal."""
+        self.event("control request sent")
+        return self.send_expecting(SendEmailRequest(params), Accept())
 
     def send_expecting(self, request: SendEmailRequest, expectation: Expectation) -> Exchange:
         """Send; when a quota rejection hides an expected acceptance, reset and retry once.
@@ -271,8 +309,7 @@ class TestContext:
     def target_params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
         """The request as the target will see it: a wire may not carry everything (the
         Query form has no types), and the oracle must judge what was really sent."""
-        effective = getattr(self.target.client, "effective_params", None)
-        return effective(params) if effective is not None else params
+        return self.target.client.effective_params(params)
 
     def check(self, case: Any, *, rule_id: str | None = None) -> Exchange:
         """Judge one generated case for this test's rule (or `rule_id`).

@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
-from conformance.addresses import AddressClass, classify_address
-from conformance.model import Reject, Rejected
+from conformance.checks import applies, ses_code_problems
+from conformance.model import Reject
 from conformance.oracle import expect
-from conformance.protocols import query, sesv2
-from conformance.suite.builders import faulty_requests
 from conformance.suite.support import TestContext, configured, rule
+from strategies.build import faulty_requests
 from strategies.cases import GeneratedCase
 
 PROFILE = configured().profile
@@ -20,21 +19,13 @@ RULE = "ses.error-codes"
 @rule(RULE)
 @given(case=faulty_requests(profile=PROFILE))
 def test_real_ses_codes(ctx: TestContext, case: GeneratedCase) -> None:
-    if ctx.profile.protocol == "envelope":
+    if not applies(RULE, ctx.profile.protocol):
         pytest.skip("applies to the SES protocols (ses-query, sesv2); envelope codes are free")
     exchange = ctx.check(case)
     expectation = expect(ctx.target_params(case.request.params), ctx.profile)
-    if not (isinstance(expectation, Reject) and isinstance(exchange.outcome, Rejected)):
+    if not isinstance(expectation, Reject):
         return
-    wire = query if ctx.profile.protocol == "ses-query" else sesv2
-    source = case.request.params.get("Source")
-    syntax_invalid = not (
-        isinstance(source, str)
-        and classify_address(source, role="source").cls is AddressClass.VALID
-    )
-    problems = wire.ses_error_code_problems(
-        expectation.rules, exchange.outcome, source_syntax_invalid=syntax_invalid
-    )
+    problems = ses_code_problems(expectation, exchange, ctx.profile, case.request.params)
     if problems:
         ctx.fail(
             RULE,
@@ -42,5 +33,5 @@ def test_real_ses_codes(ctx: TestContext, case: GeneratedCase) -> None:
             exchange,
             expected=f"real SES codes for {sorted(expectation.rules)}",
             params=case.request.params,
-            problems=tuple(problems),
+            problems=problems,
         )
