@@ -12,7 +12,6 @@ import gzip
 import json
 import socket
 import threading
-import time
 from collections.abc import Callable
 
 from tests._servers import garbage, hang, huge_body, read_request
@@ -66,7 +65,9 @@ def body_trickle(conn: socket.socket, stopping: threading.Event) -> None:
     """Headers at once, then the body one byte a second."""
     read_request(conn)
     body = json.dumps({"success": True, "data": {"id": "x" * 500}}).encode()
-    conn.sendall(b"HTTP/1.1 200 OK\r\n" + JSON_HEAD + f"Content-Length: {len(body)}\r\n\r\n".encode())
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\n" + JSON_HEAD + f"Content-Length: {len(body)}\r\n\r\n".encode()
+    )
     _trickle(body, 1.0, conn, stopping)
 
 
@@ -111,7 +112,7 @@ def http09(conn: socket.socket, stopping: threading.Event) -> None:
 
 def close_mid_body(conn: socket.socket, stopping: threading.Event) -> None:
     read_request(conn)
-    conn.sendall(b"HTTP/1.1 200 OK\r\n" + JSON_HEAD + b"Content-Length: 1000\r\n\r\n{\"succ")
+    conn.sendall(b"HTTP/1.1 200 OK\r\n" + JSON_HEAD + b'Content-Length: 1000\r\n\r\n{"succ')
 
 
 def nested(open_: bytes, close: bytes, content_type: bytes) -> Behaviour:
@@ -154,14 +155,18 @@ def many_headers(conn: socket.socket, stopping: threading.Event) -> None:
 def length_too_short(conn: socket.socket, stopping: threading.Event) -> None:
     read_request(conn)
     body = b'{"success": false, "error": {"code": "X", "message": "m"}}'
-    conn.sendall(_answer(b"400 Bad Request", body).replace(b"Content-Length: 58", b"Content-Length: 5"))
+    conn.sendall(
+        _answer(b"400 Bad Request", body).replace(b"Content-Length: 58", b"Content-Length: 5")
+    )
 
 
 def length_too_long(conn: socket.socket, stopping: threading.Event) -> None:
     """Promises 10,000 bytes, sends 58, then keeps the connection open."""
     read_request(conn)
     body = b'{"success": false, "error": {"code": "X", "message": "m"}}'
-    conn.sendall(_answer(b"400 Bad Request", body, close=False).replace(b"Length: 58", b"Length: 10000"))
+    conn.sendall(
+        _answer(b"400 Bad Request", body, close=False).replace(b"Length: 58", b"Length: 10000")
+    )
     stopping.wait()
 
 
@@ -194,7 +199,11 @@ echo_body = _each_request(lambda request: _answer(b"200 OK", _body_of(request)))
 echo_headers = _each_request(
     lambda request: _answer(
         b"400 Bad Request",
-        json.dumps(
+        head=JSON_HEAD
+        + b"X-Echo: "
+        + request.partition(b"\r\n\r\n")[0].replace(b"\r\n", b" | ")
+        + b"\r\n",
+        body=json.dumps(
             {
                 "success": False,
                 "error": {"code": "ECHO", "message": request.partition(b"\r\n\r\n")[0].decode()},
@@ -235,7 +244,3 @@ BATTERY: dict[str, tuple[Behaviour, tuple[str, ...]]] = {
     "echo-headers": (echo_headers, ("envelope", "ses-query", "sesv2")),
 }
 """name -> (behaviour, the protocols it is run over)."""
-
-
-def wait_briefly() -> None:
-    time.sleep(0.01)

@@ -21,6 +21,8 @@ MAX_ITEMS = 1_000
 """Items kept of any one stored list or object."""
 MAX_DEPTH = 64
 """Levels kept of any stored value; deeper ones become a marker."""
+MAX_RAW_B64 = 4 << 20
+"""A raw request body the suite generated is kept whole up to this size (base64)."""
 REPEAT = "$repeat"
 _PROBE = 64
 _MAX_UNIT = 4_096
@@ -125,6 +127,8 @@ def cap_record(value: Any, *, depth: int = 0) -> Any:
         for key, item in value.items():
             if key == "params" and item is not None:
                 out[key] = cap_value(_compact_params(item))
+            elif key == "raw_body_b64" and isinstance(item, str) and len(item) <= MAX_RAW_B64:
+                out[key] = item  # replay sends it again: kept whole while it is ours-sized
             else:
                 out[key] = cap_record(item, depth=depth + 1)
         return out

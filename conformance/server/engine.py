@@ -26,6 +26,9 @@ from conformance.server.faults import Fault, get_fault
 
 SESV2_SIZE_LIMIT = 41_943_040
 STRICT_SIZE_FAULT_BYTES = 1_000_000
+RECIPIENTS_READ = 1_000
+"""Past this many recipients a request is refused as too many before any is classified:
+classifying 167,772 addresses took 15-20 s (issue 12)."""
 PROTOCOLS = ("envelope", "ses-query", "sesv2")
 
 
@@ -69,7 +72,11 @@ def new_message_id(now: datetime) -> str:
 
 
 class Engine:
-    """Thread-safe state (identities, quota count, outbox) and the rules applied to it."""
+    """Thread-safe state (identities, quota count, outbox) and the rules applied to it.
+
+    The lock covers the state only: a request is validated (members, addresses, count,
+    size) before the lock is taken, so one huge request never stalls other clients.
+    """
 
     def __init__(self, profile: TargetProfile, *, fault: str | None = None) -> None:
         if not isinstance(profile, TargetProfile):
@@ -149,8 +156,10 @@ class Engine:
         self.begin_request()
         if not isinstance(params, Mapping):
             return Refused(Kind.MALFORMED, "The request must be a JSON object of SES parameters.")
+        result = self._validate(params, protocol)  # no state is read: outside the lock
         with self._lock:
-            result = self._send_locked(params, protocol)
+            if result is None:
+                result = self._commit(params, protocol)
             if isinstance(result, Refused) and self.has_effect(
                 "rejected-counted", protocol=protocol
             ):
@@ -159,12 +168,21 @@ class Engine:
         self._request.extra = variants.request_switches(on, params, result, self.profile)
         return variants.rewritten(on, params, result)
 
-    def _send_locked(self, params: Mapping[str, Any], protocol: str) -> Result:
+    def _validate(self, params: Mapping[str, Any], protocol: str) -> Refused | None:
+        """Every check that needs no state: members, addresses, recipient count, size."""
         on = self.effects(protocol)
+        if checks.recipients_declared(params) > RECIPIENTS_READ:  # before any member is read
+            return Refused(
+                Kind.TOO_MANY_RECIPIENTS,
+                f"Recipient count exceeds {self.profile.limits.max_recipients}.",
+            )
         # Planted class faults (server/class_hooks.py) read the request their own way.
-        params, early = class_hooks.view(params, on, self._placeholder())
+        with self._lock:  # the placeholder reads the identities: state
+            placeholder = self._placeholder()
+        params, early = class_hooks.view(params, on, placeholder)
         if early == class_hooks.ACCEPT:
-            return self._deliver(params.get("Source"), checks.recipient_lists(params), on)
+            with self._lock:
+                return self._deliver(params.get("Source"), checks.recipient_lists(params), on)
         if early == class_hooks.INTERNAL:
             return Refused(Kind.INTERNAL, "Internal error.")
         if early is not None:
@@ -182,11 +200,11 @@ class Engine:
         if refused is not None:
             return refused
 
-        source = params.get("Source")
         lists = checks.recipient_lists(params)
         recipients = [address for addresses in lists.values() for address in addresses]
         if "quota-first" in on:
-            refused = self._check_quota(recipients, on)
+            with self._lock:  # the quota count is state
+                refused = self._check_quota(recipients, on)
             if refused is not None:
                 return refused
         if "body-first" in on:
@@ -208,9 +226,14 @@ class Engine:
         if not recipients and "accept-zero-recipients" not in on:
             return Refused(Kind.NO_RECIPIENTS, "There are no recipients specified.")
 
-        refused = self._check_size(params, protocol, on)
-        if refused is not None:
-            return refused
+        return self._check_size(params, protocol, on)
+
+    def _commit(self, params: Mapping[str, Any], protocol: str) -> Result:
+        """Under the lock: verification (identities are state), quota, delivery."""
+        on = self.effects(protocol)
+        source = params.get("Source")
+        lists = checks.recipient_lists(params)
+        recipients = [address for addresses in lists.values() for address in addresses]
         refused = self._check_identities(params, recipients, on)
         if refused is not None:
             return refused
@@ -268,7 +291,8 @@ class Engine:
             if verdict.cls is AddressClass.GRAY and accept_gray:
                 continue
             if role == "recipient" and "partial-delivery" in on:
-                self._deliver_valid_only(source, lists)
+                with self._lock:
+                    self._deliver_valid_only(source, lists)
             return Refused(Kind.INVALID_ADDRESS, checks.address_message(verdict))
         return None
 
