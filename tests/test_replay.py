@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import requests
 
 from conformance.commands import replay
 from conformance.exitcodes import ExitCode
@@ -15,6 +16,7 @@ from conformance.server.app import start_server
 from conformance.server.faults import FAULTS
 from tests._servers import closed_port_url
 from tests._sesconf import sesconf
+from tests.test_moto_server import moto_url  # noqa: F401  (the fixture)
 
 PROFILE = load_builtin_profile("reference")
 
@@ -158,7 +160,8 @@ def test_replay_says_still_failing_until_the_fault_is_gone(
     with start_server(PROFILE, fault=fault) as server:
         run = sesconf(
             "run", "--url", server.url, "--protocol", protocol, "--rules", rule_id,
-            "--max-examples", "3", *strict, report_dir=tmp_path,
+            "--max-examples", "10" if rule_id == "ses.error-codes" else "3", *strict,
+            report_dir=tmp_path,
         )  # fmt: skip
         assert {rule_id} == run.failed(), run.stdout + run.stderr
         # a fresh server with the same fault: the request alone shows it again
@@ -184,3 +187,25 @@ def test_a_rule_without_a_registered_check_cannot_be_replayed() -> None:
     assert "cannot replay" == verdict.status
     assert "no.such-rule" in verdict.detail
     assert ExitCode.RULE_FAILED == replay.exit_code_for([verdict])
+
+
+@pytest.mark.slow
+def test_replay_provisions_identities_on_an_emulator(
+    moto_url: str,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """moto refuses a@VERIFIED.EXAMPLE (case) and subdomains. Replayed on a moto whose
+    identities were wiped, the control only passes if replay verified them first."""
+    run = sesconf(
+        "run", "--target", "moto", "--url", moto_url, "--rules", "sender.verified",
+        "--max-examples", "3", report_dir=tmp_path,
+    )  # fmt: skip
+    assert {"sender.verified"} == run.failed(), run.stdout + run.stderr
+    requests.post(moto_url + "moto-api/reset", timeout=10).raise_for_status()
+    assert ExitCode.RULE_FAILED == _replay(str(tmp_path), "--target", "moto", "--url", moto_url)
+    out = capsys.readouterr().out
+    assert "STILL FAILING  sender.verified" in out, out
+    with start_server(PROFILE) as server:
+        assert ExitCode.OK == _replay(str(tmp_path), "--url", server.url)
+    assert "FIXED          sender.verified" in capsys.readouterr().out

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 
 from conformance.checks import applies, ses_code_problems
 from conformance.model import Reject
 from conformance.oracle import expect
 from conformance.suite.support import TestContext, configured, rule
-from strategies.build import faulty_requests
+from strategies.build import case_of, explicit, faulty_requests
 from strategies.cases import GeneratedCase
 
 PROFILE = configured().profile
 RULE = "ses.error-codes"
 
 
+def _code_case(label: str, **changes: object) -> GeneratedCase:
+    params = dict(explicit(PROFILE).request.params)
+    params.update(changes)
+    return case_of(params, f"code: {label}")
+
+
+_DOMAIN = (PROFILE.identities.verified_domains or ("x.example",))[0]
+
+
 @rule(RULE)
 @given(case=faulty_requests(profile=PROFILE))
+@example(case=_code_case("bad recipient", Destination={"ToAddresses": [f"a..b@{_DOMAIN}"]}))
+@example(case=_code_case("unverified sender", Source=f"a@{PROFILE.identities.unverified_domain}"))
+@example(case=explicit(PROFILE, to=PROFILE.limits.max_recipients + 1, label="code: 51"))
 def test_real_ses_codes(ctx: TestContext, case: GeneratedCase) -> None:
     if not applies(RULE, ctx.profile.protocol):
         pytest.skip("applies to the SES protocols (ses-query, sesv2); envelope codes are free")
