@@ -43,6 +43,12 @@ class Account:
     """POST here resets the target's quota counter and outbox (test hook)."""
     outbox_url: str | None = None
     """GET here lists delivered messages: {"messages": [{"id", "to", "cc", "bcc"}, ...]}."""
+    outbox_format: str = "contract"
+    """The shape outbox_url answers in: "contract" (the line above), or an emulator's own
+    ("ministack", "localstack"), adapted by conformance/protocols/hooks.py."""
+    sandbox_switch: bool = False
+    """Before the run (and after each reset), set the target's sandbox to `sandbox` with
+    SESv2 PutAccountDetails (ProductionAccessEnabled = not sandbox): emulators only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +213,15 @@ def _bool(raw: Any, key: str) -> bool:
     return raw
 
 
+def _outbox_format(raw: Any) -> str:
+    from conformance.protocols.hooks import OUTBOX_FORMATS  # late: hooks import this module
+
+    if raw not in OUTBOX_FORMATS:
+        known = ", ".join(OUTBOX_FORMATS)
+        raise ProfileError(f"account.outbox_format: expected one of {known}, got {raw!r}")
+    return str(raw)
+
+
 def _strs(raw: Any, key: str) -> tuple[str, ...]:
     if not isinstance(raw, list) or not all(isinstance(x, str) and x for x in raw):
         raise ProfileError(f"{key}: expected a list of non-empty strings, got {raw!r}")
@@ -285,7 +300,15 @@ def profile_from_mapping(
     acc = _table(data, "account")
     _no_unknown(
         acc,
-        {"sandbox", "max_24h_send", "quota_counts_simulator", "reset_url", "outbox_url"},
+        {
+            "sandbox",
+            "max_24h_send",
+            "quota_counts_simulator",
+            "reset_url",
+            "outbox_url",
+            "outbox_format",
+            "sandbox_switch",
+        },
         "account",
     )
     account = base.account
@@ -302,6 +325,12 @@ def profile_from_mapping(
                 acc["quota_counts_simulator"], "account.quota_counts_simulator"
             ),
         )
+    if "sandbox_switch" in acc:
+        account = replace(
+            account, sandbox_switch=_bool(acc["sandbox_switch"], "account.sandbox_switch")
+        )
+    if "outbox_format" in acc:
+        account = replace(account, outbox_format=_outbox_format(acc["outbox_format"]))
     for hook in ("reset_url", "outbox_url"):
         if hook in acc:
             account = replace(account, **{hook: _str(acc[hook], f"account.{hook}", url=True)})
