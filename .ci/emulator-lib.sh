@@ -36,11 +36,15 @@ stop_server() {
             sleep 0.1
             waited=$((waited + 1))
         done
-        kill -0 "$SERVER_PID" 2>/dev/null && kill -KILL "$SERVER_PID" 2>/dev/null
+        if kill -0 "$SERVER_PID" 2>/dev/null; then
+            kill -KILL "$SERVER_PID" 2>/dev/null || true
+        fi
         wait "$SERVER_PID" 2>/dev/null || true
     fi
     SERVER_PID=""
-    [ -n "$SERVER_LOG" ] && rm -f "$SERVER_LOG"
+    if [ -n "$SERVER_LOG" ]; then
+        rm -f "$SERVER_LOG"
+    fi
     SERVER_LOG=""
 }
 
