@@ -43,6 +43,12 @@ class Account:
     """POST here resets the target's quota counter and outbox (test hook)."""
     outbox_url: str | None = None
     """GET here lists delivered messages: {"messages": [{"id", "to", "cc", "bcc"}, ...]}."""
+    outbox_format: str = "contract"
+    """The shape outbox_url answers in: "contract" (the line above), or an emulator's own
+    ("ministack", "localstack"), adapted by conformance/protocols/hooks.py."""
+    sandbox_switch: bool = False
+    """Before the run (and after each reset), set the target's sandbox to `sandbox` with
+    SESv2 PutAccountDetails (ProductionAccessEnabled = not sandbox): emulators only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +219,15 @@ def _bool(raw: Any, key: str) -> bool:
     return raw
 
 
+def _outbox_format_key(raw: Any, key: str) -> str:
+    from conformance.protocols.hooks import OUTBOX_FORMATS  # late: hooks import this module
+
+    if raw not in OUTBOX_FORMATS:
+        known = ", ".join(OUTBOX_FORMATS)
+        raise ProfileError(f"{key}: expected one of {known}, got {raw!r}")
+    return str(raw)
+
+
 def _strs(raw: Any, key: str) -> tuple[str, ...]:
     if not isinstance(raw, list) or not all(isinstance(x, str) and x for x in raw):
         raise ProfileError(f"{key}: expected a list of non-empty strings, got {raw!r}")
@@ -266,6 +281,8 @@ TABLE_KEYS: dict[str, dict[str, Validator]] = {
         "quota_counts_simulator": _bool,
         "reset_url": _url,
         "outbox_url": _url,
+        "outbox_format": _outbox_format_key,
+        "sandbox_switch": _bool,
     },
     "limits": {
         "max_recipients": _at_least(1),
