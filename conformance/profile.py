@@ -222,7 +222,7 @@ def _bool(raw: Any, key: str) -> bool:
 def _outbox_format_key(raw: Any, key: str) -> str:
     from conformance.protocols.hooks import OUTBOX_FORMATS  # late: hooks import this module
 
-    if raw not in OUTBOX_FORMATS:
+    if not isinstance(raw, str) or raw not in OUTBOX_FORMATS:
         known = ", ".join(OUTBOX_FORMATS)
         raise ProfileError(f"{key}: expected one of {known}, got {raw!r}")
     return str(raw)
