@@ -88,6 +88,8 @@ class Reject:
 
     rules: frozenset[str]
     reasons: tuple[str, ...] = ()
+    gray: tuple[str, ...] = ()
+    """Gray-zone reasons the request has too: any of them may be why it is refused."""
 
 
 @dataclass(frozen=True, slots=True)

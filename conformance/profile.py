@@ -43,6 +43,12 @@ class Account:
     """POST here resets the target's quota counter and outbox (test hook)."""
     outbox_url: str | None = None
     """GET here lists delivered messages: {"messages": [{"id", "to", "cc", "bcc"}, ...]}."""
+    outbox_format: str = "contract"
+    """The shape outbox_url answers in: "contract" (the line above), or an emulator's own
+    ("ministack", "localstack"), adapted by conformance/protocols/hooks.py."""
+    sandbox_switch: bool = False
+    """Before the run (and after each reset), set the target's sandbox to `sandbox` with
+    SESv2 PutAccountDetails (ProductionAccessEnabled = not sandbox): emulators only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +102,12 @@ class TargetProfile:
     aws: Aws = field(default_factory=Aws)
     codes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Error codes pinned per rule id: a rejection for that rule must use one of them."""
+    run_timeout_s: float | None = None
+    """The whole run stops after this long (None: derived from the budget, see the CLI)."""
+    secret_env: tuple[str, ...] = ()
+    """Environment variables whose values are secrets: masked wherever they appear."""
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+    """The secret values themselves ([aws] keys, secret_env values), for redaction."""
 
     @property
     def has_quota(self) -> bool:
@@ -207,6 +219,15 @@ def _bool(raw: Any, key: str) -> bool:
     return raw
 
 
+def _outbox_format_key(raw: Any, key: str) -> str:
+    from conformance.protocols.hooks import OUTBOX_FORMATS  # late: hooks import this module
+
+    if not isinstance(raw, str) or raw not in OUTBOX_FORMATS:
+        known = ", ".join(OUTBOX_FORMATS)
+        raise ProfileError(f"{key}: expected one of {known}, got {raw!r}")
+    return str(raw)
+
+
 def _strs(raw: Any, key: str) -> tuple[str, ...]:
     if not isinstance(raw, list) or not all(isinstance(x, str) and x for x in raw):
         raise ProfileError(f"{key}: expected a list of non-empty strings, got {raw!r}")
@@ -242,6 +263,8 @@ TOP_KEYS: dict[str, Validator] = {
     "timeout_s": _float,
     "region": _str,
     "max_examples": _at_least(1),
+    "run_timeout_s": _float,
+    "secret_env": _strs,
 }
 """Top-level keys: each is the TargetProfile field of the same name."""
 
@@ -258,6 +281,8 @@ TABLE_KEYS: dict[str, dict[str, Validator]] = {
         "quota_counts_simulator": _bool,
         "reset_url": _url,
         "outbox_url": _url,
+        "outbox_format": _outbox_format_key,
+        "sandbox_switch": _bool,
     },
     "limits": {
         "max_recipients": _at_least(1),
@@ -327,7 +352,18 @@ def profile_from_mapping(
         values = _validated(_table(data, name), validators, name)
         changes[name] = replace(getattr(base, name), **values)
     changes["codes"] = _codes(_table(data, "codes"), base.codes)
+    changes["secrets"] = _secrets(base, changes)
     return replace(base, **changes)
+
+
+def _secrets(base: TargetProfile, changes: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every secret value the profile holds ([aws] keys, `secret_env` values): redaction
+    masks them by value wherever they appear."""
+    aws = changes["aws"]
+    secret_env = changes.get("secret_env", base.secret_env)
+    secrets = {*base.secrets, *(os.environ.get(name) or "" for name in secret_env)}
+    secrets |= {v for v in (aws.access_key_id, aws.secret_access_key, aws.session_token) if v}
+    return tuple(sorted(s for s in secrets if s))
 
 
 def builtin_profile_names() -> tuple[str, ...]:

@@ -26,6 +26,7 @@ from conformance.errors import AdminCallFailed as AdminCallFailed  # re-exported
 from conformance.errors import ProfileError, UnsafeXml
 from conformance.profile import TargetProfile
 from conformance.protocols.base import HttpClient, HttpTransport, RateLimiter, SendBudget
+from conformance.report.redact import register_secrets
 
 SIGNING_NAME: Final = "ses"
 """botocore's signingName for both `ses` (2010-12-01) and `sesv2` (2019-09-27)."""
@@ -169,6 +170,8 @@ def parse_xml(body: bytes, *, max_bytes: int = MAX_XML_BYTES) -> Element:
         raise UnsafeXml(f"XML with a DTD or entities, refused ({type(exc).__name__})") from None
     except ValueError as exc:
         raise UnsafeXml(f"not parseable as XML ({exc})") from None
+    except (RecursionError, MemoryError) as exc:
+        raise UnsafeXml(f"XML too deep or too large to read ({type(exc).__name__})") from None
 
 
 def ses_text(root: Element, path: str) -> str | None:
@@ -241,4 +244,6 @@ class SignedClient(HttpClient):
         super().__init__(profile, transport=transport, budget=budget, limiter=limiter)
         if credentials is None:
             credentials = profile_credentials(profile, aws_profile=aws_profile)
+        if credentials != EMULATOR_CREDENTIALS:  # "testing" is moto's, and a common word
+            register_secrets((credentials.access_key_id, *credentials.secrets()))
         self.signer = SigV4Signer(credentials, profile.region)

@@ -29,6 +29,7 @@ _CODES: dict[Kind, str] = {
     Kind.WRONG_TYPE: "ValidationError",
     Kind.NOT_VERIFIED: "MessageRejected",
     Kind.THROTTLED: "Throttling",
+    Kind.INTERNAL: "InternalFailure",
 }
 
 
@@ -129,7 +130,7 @@ def refused(engine: Engine, refusal: Refused) -> Response:
     code = _CODES.get(refusal.kind, "InvalidParameterValue")
     if refusal.kind is Kind.INVALID_ADDRESS and "query-wrong-code" in engine.effects(PROTOCOL):
         code = "MessageRejected"
-    return error(engine, code, refusal.message)
+    return error(engine, code, refusal.message, status=refusal.status or 400)
 
 
 # --- actions ------------------------------------------------------------------------------
