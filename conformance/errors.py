@@ -7,6 +7,7 @@
     │   │   └── ProtocolUnavailable the profile's protocol has no client: exit 2
     │   ├── TargetUnreachable       nothing answers at the target's address: exit 3
     │   ├── AdminCallFailed         provisioning or GetSendQuota failed: exit 3
+    │   ├── SandboxSwitchFailed     PutAccountDetails did not set the profile's sandbox
     │   ├── SendBudgetExhausted     safety.max_sends is used up: the rule ends `skip`
     │   └── TestHookError           reset_url / outbox_url failed: the rule ends `broken`
     ├── RuleViolation (AssertionError)   a target broke a rule: the rule ends `fail`
@@ -17,11 +18,14 @@
         ├── BodyTooLarge            answers with the protocol's error form, never a 5xx
         ├── BadJson
         └── FormError
+    KeyboardInterrupt
+    └── RunStopped                  SIGTERM, SIGINT or the run's deadline (commands.guard
+                                    also names it RunInterrupted)
 
 Verdicts (RuleViolation, TargetBroken) stand apart from SesConfError so that no handler of
 the suite's own errors can swallow a verdict. The classes are also importable from the
-modules that raise them (protocols.base, protocols.aws, violations, server.http,
-server.wire_query).
+modules that raise them (protocols.base, protocols.aws, protocols.hooks,
+protocols.transport, violations, server.http, server.wire_query).
 """
 
 from __future__ import annotations
@@ -62,6 +66,22 @@ class TestHookError(SesConfError):
     """A declared test hook (reset_url, outbox_url) failed or answered something unusable."""
 
     __test__ = False  # not a pytest test class despite the name
+
+
+class SandboxSwitchFailed(SesConfError):
+    """PutAccountDetails did not set the sandbox the profile declares."""
+
+
+class RunStopped(KeyboardInterrupt):
+    """The run was stopped (SIGTERM, SIGINT, its deadline): raised by the next call made.
+
+    A KeyboardInterrupt, so Hypothesis does not shrink and pytest ends its session as it
+    does for Ctrl-C; raised from a call, so it never lands in the middle of library code.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 # --- verdicts -------------------------------------------------------------------------

@@ -68,6 +68,8 @@ def test_the_docstring_tree_names_every_class() -> None:
         ("conformance.server.http", "BodyTooLarge"),
         ("conformance.server.http", "BadJson"),
         ("conformance.server.wire_query", "FormError"),
+        ("conformance.protocols.transport", "RunStopped"),
+        ("conformance.protocols.hooks", "SandboxSwitchFailed"),
     ],
 )
 def test_old_import_paths_name_the_same_class(module_name: str, name: str) -> None:

@@ -13,16 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from conformance.errors import SesConfError
+from conformance.errors import SandboxSwitchFailed as SandboxSwitchFailed  # re-exported
 from conformance.profile import TargetProfile, with_protocol
 
 __all__ = ["OUTBOX_FORMATS", "SandboxSwitchFailed", "adapt_outbox", "switch_sandbox"]
 
 Messages = list[dict[str, Any]]
-
-
-class SandboxSwitchFailed(SesConfError):
-    """PutAccountDetails did not set the sandbox the profile declares."""
 
 
 def _addresses(value: Any, where: str) -> list[str]:

@@ -21,6 +21,7 @@ import urllib3.connectionpool
 import urllib3.exceptions
 
 from conformance import __version__
+from conformance.errors import RunStopped as RunStopped  # re-exported: defined there
 from conformance.model import TransportFailure, TransportKind, WireRequest, WireResponse
 from conformance.protocols.curl import redact_headers
 
@@ -48,18 +49,6 @@ _CHUNK = 65_536
 
 
 # --- stopping the run ----------------------------------------------------------------
-
-
-class RunStopped(KeyboardInterrupt):
-    """The run was stopped (SIGTERM, SIGINT, its deadline): raised by the next call made.
-
-    A KeyboardInterrupt, so Hypothesis does not shrink and pytest ends its session as it
-    does for Ctrl-C; raised from a call, so it never lands in the middle of library code.
-    """
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 _stopped: list[str] = []  # the first reason, once stopped (a list: no lock in a handler)
