@@ -120,3 +120,16 @@ def test_no_function_grows_over_60_lines() -> None:
                 if (node.end_lineno or node.lineno) - node.lineno + 1 > 60:
                     long.add(f"{path.relative_to(REPO)}::{node.name}")
     assert set() == long - LONG_FUNCTIONS_LEFT
+
+
+def test_fresh_clone_allows_only_opted_out_skips() -> None:
+    fresh = _fresh_clone()
+    log = (
+        "tests/test_a.py::test_long\tSkipped: about 8 min: set SESCONF_HOSTILE_FULL=1\n"
+        "tests/test_b.py::test_page\tSkipped: chromium not found\n"
+        "tests/test_c.py::test_x\tSkipped: needs SESCONF_HOSTILE_FULL\n"
+    )
+    assert [
+        "tests/test_b.py::test_page\tSkipped: chromium not found",
+        "tests/test_c.py::test_x\tSkipped: needs SESCONF_HOSTILE_FULL",
+    ] == fresh.bad_skips(log)
