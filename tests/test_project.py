@@ -100,7 +100,6 @@ def test_fresh_clone_reads_pytest_summaries() -> None:
 
 LONG_FUNCTIONS_LEFT = {
     "conformance/cli.py::build_parser",
-    "conformance/cli.py::cmd_run",
     "conformance/server/checks.py::member_problems",
     "strategies/requests.py::_compose",
 }
