@@ -1,8 +1,9 @@
 """`sesconf`: run the suite, serve the reference, list the rules.
 
     sesconf run [--profile FILE | --target NAME] [--url URL] [--rules GLOB]... [--exclude GLOB]...
-                [--strict] [--max-examples N] [--seed N] [-n WORKERS] [--report-dir DIR]
-    sesconf serve [--host 127.0.0.1] [--port 8025] [--profile FILE]
+                [--strict] [--max-examples N] [--seed N] [--concurrency auto|N]
+                [--run-timeout SECONDS] [--report-dir DIR]
+    sesconf serve [--host 127.0.0.1] [--port 8025] [--profile FILE] [--latency-ms MS]
     sesconf rules
 
 Exit codes are `conformance.exitcodes.ExitCode`.
@@ -17,10 +18,11 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from conformance import __version__
-from conformance.commands import positive_int
+from conformance.commands import positive_float, positive_int
+from conformance.commands.concurrency import AUTO, concurrency_argument
 from conformance.errors import ProfileError, SesConfError, TargetUnreachable, UsageError
 from conformance.exitcodes import ExitCode
 from conformance.profile import (
@@ -38,7 +40,7 @@ DEFAULT_REPORT_DIR = Path("reports") / "latest"
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too; keep its message clear
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 too; keep its message clear
         self.print_usage(sys.stderr)
         raise UsageError(f"{self.prog}: {message}")
 
@@ -78,9 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "-n",
         "--workers",
-        type=positive_int,
-        default=1,
-        help="parallel test processes (pytest-xdist)",
+        "--concurrency",
+        dest="workers",
+        type=concurrency_argument,
+        default=AUTO,
+        metavar="auto|N",
+        help="test processes (pytest-xdist); auto (default): one for a fast target, more "
+        "for a slow one, from a few probe round trips",
     )
     run.add_argument(
         "--report-dir",
@@ -89,6 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"where reports go (default: {DEFAULT_REPORT_DIR})",
     )
     run.add_argument("--quiet", action="store_true", help="only the verdict line")
+    run.add_argument(
+        "--coverage",
+        action="store_true",
+        help="list each rule's declared equivalence classes the run never reached",
+    )
+    run.add_argument(
+        "--run-timeout",
+        type=positive_float,
+        metavar="SECONDS",
+        help="stop the whole run after this long, mark what did not finish broken and write "
+        "the reports (default: the profile's run_timeout_s, else derived from the budget)",
+    )
     from conformance.expectations import expectations_argument
 
     run.add_argument(
@@ -102,6 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8025)
     serve.add_argument("--profile", help="identities and limits to serve (TOML)")
+    serve.add_argument(
+        "--latency-ms",
+        type=int,
+        default=0,
+        metavar="MS",
+        help="delay every SendEmail answer by MS milliseconds (a slow but correct target)",
+    )
 
     sub.add_parser("rules", help="list the rules the suite checks")
     from conformance.commands import register
@@ -124,30 +149,96 @@ def select_rules(include: Sequence[str], exclude: Sequence[str]) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> ExitCode:
-    from conformance.protocols.base import check_reachable
-    from conformance.report.console import print_outcome
-    from conformance.report.summary import (
-        build_summary,
-        exit_code_for,
-        load_records,
-        rule_results,
-        write_summary_files,
-    )
+    from conformance.commands.guard import RunGuard, RunInterrupted
+    from conformance.report.redact import RedactingStream
 
     started = time.time()
     profile, embedded = resolve_target(
         profile_file=args.profile, target=args.target, url=args.url, protocol=args.protocol
     )
-    spec = str(Path(args.profile).resolve()) if args.profile else (args.target or "reference")
     selected = select_rules(args.rules, args.exclude)
     if not selected:
         print("sesconf: no rule matches --rules/--exclude (see `sesconf rules`)", file=sys.stderr)
         return ExitCode.NO_RULES_SELECTED
+    _register_secrets(profile)
+    max_examples = args.max_examples or profile.max_examples or DEFAULT_MAX_EXAMPLES
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+    try:
+        run_timeout = _run_timeout(args, profile, selected, max_examples)
+        with RunGuard(run_timeout, grace_s=2 * profile.timeout_s + 5) as guard:
+            try:
+                return _run(args, profile, embedded, selected, max_examples, started, guard)
+            except RunInterrupted:  # stopped before pytest ran: the reports say so
+                guard.quiet()
+                return _report(args, profile, selected, max_examples, started, [], guard.reason)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = streams
+
+
+def _run_timeout(
+    args: argparse.Namespace, profile: TargetProfile, selected: Sequence[str], max_examples: int
+) -> float:
+    """--run-timeout, else the profile's run_timeout_s, else one derived from the budget."""
+    from conformance.commands.guard import default_run_timeout
+
+    if args.run_timeout is not None:
+        return float(args.run_timeout)
+    if profile.run_timeout_s is not None:
+        return profile.run_timeout_s
+    sends = profile.safety.max_sends or len(selected) * max_examples
+    return default_run_timeout(timeout_s=profile.timeout_s, sends=sends)
+
+
+def _register_secrets(profile: TargetProfile) -> None:
+    """Every credential this run holds is masked in everything it writes or prints."""
+    from conformance.report.redact import register_secrets
+
+    register_secrets(profile.secrets)
+    if profile.protocol in ("ses-query", "sesv2"):
+        from conformance.protocols.aws import EMULATOR_CREDENTIALS, profile_credentials
+
+        try:
+            credentials = profile_credentials(profile)
+        except SesConfError:
+            return  # the client will say so, naming the missing key
+        if credentials != EMULATOR_CREDENTIALS:
+            register_secrets((credentials.access_key_id, *credentials.secrets()))
+
+
+def _files(
+    args: argparse.Namespace,
+    profile: TargetProfile,
+    selected: Sequence[str],
+    max_examples: int,
+    started: float,
+) -> Any:
+    from conformance.report.runfiles import RunFiles
+
+    return RunFiles(
+        args.report_dir, profile, args.strict, max_examples, args.seed, tuple(selected), started
+    )
+
+
+def _run(
+    args: argparse.Namespace,
+    profile: TargetProfile,
+    embedded: bool,
+    selected: Sequence[str],
+    max_examples: int,
+    started: float,
+    guard: Any,
+) -> ExitCode:
+    from conformance.commands.passes import run_pytest, shared_limits_in
+    from conformance.protocols.base import check_reachable
+
+    spec = str(Path(args.profile).resolve()) if args.profile else (args.target or "reference")
     report_dir: Path = args.report_dir
     records = report_dir / "records"
     shutil.rmtree(records, ignore_errors=True)
-    max_examples = args.max_examples or profile.max_examples or DEFAULT_MAX_EXAMPLES
-
+    _files(args, profile, selected, max_examples, started).write_pending()
     server = None
     if embedded:
         from conformance.server.app import start_server
@@ -158,30 +249,16 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
         try:
             check_reachable(profile.url, timeout_s=profile.timeout_s)
         except TargetUnreachable as exc:
-            summary = build_summary(
-                [
-                    dict(r, outcome="broken", reason=str(exc))
-                    for r in rule_results([], selected=selected, strict=args.strict)
-                ],
-                profile=profile,
-                strict=args.strict,
-                max_examples=max_examples,
-                seed=args.seed,
-                started_at=started,
-                exit_code=ExitCode.TARGET_UNREACHABLE,
-            )
-            write_summary_files(report_dir, summary)
+            guard.quiet()
+            files = _files(args, profile, selected, max_examples, started)
+            results = [
+                dict(r, outcome="broken", reason=str(exc))
+                for r in _results(records, selected, args.strict, profile)
+            ]
+            files.write(results, exit_code=ExitCode.TARGET_UNREACHABLE, interrupted=None)
             print(f"sesconf: {exc}", file=sys.stderr)
             return ExitCode.TARGET_UNREACHABLE
         _provision(profile)
-        workers = args.workers
-        if profile.safety.max_sends is not None and workers > 1:
-            print(
-                "sesconf: safety.max_sends is set: running in one process so the cap holds "
-                "for the whole run",
-                file=sys.stderr,
-            )
-            workers = 1
         base = _pytest_args(
             args,
             spec=spec,
@@ -191,35 +268,89 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
             records=records,
             max_examples=max_examples,
         )
-        returncodes = _run_pytest(base, workers=workers, report_dir=report_dir, quiet=args.quiet)
+        with shared_limits_in(report_dir / "limits"):  # probes and every pass share them
+            workers = _workers(args, profile, selected)
+            returncodes = run_pytest(
+                base, workers=workers, report_dir=report_dir, quiet=args.quiet, guard=guard
+            )
     finally:
         if server is not None:
             server.stop()
+    guard.quiet()
+    return _report(args, profile, selected, max_examples, started, returncodes, guard.reason)
 
-    results = rule_results(load_records(records), selected=selected, strict=args.strict)
-    code = exit_code_for(results)
-    if code is ExitCode.OK and any(rc in (2, 3, 4) for rc in returncodes):
-        code = ExitCode.INTERNAL_ERROR  # pytest itself failed (interrupted, usage, crash)
-    summary = build_summary(
-        results,
-        profile=profile,
-        strict=args.strict,
-        max_examples=max_examples,
-        seed=args.seed,
-        started_at=started,
-        exit_code=code,
+
+def _results(
+    records: Path, selected: Sequence[str], strict: bool, profile: TargetProfile
+) -> list[dict[str, Any]]:
+    from conformance.report.summary import load_records, rule_results
+
+    return rule_results(load_records(records), selected=selected, strict=strict, profile=profile)
+
+
+def _report(
+    args: argparse.Namespace,
+    profile: TargetProfile,
+    selected: Sequence[str],
+    max_examples: int,
+    started: float,
+    returncodes: Sequence[int],
+    interrupted: str | None,
+) -> ExitCode:
+    """Fold the records into the reports (marked interrupted when the run was stopped)."""
+    from conformance.report.console import print_outcome
+    from conformance.report.summary import (
+        exit_code_for,
+        load_records,
+        mark_unfinished,
+        write_summary_files,
     )
-    write_summary_files(report_dir, summary)
+
+    records = load_records(args.report_dir / "records")
+    results = _results(args.report_dir / "records", selected, args.strict, profile)
+    if interrupted is not None:
+        results = mark_unfinished(results, records, interrupted)
+        print(f"sesconf: stopped: {interrupted}; writing the report of what ran", file=sys.stderr)
+    code = exit_code_for(results)
+    if interrupted is None and code is ExitCode.OK and any(rc in (2, 3, 4) for rc in returncodes):
+        code = ExitCode.INTERNAL_ERROR  # pytest itself failed (usage, crash)
+    files = _files(args, profile, selected, max_examples, started)
+    summary = files.write(results, exit_code=code, interrupted=interrupted)
     expectation_lines: list[str] = []
     if args.expectations is not None:
         from conformance.expectations import apply_expectations
 
         code, expectation_lines = apply_expectations(summary, args.expectations)
-        write_summary_files(report_dir, summary)
-    print_outcome(summary, report_dir=report_dir, quiet=args.quiet)
+        write_summary_files(args.report_dir, summary)
+    print_outcome(summary, report_dir=args.report_dir, quiet=args.quiet)
     for line in expectation_lines:
         print(line)
+    if args.coverage:
+        from conformance.report.console import print_class_reach
+
+        print_class_reach(summary)
     return code
+
+
+def _workers(args: argparse.Namespace, profile: TargetProfile, selected: Sequence[str]) -> int:
+    """The processes of this run (`--concurrency`); see `commands/concurrency.py`."""
+    from conformance.commands.concurrency import resolve
+    from conformance.protocols import shared_limits
+
+    safety = profile.safety
+    limited = safety.max_sends is not None or safety.rate_per_s or safety.rate_from_quota
+    if limited and not shared_limits.supported():
+        if args.workers != 1:
+            print(
+                "sesconf: safety limits are set and this platform has no file locks to "
+                "share them: running in one process so they hold for the whole run",
+                file=sys.stderr,
+            )
+        return 1
+    workers, why = resolve(args.workers, profile, selected=selected)
+    if workers > 1 and not args.quiet:
+        print(f"sesconf: {workers} processes for the independent tests ({why})", flush=True)
+    return workers
 
 
 def _provision(profile: TargetProfile) -> None:
@@ -250,8 +381,14 @@ def _pytest_args(
         "conformance.plugin",
         "-p",
         "no:cacheprovider",
+        # Its clean-up runs gc.collect() five times over Hypothesis's heap at the end of
+        # every pass (about 0.4 s); the suite's verdicts come from its own records.
+        "-p",
+        "no:unraisableexception",
         "-q",
         "--no-header",
+        "-W",
+        "default",  # the repository's pytest config makes warnings errors for its own tests
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
         "--tb=no",
@@ -280,58 +417,6 @@ def _pytest_args(
     return out
 
 
-def _run_pytest(base: list[str], *, workers: int, report_dir: Path, quiet: bool) -> list[int]:
-    """One pass, or with workers a parallel pass and a serial pass for exclusive tests."""
-    import pytest
-
-    from conformance.commands.progress import ProgressPlugin
-    from conformance.report.terminal import ProgressPrinter
-
-    junit = report_dir / "junit.xml"
-    extra = ["-qq"] if quiet else []
-    if workers == 1:
-        plugins = [] if quiet else [ProgressPlugin(ProgressPrinter(sys.stdout))]
-        return [int(pytest.main([*base, *extra, f"--junitxml={junit}"], plugins=plugins))]
-    first = int(
-        pytest.main(
-            [
-                *base,
-                *extra,
-                "-n",
-                str(workers),
-                "--sesconf-phase",
-                "shared",
-                f"--junitxml={report_dir / 'junit-shared.xml'}",
-            ]
-        )
-    )
-    second = int(
-        pytest.main(
-            [
-                *base,
-                *extra,
-                "--sesconf-phase",
-                "exclusive",
-                f"--junitxml={report_dir / 'junit-exclusive.xml'}",
-            ]
-        )
-    )
-    _merge_junit(report_dir / "junit-shared.xml", report_dir / "junit-exclusive.xml", junit)
-    return [rc for rc in (first, second) if rc != 5]  # a phase with nothing in it is fine
-
-
-def _merge_junit(first: Path, second: Path, out: Path) -> None:
-    import xml.etree.ElementTree as ET
-
-    root = ET.Element("testsuites")
-    for path in (first, second):
-        if path.exists():
-            tree = ET.parse(path)
-            root.extend(tree.getroot().iter("testsuite"))
-            path.unlink()
-    ET.ElementTree(root).write(out, encoding="utf-8", xml_declaration=True)
-
-
 # --- serve, rules -----------------------------------------------------------------------
 
 
@@ -345,7 +430,9 @@ def cmd_serve(args: argparse.Namespace) -> ExitCode:
         f"POST /_reset, GET /_outbox). Signatures are not checked.",
         flush=True,
     )
-    serve_forever(profile, host=args.host, port=args.port)
+    if not 0 <= args.latency_ms <= 60_000:
+        raise UsageError(f"--latency-ms: expected 0-60000, got {args.latency_ms}")
+    serve_forever(profile, host=args.host, port=args.port, latency_s=args.latency_ms / 1000)
     return ExitCode.OK
 
 

@@ -390,9 +390,13 @@ def _write_record(config: pytest.Config, record: dict[str, Any]) -> None:
     folder = records_dir(config)
     if folder is None:
         return
+    from conformance.report.caps import cap_record
+    from conformance.report.redact import redact_strings
+
     folder.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(redact_strings(cap_record(record)), default=repr)  # issue 12: capped
     with open(folder / f"{os.getpid()}.jsonl", "a", encoding="utf-8") as out:
-        out.write(json.dumps(record, default=repr) + "\n")
+        out.write(line + "\n")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

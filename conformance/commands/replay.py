@@ -33,6 +33,7 @@ from conformance.model import (
     RawRequest,
 )
 from conformance.profile import TargetProfile
+from conformance.report.caps import expand_params
 from conformance.suite import support
 from conformance.suite.rejudge import STATEFUL_RULES
 from conformance.violations import RuleViolation, TargetBroken
@@ -141,7 +142,7 @@ def _counterexample(rule: Mapping[str, Any]) -> Counterexample:
             (v for k, v in headers.items() if k.lower() == "content-type"), "application/json"
         )
         raw = RawRequest(body, content_type=content_type, label="replayed")
-    params = ce.get("params")
+    params = expand_params(ce.get("params"))  # long generated strings are stored compactly
     return Counterexample(
         rule_id=str(rule["id"]),
         outcome=str(rule.get("outcome")),

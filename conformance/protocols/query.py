@@ -174,10 +174,11 @@ def query_body(pairs: Iterable[tuple[str, str]]) -> bytes:
 
 
 def _local(tag: str) -> tuple[str | None, str]:
+    """(namespace, local name), each cut to 200 characters: a target names its tags."""
     if tag.startswith("{"):
         ns, _, name = tag[1:].partition("}")
-        return ns, name
-    return None, tag
+        return ns[:200], name[:200]
+    return None, tag[:200]
 
 
 def _xml_content_type(response: WireResponse) -> str | None:

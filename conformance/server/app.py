@@ -357,10 +357,13 @@ def start_server(
     fault: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     quiet: bool = True,
+    latency_s: float = 0.0,
 ) -> RunningServer:
-    """Serve the reference app on a free port (port 0) in background threads."""
+    """Serve the reference app on a free port (port 0) in background threads;
+    `latency_s` delays every SendEmail answer (a slow but correct target)."""
     _check_address(host, port)
     app = make_app(profile, fault=fault, max_body_bytes=max_body_bytes)
+    app.engine.latency_s = _latency(latency_s)
     server = _Server(host, port, app, access_log=not quiet)
     return RunningServer(server, app, profile)
 
@@ -372,10 +375,12 @@ def serve_forever(
     port: int = 8025,
     fault: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    latency_s: float = 0.0,
 ) -> None:
     """Serve in the foreground until interrupted (`sesconf serve`), with an access log."""
     _check_address(host, port)
     app = make_app(profile, fault=fault, max_body_bytes=max_body_bytes)
+    app.engine.latency_s = _latency(latency_s)
     server = _Server(host, port, app, access_log=True)
     if not log.hasHandlers():  # like werkzeug's server: show the log if nothing else does
         handler = logging.StreamHandler()
@@ -390,6 +395,12 @@ def serve_forever(
         pass
     finally:
         server.stop()
+
+
+def _latency(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 60:
+        raise ValueError(f"latency_s: expected a number of seconds 0-60, got {value!r}")
+    return float(value)
 
 
 def _url_host(host: str) -> str:

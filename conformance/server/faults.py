@@ -241,7 +241,9 @@ _ALL: tuple[Fault, ...] = (
     ),
 )
 
-FAULTS: Mapping[str, Fault] = {fault.name: fault for fault in _ALL}
+from conformance.server.class_faults import CLASS_FAULTS  # noqa: E402 (they use Fault)
+
+FAULTS: Mapping[str, Fault] = {fault.name: fault for fault in (*_ALL, *CLASS_FAULTS)}
 """Every planted fault, by name."""
 
 

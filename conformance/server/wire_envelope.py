@@ -106,6 +106,8 @@ def handle(engine: Engine, request: Request, *, max_body_bytes: int) -> Response
     result = engine.send(params, protocol=PROTOCOL)
     if isinstance(result, Accepted):
         return accepted(engine, result)
-    if result.kind is Kind.WRONG_TYPE and "500-on-wrong-type" in engine.effects(PROTOCOL):
+    if result.kind is Kind.INTERNAL or (
+        result.kind is Kind.WRONG_TYPE and "500-on-wrong-type" in engine.effects(PROTOCOL)
+    ):
         return json_response({"message": "Internal Server Error"}, status=500)
     return refused(engine, result)

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wrappers import Request, Response
 
+from conformance.errors import FormError  # defined there, raised here
 from conformance.server.engine import Accepted, Engine, Kind, Refused
 from conformance.server.http import BodyTooLarge, read_body, request_id, short, xml_text
 
@@ -30,10 +31,6 @@ _CODES: dict[Kind, str] = {
     Kind.THROTTLED: "Throttling",
     Kind.INTERNAL: "InternalFailure",
 }
-
-
-class FormError(Exception):
-    """The form cannot be read as SES Query parameters."""
 
 
 def decode_members(pairs: list[tuple[str, str]]) -> dict[str, Any]:

@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from conformance.checks import ANSWER_CHECKS, accepted_id, applies
 from conformance.model import Exchange
-from conformance.suite.builders import explicit, faulty_requests, requests
 from conformance.suite.monitors import EXPECTED
 from conformance.suite.support import TestContext, configured, rule
+from strategies.build import explicit, faulty_requests, requests
 from strategies.cases import GeneratedCase
 
 PROFILE = configured().profile

@@ -18,9 +18,9 @@ from hypothesis.stateful import rule as step
 from conformance.checks import Reading, accepted_id, read
 from conformance.model import Exchange, Reject, SendEmailRequest
 from conformance.oracle import expect, is_simulator
-from conformance.suite.builders import deliverable, params_of, verified_sender
 from conformance.suite.support import TestContext, configured, current, examples, judge, rule
 from conformance.violations import violation_for
+from strategies.build import deliverable, params_of, verified_sender
 from strategies.recipients import Recipients
 
 PROFILE = configured().profile

@@ -8,8 +8,8 @@ from hypothesis import example, given
 from conformance.checks import applies, ses_code_problems
 from conformance.model import Reject
 from conformance.oracle import expect
-from conformance.suite.builders import case_of, explicit, faulty_requests
 from conformance.suite.support import TestContext, configured, rule
+from strategies.build import case_of, explicit, faulty_requests
 from strategies.cases import GeneratedCase
 
 PROFILE = configured().profile

@@ -1,0 +1,131 @@
+"""How many test processes `sesconf run` uses: `--concurrency auto|N` (alias `-n`).
+
+A test sends one request per example and waits for the answer before drawing the next,
+so against a target that answers in 400 ms a serial run spends nearly all its time
+waiting. Independent tests can wait side by side in separate processes (pytest-xdist);
+tests marked `exclusive` (they reset or count the target's state) still run alone,
+afterwards. `auto` measures the target's round trip first and uses one process for a
+fast target (more processes would only add start-up time on a busy machine) and up to
+`MAX_AUTO` for a slow one: enough that the cores stay busy while the others wait.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import time
+from collections.abc import Sequence
+
+from conformance.errors import SesConfError, UsageError
+from conformance.model import SendEmailRequest
+from conformance.profile import TargetProfile
+from conformance.rules import RULES
+
+AUTO = "auto"
+MAX_AUTO = 8
+"""The most processes `auto` starts: each one imports Hypothesis and collects the suite
+(about 3 s of CPU) and holds about 100 MB; beyond 8 the longest single test, not the
+waiting, bounds a default run."""
+LATENCY_FLOOR_S = 0.05
+"""Below this round trip a run is bound by its own CPU: one process."""
+CPU_PER_EXAMPLE_S = 0.1
+"""What one example costs the suite's own CPU (generation, oracle, checks: 20-50 ms),
+with its share of a worker's start-up: about 0.1 s."""
+PROBES = 3
+
+
+def concurrency_argument(text: str) -> str | int:
+    """argparse type of `--concurrency`: `auto` or a whole number >= 1."""
+    if text == AUTO:
+        return AUTO
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected 'auto' or a whole number >= 1, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a whole number >= 1, got {text!r}")
+    return value
+
+
+def probe_latency(profile: TargetProfile, *, probes: int = PROBES) -> float:
+    """The median round trip of `probes` SendEmail calls with no members at all.
+
+    Every target refuses such a request (it names no sender, no recipient, no message),
+    so nothing is delivered; the calls still count against `safety.max_sends` and wait
+    for `safety.rate_per_s`, like every SendEmail call of the run.
+    """
+    from conformance.protocols.base import make_client
+
+    client = make_client(profile)
+    times: list[float] = []
+    try:
+        for _ in range(probes):
+            started = time.monotonic()
+            exchange = client.send(SendEmailRequest({}))
+            answer = exchange.response
+            times.append(answer.elapsed_s if answer is not None else time.monotonic() - started)
+    finally:
+        client.close()
+    return statistics.median(times)
+
+
+def independent_tests(selected: Sequence[str]) -> int:
+    """How many tests the selected rules name: more processes than that stay idle."""
+    return len({test for rule_id in selected for test in RULES[rule_id].tests})
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def choose(latency_s: float, *, cores: int, tests: int, rate_per_s: float | None = None) -> int:
+    """Processes for a target answering in `latency_s`: 1 when the suite's own CPU is the
+    bottleneck, else enough to keep `cores` busy while the others wait, no more than
+    `tests`, `MAX_AUTO`, or what `rate_per_s` lets send at once."""
+    if latency_s < LATENCY_FLOOR_S:
+        return 1
+    wanted = math.ceil(cores * (latency_s + CPU_PER_EXAMPLE_S) / CPU_PER_EXAMPLE_S)
+    if rate_per_s:  # Little's law: in flight = rate x time per call
+        wanted = min(wanted, math.ceil(rate_per_s * (latency_s + CPU_PER_EXAMPLE_S)))
+    return max(1, min(wanted, MAX_AUTO, tests))
+
+
+def resolve(
+    requested: str | int, profile: TargetProfile, *, selected: Sequence[str]
+) -> tuple[int, str]:
+    """(processes, why) for `--concurrency`; `auto` probes the target first."""
+    if requested != AUTO:
+        return int(requested), f"--concurrency {requested}"
+    try:
+        profile = _with_quota_rate(profile)
+        latency = probe_latency(profile)
+    except SesConfError as exc:  # e.g. a max_sends too small for the probes
+        return 1, f"auto: no probe ({exc}); one process"
+    n = choose(
+        latency,
+        cores=cores(),
+        tests=independent_tests(selected),
+        rate_per_s=profile.safety.rate_per_s,
+    )
+    return n, f"auto: the target answers in {latency * 1000:.0f} ms (median of {PROBES})"
+
+
+def _with_quota_rate(profile: TargetProfile) -> TargetProfile:
+    """With `safety.rate_from_quota`, the probes (and the choice) keep the account's rate."""
+    if not profile.safety.rate_from_quota or profile.safety.rate_per_s is not None:
+        return profile
+    import pytest
+
+    from conformance.plugin import rate_from_quota
+
+    try:
+        return rate_from_quota(profile)
+    except pytest.UsageError as exc:
+        raise UsageError(str(exc)) from None
