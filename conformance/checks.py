@@ -308,6 +308,19 @@ def _message_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[
     return _with(params, "Message", CONTROL_MESSAGE)
 
 
+def _size_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
+    """The same message, every Data cut to one character: only its size changes."""
+    out = copy.deepcopy(dict(params))
+    message = out.get("Message")
+    if not isinstance(message, dict):
+        return _message_control(params, profile)
+    body = message.get("Body") if isinstance(message.get("Body"), dict) else {}
+    for content in (message.get("Subject"), body.get("Text"), body.get("Html")):
+        if isinstance(content, dict) and isinstance(content.get("Data"), str):
+            content["Data"] = "x"
+    return out
+
+
 def baseline(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
     """The request's Source with everything else at the control values."""
     out = _recipients_control(params, profile)
@@ -322,7 +335,7 @@ CONTROLS: Mapping[str, Control] = {
     "recipients.min": _recipients_control,
     "recipients.max": _recipients_control,
     "recipients.valid": _recipients_control,
-    "size.max": _message_control,
+    "size.max": _size_control,
     "request.required": _message_control,
 }
 """Rules that own a dimension of the request: a refused acceptance is theirs only when

@@ -73,6 +73,7 @@ def _explicit_without(*path: str) -> GeneratedCase:
 
 @rule("request.required")
 @given(case=st.one_of(_missing_member(), _body_shapes()))
+@example(case=explicit(PROFILE, label="body with Text only"))  # an accept: Html is optional
 @example(case=_explicit_without("Source"))
 @example(case=_explicit_without("Destination"))
 @example(case=_explicit_without("Message"))
