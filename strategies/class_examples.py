@@ -92,7 +92,9 @@ def _placed(profile: TargetProfile, field: str, address: str, position: str) -> 
     }[position]
     others = [deliverable(profile, i) for i in range(size - 1)]
     others.insert(index, address)
-    lists = {f: ((deliverable(profile, 99),) if f == "ToAddresses" else ()) for f in FIELDS}
+    lists: dict[str, tuple[str, ...]] = {
+        f: ((deliverable(profile, 99),) if f == "ToAddresses" else ()) for f in FIELDS
+    }
     lists[field] = tuple(others)
     return Recipients(lists["ToAddresses"], lists["CcAddresses"], lists["BccAddresses"])
 
