@@ -115,7 +115,8 @@ def recipient_class_cases(profile: TargetProfile) -> list[GeneratedCase]:
             recipients = _placed(profile, field, address, position)
             params = params_of(source=source, recipients=recipients)
             cases.append(case_of(params, f"class example: {label} in {field} at {position}"))
-    for address in (f" bad@{domain}", f"bad@{domain}\t", f"bad@{domain}\r\n", f"ba\nd@{domain}"):
+    ends = (f" bad@{domain}", f"bad@{domain}\t", f"bad@{domain}\r\n", f"ba\nd@{domain}")
+    for address in (*ends, f"b\u2003ad@{domain}", f"bad@{domain}\u00a0"):
         recipients = Recipients((deliverable(profile, 0), address))
         cases.append(case_of(params_of(source=source, recipients=recipients), "class example"))
     return cases
