@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, TypeVar
 
 import idna
 from hypothesis import strategies as st
@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from conformance.addresses import Defect, Gray
 
 Role = Literal["source", "recipient"]
+T = TypeVar("T")
 
 # Simple first: shrinking goes to the front of each alphabet.
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
@@ -62,9 +63,13 @@ def strings(alphabet: str, *, min_size: int = 1, max_size: int) -> st.SearchStra
 
 
 @lru_cache(maxsize=512)
-def pick(options: tuple[object, ...]) -> st.SearchStrategy[object]:
-    """`st.sampled_from(options)`, built once per options (never per draw)."""
+def _sampled(options: tuple[object, ...]) -> st.SearchStrategy[object]:
     return st.sampled_from(options)
+
+
+def pick(options: tuple[T, ...]) -> st.SearchStrategy[T]:
+    """`st.sampled_from(options)`, built once per options (never per draw)."""
+    return _sampled(options)  # type: ignore[return-value]
 
 
 @lru_cache(maxsize=512)

@@ -92,7 +92,9 @@ def _placed(profile: TargetProfile, field: str, address: str, position: str) -> 
     }[position]
     others = [deliverable(profile, i) for i in range(size - 1)]
     others.insert(index, address)
-    lists = {f: ((deliverable(profile, 99),) if f == "ToAddresses" else ()) for f in FIELDS}
+    lists: dict[str, tuple[str, ...]] = {
+        f: ((deliverable(profile, 99),) if f == "ToAddresses" else ()) for f in FIELDS
+    }
     lists[field] = tuple(others)
     return Recipients(lists["ToAddresses"], lists["CcAddresses"], lists["BccAddresses"])
 
@@ -113,7 +115,8 @@ def recipient_class_cases(profile: TargetProfile) -> list[GeneratedCase]:
             recipients = _placed(profile, field, address, position)
             params = params_of(source=source, recipients=recipients)
             cases.append(case_of(params, f"class example: {label} in {field} at {position}"))
-    for address in (f" bad@{domain}", f"bad@{domain}\t", f"bad@{domain}\r\n", f"ba\nd@{domain}"):
+    ends = (f" bad@{domain}", f"bad@{domain}\t", f"bad@{domain}\r\n", f"ba\nd@{domain}")
+    for address in (*ends, f"b\u2003ad@{domain}", f"bad@{domain}\u00a0"):
         recipients = Recipients((deliverable(profile, 0), address))
         cases.append(case_of(params_of(source=source, recipients=recipients), "class example"))
     return cases

@@ -100,7 +100,8 @@ def view(
     message = result.get("Message")
     if isinstance(message, dict):
         body = message.get("Body")
-        html = body.get("Html") if isinstance(body, dict) else None
+        body = body if isinstance(body, dict) else {}
+        html = body.get("Html")
         dataless = isinstance(html, dict) and "Data" not in html
         if "class-html-data-optional" in on and dataless and body.get("Text") is not None:
             del body["Html"]
@@ -147,7 +148,8 @@ def _contents(params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     message = params.get("Message")
     if not isinstance(message, Mapping):
         return []
-    body = message.get("Body") if isinstance(message.get("Body"), Mapping) else {}
+    body: Mapping[str, Any] = message.get("Body") or {}
+    body = body if isinstance(body, Mapping) else {}
     found = [message.get("Subject"), body.get("Text"), body.get("Html")]
     return [c for c in found if isinstance(c, Mapping)]
 
@@ -208,8 +210,10 @@ def size_parts(params: Mapping[str, Any], parts: list[bytes], on: frozenset[str]
     """The parts a faulty size check counts (`parts`: what the faithful one counts)."""
     if not active(on):
         return parts
-    message = params.get("Message") if isinstance(params.get("Message"), Mapping) else {}
-    body = message.get("Body") if isinstance(message.get("Body"), Mapping) else {}
+    message: Mapping[str, Any] = params.get("Message") or {}
+    message = message if isinstance(message, Mapping) else {}
+    body: Mapping[str, Any] = message.get("Body") or {}
+    body = body if isinstance(body, Mapping) else {}
     named = {"Subject": message.get("Subject"), "Text": body.get("Text"), "Html": body.get("Html")}
     data = {
         k: v["Data"]

@@ -19,11 +19,10 @@ import pytest
 from hypothesis.control import currently_in_test_context
 
 from conformance.model import (
-    Accept,
-    Either,
     Exchange,
     Expectation,
     RawRequest,
+    Reject,
     SendEmailRequest,
     TransportFailure,
 )
@@ -292,8 +291,11 @@ class TestContext:
         earlier tests used it up (see docs/architecture.md, "Quota").
         """
         exchange = self.send(request)
+        # A quota refusal hides whether the target would have refused for the rule
+        # expected (a defect in one class passed unseen once the quota ran out): retry.
+        owed_to_quota = isinstance(expectation, Reject) and "quota.recipients" in expectation.rules
         if (
-            isinstance(expectation, Accept | Either)
+            not owed_to_quota
             and self.profile.has_quota
             and is_quota_rejection(exchange, self.profile)
         ):
