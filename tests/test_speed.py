@@ -227,3 +227,20 @@ def test_auto_keeps_to_the_accounts_rate_when_the_profile_reads_it() -> None:
         paced = replace(plain, safety=replace(plain.safety, rate_from_quota=True))
         assert resolve(AUTO, plain, selected=list(RULES))[0] > 1
         assert 1 == resolve(AUTO, paced, selected=list(RULES))[0]
+
+
+def test_a_target_that_hangs_is_not_slow_but_broken_one_process() -> None:
+    from dataclasses import replace
+
+    from conformance.commands.concurrency import AUTO, resolve
+    from conformance.rules import RULES
+    from tests._servers import RawServer, hang
+
+    with RawServer(hang) as server:
+        hanging = replace(REFERENCE.with_url(server.url), timeout_s=0.5)
+        started = time.monotonic()
+        workers, why = resolve(AUTO, hanging, selected=list(RULES))
+        elapsed = time.monotonic() - started
+    assert 1 == workers
+    assert "no usable answer" in why
+    assert elapsed < 3, f"the probes took {elapsed:.1f} s"  # one probe, not three
