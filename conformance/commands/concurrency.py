@@ -19,7 +19,7 @@ import time
 from collections.abc import Sequence
 
 from conformance.errors import SesConfError, UsageError
-from conformance.model import SendEmailRequest
+from conformance.model import SendEmailRequest, TransportFailure
 from conformance.profile import TargetProfile
 from conformance.rules import RULES
 
@@ -66,6 +66,8 @@ def probe_latency(profile: TargetProfile, *, probes: int = PROBES) -> float:
         for _ in range(probes):
             started = time.monotonic()
             exchange = client.send(SendEmailRequest({}))
+            if isinstance(exchange.outcome, TransportFailure):  # a hostile or dead target:
+                return math.inf  # one process, and no more probes waiting a timeout each
             answer = exchange.response
             times.append(answer.elapsed_s if answer is not None else time.monotonic() - started)
     finally:
@@ -108,6 +110,8 @@ def resolve(
         latency = probe_latency(profile)
     except SesConfError as exc:  # e.g. a max_sends too small for the probes
         return 1, f"auto: no probe ({exc}); one process"
+    if math.isinf(latency):
+        return 1, "auto: the target gave no usable answer to a probe; one process"
     n = choose(
         latency,
         cores=cores(),
