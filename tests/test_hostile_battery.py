@@ -28,8 +28,9 @@ from tests._servers import RawServer
 from tests._sesconf import REPO
 
 TIMEOUT_S = 1.0
-STARTUP_S = 60.0
-"""Interpreter start, imports and collection, with room for a loaded CI machine."""
+STARTUP_S = 150.0
+"""Interpreter start, imports, collection and the suite's own work (generating, shrinking,
+10 MB bodies): about 10-20 s on a quiet core, 60-70 s seen on a 2-core box at load 15."""
 TIMEOUT_MULTIPLE = 20
 """A run may take STARTUP_S plus this many timeouts, whatever the target does."""
 PEAK_RSS_MB = 700
@@ -142,14 +143,14 @@ def check_hostile(name: str, protocol: str, tmp_path: Path) -> Finished:
         profile = tmp_path / "hostile.toml"
         profile.write_text(profile_text(server.url, protocol), "utf-8")
         report_dir = tmp_path / "report"
-        kill_after = STARTUP_S + 3 * TIMEOUT_MULTIPLE * TIMEOUT_S
+        kill_after = 2 * STARTUP_S + 3 * TIMEOUT_MULTIPLE * TIMEOUT_S
         finished = run_sesconf(["--profile", str(profile)], report_dir, kill_after=kill_after)
     assert finished.returncode in (1, 3), finished.output[-3000:]
     bound = STARTUP_S + TIMEOUT_MULTIPLE * TIMEOUT_S
     assert finished.seconds < bound, f"{finished.seconds:.1f} s > {bound} s"
     summary = assert_reports_valid(report_dir)
     assert finished.returncode == summary["exit_code"]
-    assert summary["duration_s"] < TIMEOUT_MULTIPLE * TIMEOUT_S + 30
+    assert summary["duration_s"] < TIMEOUT_MULTIPLE * TIMEOUT_S + STARTUP_S - 30
     assert finished.peak_rss_mb < PEAK_RSS_MB, f"{finished.peak_rss_mb:.0f} MB"
     assert [] == leaked(report_dir, finished.output)
     return finished
