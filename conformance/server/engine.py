@@ -159,10 +159,9 @@ class Engine:
         self.begin_request()
         if not isinstance(params, Mapping):
             return Refused(Kind.MALFORMED, "The request must be a JSON object of SES parameters.")
-        result = self._validate(params, protocol)  # no state is read: outside the lock
+        refused = self._validate(params, protocol)  # no state is read: outside the lock
         with self._lock:
-            if result is None:
-                result = self._commit(params, protocol)
+            result = self._commit(params, protocol) if refused is None else refused
             if isinstance(result, Refused) and self.has_effect(
                 "rejected-counted", protocol=protocol
             ):
@@ -171,8 +170,9 @@ class Engine:
         self._request.extra = variants.request_switches(on, params, result, self.profile)
         return variants.rewritten(on, params, result)
 
-    def _validate(self, params: Mapping[str, Any], protocol: str) -> Refused | None:
-        """Every check that needs no state: members, addresses, recipient count, size."""
+    def _validate(self, params: Mapping[str, Any], protocol: str) -> Result | None:
+        """Every check that needs no state: members, addresses, recipient count, size.
+        None when all pass; a planted class fault may accept here (its delivery locks)."""
         on = self.effects(protocol)
         if checks.recipients_declared(params) > RECIPIENTS_READ:  # before any member is read
             return Refused(
