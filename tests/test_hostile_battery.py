@@ -28,8 +28,9 @@ from tests._servers import RawServer
 from tests._sesconf import REPO
 
 TIMEOUT_S = 1.0
-STARTUP_S = 60.0
-"""Interpreter start, imports and collection, with room for a loaded CI machine."""
+STARTUP_S = 150.0
+"""Interpreter start, imports, collection and the suite's own work (generating, shrinking,
+10 MB bodies): about 10-20 s on a quiet core, 60-70 s seen on a 2-core box at load 15."""
 TIMEOUT_MULTIPLE = 20
 """A run may take STARTUP_S plus this many timeouts, whatever the target does."""
 PEAK_RSS_MB = 700
@@ -142,14 +143,14 @@ def check_hostile(name: str, protocol: str, tmp_path: Path) -> Finished:
         profile = tmp_path / "hostile.toml"
         profile.write_text(profile_text(server.url, protocol), "utf-8")
         report_dir = tmp_path / "report"
-        kill_after = STARTUP_S + 3 * TIMEOUT_MULTIPLE * TIMEOUT_S
+        kill_after = 2 * STARTUP_S + 3 * TIMEOUT_MULTIPLE * TIMEOUT_S
         finished = run_sesconf(["--profile", str(profile)], report_dir, kill_after=kill_after)
     assert finished.returncode in (1, 3), finished.output[-3000:]
     bound = STARTUP_S + TIMEOUT_MULTIPLE * TIMEOUT_S
     assert finished.seconds < bound, f"{finished.seconds:.1f} s > {bound} s"
     summary = assert_reports_valid(report_dir)
     assert finished.returncode == summary["exit_code"]
-    assert summary["duration_s"] < TIMEOUT_MULTIPLE * TIMEOUT_S + 30
+    assert summary["duration_s"] < TIMEOUT_MULTIPLE * TIMEOUT_S + STARTUP_S - 30
     assert finished.peak_rss_mb < PEAK_RSS_MB, f"{finished.peak_rss_mb:.0f} MB"
     assert [] == leaked(report_dir, finished.output)
     return finished
@@ -189,7 +190,8 @@ def test_every_hostile_target_over_every_protocol(name: str, protocol: str, tmp_
 
 def test_a_dead_target_stops_after_two_sends_and_no_hook_waits(tmp_path: Path) -> None:
     """Hooks share the breaker: against a target that never answers, a whole run makes
-    a handful of calls, each ended by the 1 s deadline, instead of one per hook."""
+    a handful of connections (the reachability check, one concurrency probe, the two sends
+    that trip the breaker, at most one hook between them) instead of one per hook."""
     behaviour, _ = BATTERY["never-answers"]
     with RawServer(behaviour) as server:
         profile = tmp_path / "dead.toml"
@@ -198,7 +200,8 @@ def test_a_dead_target_stops_after_two_sends_and_no_hook_waits(tmp_path: Path) -
         calls = server.connections
     summary = assert_reports_valid(tmp_path / "report")
     assert 3 == finished.returncode
-    assert calls <= 4, f"{calls} calls reached a dead target"
+    assert calls <= 5, f"{calls} connections reached a dead target"
+    assert summary["duration_s"] < 30  # type: ignore[operator]
     sent = sum(int(rule["examples"]) for rule in summary["rules"])  # type: ignore[index]
     assert sent <= 2, "examples never sent are not counted"
 

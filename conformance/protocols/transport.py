@@ -219,7 +219,7 @@ class _HttpPool(urllib3.connectionpool.HTTPConnectionPool):
 
 
 class _HttpsPool(urllib3.connectionpool.HTTPSConnectionPool):
-    ConnectionCls = _HttpsConnection  # type: ignore[assignment]
+    ConnectionCls = _HttpsConnection
 
 
 class _Adapter(requests.adapters.HTTPAdapter):

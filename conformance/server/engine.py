@@ -26,6 +26,9 @@ from conformance.server.faults import Fault, get_fault
 
 SESV2_SIZE_LIMIT = 41_943_040
 STRICT_SIZE_FAULT_BYTES = 1_000_000
+MAX_ADDRESS_CHARS = 10_000
+"""Longer addresses (gray or invalid, refused either way) are refused unread: classifying
+a 2 MB Source took seconds, past a client's call deadline."""
 RECIPIENTS_READ = 1_000
 """Past this many recipients a request is refused as too many before any is classified:
 classifying 167,772 addresses took 15-20 s (issue 12)."""
@@ -156,10 +159,9 @@ class Engine:
         self.begin_request()
         if not isinstance(params, Mapping):
             return Refused(Kind.MALFORMED, "The request must be a JSON object of SES parameters.")
-        result = self._validate(params, protocol)  # no state is read: outside the lock
+        refused = self._validate(params, protocol)  # no state is read: outside the lock
         with self._lock:
-            if result is None:
-                result = self._commit(params, protocol)
+            result = self._commit(params, protocol) if refused is None else refused
             if isinstance(result, Refused) and self.has_effect(
                 "rejected-counted", protocol=protocol
             ):
@@ -168,8 +170,9 @@ class Engine:
         self._request.extra = variants.request_switches(on, params, result, self.profile)
         return variants.rewritten(on, params, result)
 
-    def _validate(self, params: Mapping[str, Any], protocol: str) -> Refused | None:
-        """Every check that needs no state: members, addresses, recipient count, size."""
+    def _validate(self, params: Mapping[str, Any], protocol: str) -> Result | None:
+        """Every check that needs no state: members, addresses, recipient count, size.
+        None when all pass; a planted class fault may accept here (its delivery locks)."""
         on = self.effects(protocol)
         if checks.recipients_declared(params) > RECIPIENTS_READ:  # before any member is read
             return Refused(
@@ -285,6 +288,8 @@ class Engine:
         if params.get("ReturnPath") is not None:
             to_check.append((params["ReturnPath"], "recipient"))
         for text, role in to_check:
+            if isinstance(text, str) and len(text) > MAX_ADDRESS_CHARS:  # never classified
+                return Refused(Kind.INVALID_ADDRESS, f"Address too long: {len(text)} characters.")
             verdict = classify_address(text, role=role)  # type: ignore[arg-type]
             if verdict.cls is AddressClass.VALID:
                 continue

@@ -19,6 +19,7 @@ import pytest
 from hypothesis.control import currently_in_test_context
 
 from conformance.model import (
+    Accept,
     Exchange,
     Expectation,
     RawRequest,
