@@ -245,6 +245,9 @@ from conformance.server.class_faults import CLASS_FAULTS  # noqa: E402 (they use
 
 FAULTS: Mapping[str, Fault] = {fault.name: fault for fault in (*_ALL, *CLASS_FAULTS)}
 """Every planted fault, by name."""
+RULE_FAULTS: Mapping[str, Fault] = {fault.name: fault for fault in _ALL}
+"""The faults of the rules and their answers (tests/test_planted_faults.py runs each over
+every protocol it applies to); the class faults have their own test."""
 
 
 def get_fault(name: str | None) -> Fault | None:
