@@ -321,6 +321,37 @@ def _size_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str
     return out
 
 
+def _count_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
+    """As many recipients in each list, all at the control value, and a control sender and
+    message: refused too, the count is why (this control keeps the rule's dimension)."""
+    destination = params.get("Destination")
+    lists = destination if isinstance(destination, Mapping) else {}
+    domains = profile.identities.verified_domains
+    serial = iter(range(10_000))
+
+    def address() -> str:
+        i = next(serial)
+        return f"control{i}@{domains[0]}" if domains else f"success+c{i}@simulator.amazonses.com"
+
+    kept = {
+        key: [address() for item in value if isinstance(item, str)]
+        for key, value in lists.items()
+        if key in ("ToAddresses", "CcAddresses", "BccAddresses") and isinstance(value, list)
+    }
+    out = _with(params, "Destination", kept)
+    out["Source"] = control_sender(profile)
+    out["Message"] = copy.deepcopy(CONTROL_MESSAGE)
+    return out
+
+
+KEEPING_CONTROLS: Mapping[str, Callable[[Mapping[str, Any], TargetProfile], dict[str, Any]]] = {
+    "recipients.max": _count_control,
+    "recipients.min": _count_control,
+}
+"""Rules whose dimension is a count: the control keeps the count and resets the rest, so a
+refused acceptance is theirs only when that control is refused too."""
+
+
 def baseline(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
     """The request's Source with everything else at the control values."""
     out = _recipients_control(params, profile)
@@ -332,8 +363,6 @@ Control = Callable[[Mapping[str, Any], TargetProfile], dict[str, Any]]
 CONTROLS: Mapping[str, Control] = {
     "sender.verified": _sender_control,
     "sandbox.recipients": _recipients_control,
-    "recipients.min": _recipients_control,
-    "recipients.max": _recipients_control,
     "recipients.valid": _recipients_control,
     "size.max": _size_control,
     "request.required": _message_control,

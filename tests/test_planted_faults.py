@@ -19,7 +19,7 @@ from conformance.exitcodes import ExitCode
 from conformance.profile import load_builtin_profile
 from conformance.rules import RULES, Level
 from conformance.server.app import start_server
-from conformance.server.faults import FAULTS, PROTOCOLS, Fault
+from conformance.server.faults import PROTOCOLS, RULE_FAULTS, Fault
 from tests._sesconf import sesconf
 
 REFERENCE = load_builtin_profile("reference")
@@ -38,7 +38,7 @@ PROFILE_TOML = (
     .replace("timeout_s = 10", "timeout_s = 30")  # a loaded CI machine is no hang
 )
 MAX_EXAMPLES = "2"
-CASES = [(fault, protocol) for fault in FAULTS.values() for protocol in fault.protocols]
+CASES = [(fault, protocol) for fault in RULE_FAULTS.values() for protocol in fault.protocols]
 
 
 def _run(fault: Fault, protocol: str, tmp_path: Path) -> tuple[int, dict[str, str], str]:
@@ -74,7 +74,7 @@ def test_a_run_fails_exactly_the_rules_the_fault_breaks(
 
 
 def test_every_must_rule_and_every_monitor_has_a_planted_fault() -> None:
-    planted = [f for f in FAULTS.values() if f.broken_rules]
+    planted = [f for f in RULE_FAULTS.values() if f.broken_rules]
     covered = {rule for f in planted for rule in f.broken_rules}
     must = {r.id for r in RULES.values() if r.level is Level.MUST}
     assert must <= covered
@@ -94,13 +94,13 @@ def test_every_must_rule_and_every_monitor_has_a_planted_fault() -> None:
         "bad-success-at-limit",
         "bad-error-on-quota",
     }
-    assert monitored == {rule for name in monitor_only for rule in FAULTS[name].broken_rules}
-    correct = {f.name for f in FAULTS.values() if not f.broken_rules}
+    assert monitored == {rule for name in monitor_only for rule in RULE_FAULTS[name].broken_rules}
+    correct = {f.name for f in RULE_FAULTS.values() if not f.broken_rules}
     assert {"refuse-empty-body", "quota-first", "body-first", "echo-input"} <= correct
     assert {"odd-statuses", "different-but-correct"} <= correct
 
 
 def test_every_fault_declares_rules_of_the_catalogue_and_known_protocols() -> None:
-    for fault in FAULTS.values():
+    for fault in RULE_FAULTS.values():
         assert fault.broken_rules <= set(RULES), fault.name
         assert set(fault.protocols) <= set(PROTOCOLS), fault.name

@@ -61,6 +61,13 @@ def refused(refusal: Refused, engine: Engine | None = None) -> Response:
     return error(code, message, status=refusal.status or status, on=on)
 
 
+_V1_NAMES = (
+    ("FromEmailAddressIdentityArn", "SourceArn"),
+    ("FeedbackForwardingEmailAddress", "ReturnPath"),
+    ("FeedbackForwardingEmailAddressIdentityArn", "ReturnPathArn"),
+)
+
+
 def to_params(body: dict[str, Any]) -> dict[str, Any]:
     """The v2 request in SES v1 parameter names, so the one engine judges both."""
     params: dict[str, Any] = {}
@@ -76,6 +83,9 @@ def to_params(body: dict[str, Any]) -> dict[str, Any]:
             params[key] = body[key]
     if "EmailTags" in body:
         params["Tags"] = body["EmailTags"]
+    for v2, v1 in _V1_NAMES:  # so their types are checked as over v1
+        if v2 in body:
+            params[v1] = body[v2]
     return params
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.checks import (
     CONTROLS,
+    KEEPING_CONTROLS,
     QUOTA_CODES,
     VERIFICATION_RULES,
     Reading,
@@ -129,7 +130,14 @@ def refusal_is_owed_to(
     profile = ctx.profile
     if rule_id == "quota.recipients":
         return "a quota refusal" if is_quota_rejection(exchange, profile) else None
-    if is_quota_rejection(exchange, profile) or rule_id not in CONTROLS:
+    if is_quota_rejection(exchange, profile):
+        return None
+    if rule_id in KEEPING_CONTROLS:
+        keeping = KEEPING_CONTROLS[rule_id](params, profile)
+        if read(ctx.send_control(keeping)) is Reading.REJECTED:
+            return "as many control recipients, all else at control values, are refused too"
+        return None
+    if rule_id not in CONTROLS:
         return None
     control = CONTROLS[rule_id](params, profile)
     if control != dict(params):
