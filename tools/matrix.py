@@ -186,13 +186,13 @@ def publish(labels: Sequence[str], reports: Path, docs: Path) -> Path:
     return page
 
 
-def screenshot(page: Path, png: Path) -> None:
+def screenshot(page: Path, png: Path, size: str = "1700,1400") -> None:
     browser = next(filter(None, map(shutil.which, ("chromium", "chromium-browser"))), None)
     if browser is None:
         raise SystemExit("matrix: no chromium (.ci/install-chromium installs it)")
     with tempfile.TemporaryDirectory(prefix="matrix-chromium-") as profile:
         argv = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}"]
-        argv += [f"--screenshot={png.resolve()}", "--window-size=1500,1250"]
+        argv += [f"--screenshot={png.resolve()}", f"--window-size={size}"]
         argv.append(page.resolve().as_uri())
         subprocess.run(argv, check=True, timeout=120, capture_output=True)
     print(f"matrix: screenshot {png}", flush=True)
@@ -206,9 +206,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reports", type=Path, default=REPO / "reports" / "matrix")
     parser.add_argument("--docs", type=Path, default=REPO / "docs" / "matrix")
     parser.add_argument("--png", type=Path, default=REPO / "docs" / "img" / "matrix.png")
+    parser.add_argument("--window-size", default="1700,1400", help="screenshot WIDTH,HEIGHT")
+    parser.add_argument(
+        "--publish-only",
+        action="store_true",
+        help="no runs: rebuild the docs page and screenshot from the reports already there",
+    )
     args = parser.parse_args(argv)
+    labels = ["reference"] + [f"{s.target}-{p}" for s in SERVERS for p in s.protocols]
+    if args.publish_only:
+        screenshot(publish(labels, args.reports, args.docs), args.png, args.window_size)
+        return 0
     work = Path(tempfile.mkdtemp(prefix="sesconf-matrix-"))
-    targets, labels = ["reference"], ["reference"]  # the envelope protocol, embedded
+    targets = ["reference"]  # the envelope protocol, embedded
     try:
         with ExitStack() as servers:
             for server in SERVERS:
@@ -216,10 +226,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     label = f"{server.target}-{protocol}"
                     url = servers.enter_context(running(server, label, work))
                     targets.append(f"{label}={profile_file(server.target, protocol, url, work)}")
-                    labels.append(label)
             code = compare(targets, args, args.reports)
         page = publish(labels, args.reports, args.docs)
-        screenshot(page, args.png)
+        screenshot(page, args.png, args.window_size)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"matrix: {page} (compare exit {code}: the worst of the runs)")
