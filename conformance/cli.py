@@ -2,7 +2,7 @@
 
     sesconf run [--profile FILE | --target NAME] [--url URL] [--rules GLOB]... [--exclude GLOB]...
                 [--strict] [--max-examples N] [--seed N] [--concurrency auto|N]
-                [--report-dir DIR]
+                [--run-timeout SECONDS] [--report-dir DIR]
     sesconf serve [--host 127.0.0.1] [--port 8025] [--profile FILE] [--latency-ms MS]
     sesconf rules
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from conformance import __version__
-from conformance.commands import positive_int
+from conformance.commands import positive_float, positive_int
 from conformance.commands.concurrency import AUTO, concurrency_argument
 from conformance.errors import ProfileError, SesConfError, TargetUnreachable, UsageError
 from conformance.exitcodes import ExitCode
@@ -95,6 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"where reports go (default: {DEFAULT_REPORT_DIR})",
     )
     run.add_argument("--quiet", action="store_true", help="only the verdict line")
+    run.add_argument(
+        "--coverage",
+        action="store_true",
+        help="list each rule's declared equivalence classes the run never reached",
+    )
+    run.add_argument(
+        "--run-timeout",
+        type=positive_float,
+        metavar="SECONDS",
+        help="stop the whole run after this long, mark what did not finish broken and write "
+        "the reports (default: the profile's run_timeout_s, else derived from the budget)",
+    )
     from conformance.expectations import expectations_argument
 
     run.add_argument(
@@ -137,31 +149,96 @@ def select_rules(include: Sequence[str], exclude: Sequence[str]) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> ExitCode:
-    from conformance.commands.passes import run_pytest, shared_limits_in
-    from conformance.protocols.base import check_reachable
-    from conformance.report.console import print_outcome
-    from conformance.report.summary import (
-        build_summary,
-        exit_code_for,
-        load_records,
-        rule_results,
-        write_summary_files,
-    )
+    from conformance.commands.guard import RunGuard, RunInterrupted
+    from conformance.report.redact import RedactingStream
 
     started = time.time()
     profile, embedded = resolve_target(
         profile_file=args.profile, target=args.target, url=args.url, protocol=args.protocol
     )
-    spec = str(Path(args.profile).resolve()) if args.profile else (args.target or "reference")
     selected = select_rules(args.rules, args.exclude)
     if not selected:
         print("sesconf: no rule matches --rules/--exclude (see `sesconf rules`)", file=sys.stderr)
         return ExitCode.NO_RULES_SELECTED
+    _register_secrets(profile)
+    max_examples = args.max_examples or profile.max_examples or DEFAULT_MAX_EXAMPLES
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+    try:
+        run_timeout = _run_timeout(args, profile, selected, max_examples)
+        with RunGuard(run_timeout, grace_s=2 * profile.timeout_s + 5) as guard:
+            try:
+                return _run(args, profile, embedded, selected, max_examples, started, guard)
+            except RunInterrupted:  # stopped before pytest ran: the reports say so
+                guard.quiet()
+                return _report(args, profile, selected, max_examples, started, [], guard.reason)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = streams
+
+
+def _run_timeout(
+    args: argparse.Namespace, profile: TargetProfile, selected: Sequence[str], max_examples: int
+) -> float:
+    """--run-timeout, else the profile's run_timeout_s, else one derived from the budget."""
+    from conformance.commands.guard import default_run_timeout
+
+    if args.run_timeout is not None:
+        return float(args.run_timeout)
+    if profile.run_timeout_s is not None:
+        return profile.run_timeout_s
+    sends = profile.safety.max_sends or len(selected) * max_examples
+    return default_run_timeout(timeout_s=profile.timeout_s, sends=sends)
+
+
+def _register_secrets(profile: TargetProfile) -> None:
+    """Every credential this run holds is masked in everything it writes or prints."""
+    from conformance.report.redact import register_secrets
+
+    register_secrets(profile.secrets)
+    if profile.protocol in ("ses-query", "sesv2"):
+        from conformance.protocols.aws import EMULATOR_CREDENTIALS, profile_credentials
+
+        try:
+            credentials = profile_credentials(profile)
+        except SesConfError:
+            return  # the client will say so, naming the missing key
+        if credentials != EMULATOR_CREDENTIALS:
+            register_secrets((credentials.access_key_id, *credentials.secrets()))
+
+
+def _files(
+    args: argparse.Namespace,
+    profile: TargetProfile,
+    selected: Sequence[str],
+    max_examples: int,
+    started: float,
+) -> Any:
+    from conformance.report.runfiles import RunFiles
+
+    return RunFiles(
+        args.report_dir, profile, args.strict, max_examples, args.seed, tuple(selected), started
+    )
+
+
+def _run(
+    args: argparse.Namespace,
+    profile: TargetProfile,
+    embedded: bool,
+    selected: Sequence[str],
+    max_examples: int,
+    started: float,
+    guard: Any,
+) -> ExitCode:
+    from conformance.commands.passes import run_pytest, shared_limits_in
+    from conformance.protocols.base import check_reachable
+
+    spec = str(Path(args.profile).resolve()) if args.profile else (args.target or "reference")
     report_dir: Path = args.report_dir
     records = report_dir / "records"
     shutil.rmtree(records, ignore_errors=True)
-    max_examples = args.max_examples or profile.max_examples or DEFAULT_MAX_EXAMPLES
-
+    _files(args, profile, selected, max_examples, started).write_pending()
     server = None
     if embedded:
         from conformance.server.app import start_server
@@ -172,19 +249,13 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
         try:
             check_reachable(profile.url, timeout_s=profile.timeout_s)
         except TargetUnreachable as exc:
-            summary = build_summary(
-                [
-                    dict(r, outcome="broken", reason=str(exc))
-                    for r in rule_results([], selected=selected, strict=args.strict)
-                ],
-                profile=profile,
-                strict=args.strict,
-                max_examples=max_examples,
-                seed=args.seed,
-                started_at=started,
-                exit_code=ExitCode.TARGET_UNREACHABLE,
-            )
-            write_summary_files(report_dir, summary)
+            guard.quiet()
+            files = _files(args, profile, selected, max_examples, started)
+            results = [
+                dict(r, outcome="broken", reason=str(exc))
+                for r in _results(records, selected, args.strict, profile)
+            ]
+            files.write(results, exit_code=ExitCode.TARGET_UNREACHABLE, interrupted=None)
             print(f"sesconf: {exc}", file=sys.stderr)
             return ExitCode.TARGET_UNREACHABLE
         _provision(profile)
@@ -199,34 +270,65 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
         )
         with shared_limits_in(report_dir / "limits"):  # probes and every pass share them
             workers = _workers(args, profile, selected)
-            returncodes = run_pytest(base, workers=workers, report_dir=report_dir, quiet=args.quiet)
+            returncodes = run_pytest(
+                base, workers=workers, report_dir=report_dir, quiet=args.quiet, guard=guard
+            )
     finally:
         if server is not None:
             server.stop()
+    guard.quiet()
+    return _report(args, profile, selected, max_examples, started, returncodes, guard.reason)
 
-    results = rule_results(load_records(records), selected=selected, strict=args.strict)
-    code = exit_code_for(results)
-    if code is ExitCode.OK and any(rc in (2, 3, 4) for rc in returncodes):
-        code = ExitCode.INTERNAL_ERROR  # pytest itself failed (interrupted, usage, crash)
-    summary = build_summary(
-        results,
-        profile=profile,
-        strict=args.strict,
-        max_examples=max_examples,
-        seed=args.seed,
-        started_at=started,
-        exit_code=code,
+
+def _results(
+    records: Path, selected: Sequence[str], strict: bool, profile: TargetProfile
+) -> list[dict[str, Any]]:
+    from conformance.report.summary import load_records, rule_results
+
+    return rule_results(load_records(records), selected=selected, strict=strict, profile=profile)
+
+
+def _report(
+    args: argparse.Namespace,
+    profile: TargetProfile,
+    selected: Sequence[str],
+    max_examples: int,
+    started: float,
+    returncodes: Sequence[int],
+    interrupted: str | None,
+) -> ExitCode:
+    """Fold the records into the reports (marked interrupted when the run was stopped)."""
+    from conformance.report.console import print_outcome
+    from conformance.report.summary import (
+        exit_code_for,
+        load_records,
+        mark_unfinished,
+        write_summary_files,
     )
-    write_summary_files(report_dir, summary)
+
+    records = load_records(args.report_dir / "records")
+    results = _results(args.report_dir / "records", selected, args.strict, profile)
+    if interrupted is not None:
+        results = mark_unfinished(results, records, interrupted)
+        print(f"sesconf: stopped: {interrupted}; writing the report of what ran", file=sys.stderr)
+    code = exit_code_for(results)
+    if interrupted is None and code is ExitCode.OK and any(rc in (2, 3, 4) for rc in returncodes):
+        code = ExitCode.INTERNAL_ERROR  # pytest itself failed (usage, crash)
+    files = _files(args, profile, selected, max_examples, started)
+    summary = files.write(results, exit_code=code, interrupted=interrupted)
     expectation_lines: list[str] = []
     if args.expectations is not None:
         from conformance.expectations import apply_expectations
 
         code, expectation_lines = apply_expectations(summary, args.expectations)
-        write_summary_files(report_dir, summary)
-    print_outcome(summary, report_dir=report_dir, quiet=args.quiet)
+        write_summary_files(args.report_dir, summary)
+    print_outcome(summary, report_dir=args.report_dir, quiet=args.quiet)
     for line in expectation_lines:
         print(line)
+    if args.coverage:
+        from conformance.report.console import print_class_reach
+
+        print_class_reach(summary)
     return code
 
 
@@ -285,6 +387,8 @@ def _pytest_args(
         "no:unraisableexception",
         "-q",
         "--no-header",
+        "-W",
+        "default",  # the repository's pytest config makes warnings errors for its own tests
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
         "--tb=no",

@@ -184,9 +184,33 @@ def apply_expectations(
     """
     suite_code = ExitCode(summary["exit_code"])
     name = Path(expectations.path).name
-    target = summary.get("target", {})
-    lines: list[str] = []
-    mismatch = [
+    mismatch = _mismatch(summary.get("target", {}), expectations)
+    result: Comparison | None = None
+    if mismatch:
+        code = ExitCode.USAGE_ERROR
+        lines = [f"expectations: {name} is for {', '.join(mismatch)}; not applied"]
+    else:
+        result = compare(summary, expectations)
+        lines = _differences(result, summary, expectations)
+        if suite_code not in (ExitCode.OK, ExitCode.RULE_FAILED):
+            code = suite_code  # the run itself is not valid: expectations cannot fix that
+        else:
+            code = ExitCode.OK if result.matched else ExitCode.RULE_FAILED
+        compared = len(expectations.failures) - len(result.not_selected)
+        if result.matched:
+            verdict = f"matched ({compared} expected failure{'s' * (compared != 1)})"
+        else:
+            verdict = "NOT matched"
+        lines.append(f"expectations: {verdict} by {name} (exit {int(code)})")
+    summary["expectations"] = _record(expectations, result, suite_code)
+    summary["exit_code"] = int(code)
+    summary["exit_name"] = code.name
+    return code, lines
+
+
+def _mismatch(target: Mapping[str, Any], expectations: Expectations) -> list[str]:
+    """What the file is for that this run is not: `target 'moto' (this run: 'x')`."""
+    return [
         f"{key} {want!r} (this run: {got!r})"
         for key, want, got in (
             ("target", expectations.target, target.get("name")),
@@ -194,39 +218,35 @@ def apply_expectations(
         )
         if want != got
     ]
-    result: Comparison | None = None
-    if mismatch:
-        code = ExitCode.USAGE_ERROR
-        lines.append(f"expectations: {name} is for {', '.join(mismatch)}; not applied")
-    else:
-        result = comparison = compare(summary, expectations)
-        outcomes = {rule["id"]: rule["outcome"] for rule in summary["rules"]}
-        for rule_id in comparison.unexpected_failures:
-            lines.append(f"unexpected failure: {rule_id}")
-        for rule_id in comparison.unexpected_passes:
-            lines.append(
-                f"unexpected pass: {rule_id} (expected to fail: {expectations.why(rule_id)})"
-            )
-        for rule_id in comparison.unconfirmed:
-            lines.append(
-                f"unconfirmed: {rule_id} was {outcomes[rule_id]}, "
-                f"so its expected failure could not be checked"
-            )
-        for rule_id in comparison.not_selected:
-            lines.append(f"not selected: {rule_id} (expected to fail; not compared)")
-        if suite_code not in (ExitCode.OK, ExitCode.RULE_FAILED):
-            code = suite_code  # the run itself is not valid: expectations cannot fix that
-        elif comparison.matched:
-            code = ExitCode.OK
-        else:
-            code = ExitCode.RULE_FAILED
-        compared = len(expectations.failures) - len(comparison.not_selected)
-        if comparison.matched:
-            verdict = f"matched ({compared} expected failure{'s' * (compared != 1)})"
-        else:
-            verdict = "NOT matched"
-        lines.append(f"expectations: {verdict} by {name} (exit {int(code)})")
-    summary["expectations"] = {
+
+
+def _differences(
+    result: Comparison, summary: Mapping[str, Any], expectations: Expectations
+) -> list[str]:
+    """One line per rule whose outcome differs from what the file expects."""
+    outcomes = {rule["id"]: rule["outcome"] for rule in summary["rules"]}
+    lines = [f"unexpected failure: {rule_id}" for rule_id in result.unexpected_failures]
+    lines += [
+        f"unexpected pass: {rule_id} (expected to fail: {expectations.why(rule_id)})"
+        for rule_id in result.unexpected_passes
+    ]
+    lines += [
+        f"unconfirmed: {rule_id} was {outcomes[rule_id]}, "
+        f"so its expected failure could not be checked"
+        for rule_id in result.unconfirmed
+    ]
+    lines += [
+        f"not selected: {rule_id} (expected to fail; not compared)"
+        for rule_id in result.not_selected
+    ]
+    return lines
+
+
+def _record(
+    expectations: Expectations, result: Comparison | None, suite_code: ExitCode
+) -> dict[str, Any]:
+    """summary.json's `expectations` entry; the lists are empty when it was not applied."""
+    return {
         "file": expectations.path,
         "target": expectations.target,
         "protocol": expectations.protocol,
@@ -238,6 +258,3 @@ def apply_expectations(
         "not_selected": list(result.not_selected) if result else [],
         "suite_exit_code": int(suite_code),
     }
-    summary["exit_code"] = int(code)
-    summary["exit_name"] = code.name
-    return code, lines

@@ -22,9 +22,10 @@ _SHOWN = 120
 def clipped(value: Any, limit: int = _SHOWN) -> Any:
     """`value` with long strings and bytes cut down: a 10 MB body must never reach a log,
     a CI console or a Hypothesis report through a repr (the reports carry it whole)."""
-    if isinstance(value, str | bytes) and len(value) > limit:
-        more = f"... ({len(value)} {'chars' if isinstance(value, str) else 'bytes'})"
-        return value[:limit] + (more if isinstance(value, str) else more.encode())
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]}... ({len(value)} chars)"
+    if isinstance(value, bytes) and len(value) > limit:
+        return value[:limit] + f"... ({len(value)} bytes)".encode()
     if isinstance(value, Mapping):
         return {k: clipped(v, limit) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -87,6 +88,8 @@ class Reject:
 
     rules: frozenset[str]
     reasons: tuple[str, ...] = ()
+    gray: tuple[str, ...] = ()
+    """Gray-zone reasons the request has too: any of them may be why it is refused."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,7 +124,8 @@ class _Findings:
     def expectation(self) -> Expectation:
         if self.violated:
             reasons = tuple(r for rs in self.violated.values() for r in rs)
-            return Reject(frozenset(self.violated), reasons)
+            # Gray reasons stay: a target may refuse for them too (any documented reason).
+            return Reject(frozenset(self.violated), reasons, tuple(self.gray))
         if self.gray:
             return Either(tuple(self.gray))
         return Accept()

@@ -62,7 +62,6 @@ settings.register_profile(
 )
 
 _RECORDS = pytest.StashKey[dict[str, Any]]()
-_server: Any = None  # the embedded reference server of plain `pytest conformance` runs
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -148,7 +147,25 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile(name)
     settings.register_profile(f"{name}-run", settings.get_profile(name), max_examples=max_examples)
     settings.load_profile(f"{name}-run")
-    support.configure(profile=profile, embedded=embedded, max_examples=max_examples, seed=seed)
+    support.configure(
+        config, profile=profile, embedded=embedded, max_examples=max_examples, seed=seed
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    support.unconfigure(config)
+
+
+def selected_rules(config: pytest.Config) -> tuple[str, ...]:
+    """The rules --sesconf-rules/--sesconf-exclude select, as `sesconf run --rules` does."""
+    wanted = config.getoption("--sesconf-rules") or ["*"]
+    unwanted = config.getoption("--sesconf-exclude")
+    return tuple(
+        rule_id
+        for rule_id in RULES
+        if any(fnmatch.fnmatchcase(rule_id, g) for g in wanted)
+        and not any(fnmatch.fnmatchcase(rule_id, g) for g in unwanted)
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -183,13 +200,13 @@ def _rules_of(item: pytest.Item) -> tuple[str, ...]:
 
 
 def _open_session(config: pytest.Config) -> support.TargetSession:
-    global _server
-    profile = support.configured().profile
-    if support.configured().embedded:
+    run = support.state()
+    profile = run.settings.profile
+    if run.settings.embedded:
         from conformance.server.app import start_server
 
-        _server = start_server(profile)
-        profile = profile.with_url(_server.url)
+        run.server = start_server(profile)
+        profile = profile.with_url(run.server.url)
     _check_reachable(profile.url, timeout_s=profile.timeout_s)
     from conformance.protocols.base import make_client, provision_identities
 
@@ -200,8 +217,13 @@ def _open_session(config: pytest.Config) -> support.TargetSession:
             pytest.exit(f"provisioning the profile's identities failed: {exc}", returncode=3)
     profile = rate_from_quota(profile)
     client = make_client(profile)
+    from conformance.suite.monitors import Monitors
+
     return support.TargetSession(
-        profile=profile, client=client, max_examples=support.configured().max_examples
+        profile=profile,
+        client=client,
+        max_examples=run.settings.max_examples,
+        monitors=Monitors(profile, client),
     )
 
 
@@ -213,12 +235,12 @@ def rate_from_quota(profile: TargetProfile) -> TargetProfile:
         return profile
     client = make_client(profile)
     try:
-        quota = getattr(client, "get_send_quota", None)
+        quota = client.get_send_quota()
         if quota is None:
             raise pytest.UsageError(
                 f"safety.rate_from_quota: the {profile.protocol} protocol has no GetSendQuota"
             )
-        rate = quota().max_send_rate
+        rate = quota.max_send_rate
     finally:
         client.close()
     if rate <= 0:
@@ -297,7 +319,8 @@ def _record(
     if report.skipped:
         record["status"] = "skip"
         longrepr = report.longrepr
-        record["reason"] = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        text = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        record["reason"] = clean_skip_reason(text)
         return record
     if report.passed:
         return record
@@ -320,10 +343,14 @@ def _record(
         record["reason"] = violations[0].summary
     elif broken:
         record["status"] = "broken"
-        first = broken[0]
-        detail = first.detail if isinstance(first, TargetBroken) else str(first)
+        hook_or_broken = broken[0]
+        if isinstance(hook_or_broken, TargetBroken):
+            detail = hook_or_broken.detail
+            record["counterexample"] = hook_or_broken.counterexample or None
+        else:
+            detail = str(hook_or_broken)
+            record["counterexample"] = None
         record["reason"] = f"target gave no usable answer: {detail}"
-        record["counterexample"] = getattr(first, "counterexample", None) or None
     else:
         record["status"] = "error"
         first = others[0] if others else None
@@ -333,6 +360,12 @@ def _record(
             else str(report.longrepr)[:2000]
         )
     return record
+
+
+def clean_skip_reason(text: str) -> str:
+    """One clean line: no "Skipped: " prefix, no Hypothesis "Falsifying explicit example"."""
+    line = next((part.strip() for part in str(text).splitlines() if part.strip()), "")
+    return line.removeprefix("Skipped: ")
 
 
 def _flatten(exc: BaseException | None) -> Iterator[BaseException]:
@@ -357,24 +390,36 @@ def _write_record(config: pytest.Config, record: dict[str, Any]) -> None:
     folder = records_dir(config)
     if folder is None:
         return
+    from conformance.report.caps import cap_record
+    from conformance.report.redact import redact_strings
+
     folder.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(redact_strings(cap_record(record)), default=repr)  # issue 12: capped
     with open(folder / f"{os.getpid()}.jsonl", "a", encoding="utf-8") as out:
-        out.write(json.dumps(record, default=repr) + "\n")
+        out.write(line + "\n")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    global _server
     config = session.config
-    target = support.current_session()
-    profile = target.profile if target is not None else support.configured().profile
+    run = support.state()
+    target = run.session
+    profile = target.profile if target is not None else run.settings.profile
+    folder = records_dir(config)
     if target is not None:
+        if target.monitors is not None and folder is not None:
+            target.monitors.write(folder)
         target.client.close()
-        support.set_session(None)
-    if _server is not None:
-        _server.stop()
-        _server = None
+        run.session = None
+    if run.server is not None:
+        run.server.stop()
+        run.server = None
+    controller = not hasattr(config, "workerinput")
+    if controller and folder is not None:
+        from conformance.suite.monitors import fold_ids
+
+        fold_ids(folder)  # envelope.id-unique over every process of the run so far
     report_dir = config.getoption("--sesconf-report-dir")
-    if report_dir and not hasattr(config, "workerinput"):
+    if report_dir and controller:
         from conformance.report.summary import write_reports
 
         write_reports(
@@ -382,7 +427,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             records_dir=records_dir(config),
             profile=profile,
             strict=config.getoption("--sesconf-strict"),
-            max_examples=support.configured().max_examples,
-            seed=support.configured().seed,
-            selected=tuple(RULES),
+            max_examples=run.settings.max_examples,
+            seed=run.settings.seed,
+            selected=selected_rules(config),
         )

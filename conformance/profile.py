@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -43,6 +43,12 @@ class Account:
     """POST here resets the target's quota counter and outbox (test hook)."""
     outbox_url: str | None = None
     """GET here lists delivered messages: {"messages": [{"id", "to", "cc", "bcc"}, ...]}."""
+    outbox_format: str = "contract"
+    """The shape outbox_url answers in: "contract" (the line above), or an emulator's own
+    ("ministack", "localstack"), adapted by conformance/protocols/hooks.py."""
+    sandbox_switch: bool = False
+    """Before the run (and after each reset), set the target's sandbox to `sandbox` with
+    SESv2 PutAccountDetails (ProductionAccessEnabled = not sandbox): emulators only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +102,12 @@ class TargetProfile:
     aws: Aws = field(default_factory=Aws)
     codes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Error codes pinned per rule id: a rejection for that rule must use one of them."""
+    run_timeout_s: float | None = None
+    """The whole run stops after this long (None: derived from the budget, see the CLI)."""
+    secret_env: tuple[str, ...] = ()
+    """Environment variables whose values are secrets: masked wherever they appear."""
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+    """The secret values themselves ([aws] keys, secret_env values), for redaction."""
 
     @property
     def has_quota(self) -> bool:
@@ -207,10 +219,89 @@ def _bool(raw: Any, key: str) -> bool:
     return raw
 
 
+def _outbox_format_key(raw: Any, key: str) -> str:
+    from conformance.protocols.hooks import OUTBOX_FORMATS  # late: hooks import this module
+
+    if not isinstance(raw, str) or raw not in OUTBOX_FORMATS:
+        known = ", ".join(OUTBOX_FORMATS)
+        raise ProfileError(f"{key}: expected one of {known}, got {raw!r}")
+    return str(raw)
+
+
 def _strs(raw: Any, key: str) -> tuple[str, ...]:
     if not isinstance(raw, list) or not all(isinstance(x, str) and x for x in raw):
         raise ProfileError(f"{key}: expected a list of non-empty strings, got {raw!r}")
     return tuple(raw)
+
+
+Validator = Callable[[Any, str], Any]
+"""Checks one raw TOML value and returns it typed; raises ProfileError naming `key`."""
+
+
+def _url(raw: Any, key: str) -> str:
+    return _str(raw, key, url=True)
+
+
+def _at_least(minimum: int) -> Validator:
+    def check(raw: Any, key: str) -> int:
+        return _int(raw, key, minimum=minimum)
+
+    return check
+
+
+def _protocol(raw: Any, key: str) -> str:
+    protocol = _str(raw, key)
+    if protocol not in PROTOCOLS:
+        raise ProfileError(f"{key}: expected one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+    return protocol
+
+
+TOP_KEYS: dict[str, Validator] = {
+    "name": _str,
+    "protocol": _protocol,
+    "url": _url,
+    "timeout_s": _float,
+    "region": _str,
+    "max_examples": _at_least(1),
+    "run_timeout_s": _float,
+    "secret_env": _strs,
+}
+"""Top-level keys: each is the TargetProfile field of the same name."""
+
+TABLE_KEYS: dict[str, dict[str, Validator]] = {
+    "identities": {
+        "verified_addresses": _strs,
+        "verified_domains": _strs,
+        "unverified_domain": _str,
+        "provision": _bool,
+    },
+    "account": {
+        "sandbox": _bool,
+        "max_24h_send": _at_least(-1),
+        "quota_counts_simulator": _bool,
+        "reset_url": _url,
+        "outbox_url": _url,
+        "outbox_format": _outbox_format_key,
+        "sandbox_switch": _bool,
+    },
+    "limits": {
+        "max_recipients": _at_least(1),
+        "max_message_bytes": _at_least(1),
+        "size_exact": _bool,
+    },
+    "safety": {"max_sends": _at_least(1), "rate_per_s": _float, "rate_from_quota": _bool},
+    "aws": {
+        "profile": _str,
+        "access_key_id": _str,
+        "secret_access_key": _str,
+        "session_token": _str,
+    },
+}
+"""`[table]` keys: each table is the TargetProfile field of its name, each key a field of it.
+A new profile key is one line here (and a field of the dataclass)."""
+
+OTHER_KEYS = frozenset({"extends", "codes"})
+"""Top-level keys handled on their own: `extends` by the loader, `[codes]` by `_codes`."""
 
 
 def _table(data: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -220,11 +311,32 @@ def _table(data: Mapping[str, Any], name: str) -> dict[str, Any]:
     return dict(raw)
 
 
-def _no_unknown(table: Mapping[str, Any], known: set[str], prefix: str) -> None:
+def _no_unknown(table: Mapping[str, Any], known: Iterable[str], prefix: str) -> None:
+    known = set(known)
     for key in table:
         if key not in known:
             where = f"{prefix}.{key}" if prefix else key
             raise ProfileError(f"{where}: unknown key (known: {', '.join(sorted(known))})")
+
+
+def _validated(
+    raw: Mapping[str, Any], validators: Mapping[str, Validator], prefix: str
+) -> dict[str, Any]:
+    """The keys of `raw` checked by their validators; an unknown key is an error."""
+    _no_unknown(raw, validators, prefix)
+    dot = f"{prefix}." if prefix else ""
+    return {key: validators[key](value, f"{dot}{key}") for key, value in raw.items()}
+
+
+def _codes(raw: Mapping[str, Any], base: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
+    from conformance.rules import RULES  # late: rules import nothing from here
+
+    codes = dict(base)
+    for rule_id, pinned in raw.items():
+        if rule_id not in RULES:
+            raise ProfileError(f"codes.{rule_id}: unknown rule id (see `sesconf rules`)")
+        codes[rule_id] = _strs([pinned] if isinstance(pinned, str) else pinned, f"codes.{rule_id}")
+    return codes
 
 
 def profile_from_mapping(
@@ -233,133 +345,25 @@ def profile_from_mapping(
     """Build a profile from parsed TOML, over `base` (defaults when None)."""
     base = base or TargetProfile()
     data = _expand(dict(data), "profile")
-    tables = {"identities", "account", "limits", "safety", "codes", "aws"}
-    top = {"name", "protocol", "url", "timeout_s", "region", "max_examples", "extends"}
-    _no_unknown(data, top | tables, "")
+    _no_unknown(data, {*TOP_KEYS, *TABLE_KEYS, *OTHER_KEYS}, "")
+    top = {key: value for key, value in data.items() if key in TOP_KEYS}
+    changes: dict[str, Any] = _validated(top, TOP_KEYS, "")
+    for name, validators in TABLE_KEYS.items():
+        values = _validated(_table(data, name), validators, name)
+        changes[name] = replace(getattr(base, name), **values)
+    changes["codes"] = _codes(_table(data, "codes"), base.codes)
+    changes["secrets"] = _secrets(base, changes)
+    return replace(base, **changes)
 
-    changes: dict[str, Any] = {}
-    if "name" in data:
-        changes["name"] = _str(data["name"], "name")
-    if "protocol" in data:
-        protocol = _str(data["protocol"], "protocol")
-        if protocol not in PROTOCOLS:
-            raise ProfileError(
-                f"protocol: expected one of {', '.join(PROTOCOLS)}, got {protocol!r}"
-            )
-        changes["protocol"] = protocol
-    if "url" in data:
-        changes["url"] = _str(data["url"], "url", url=True)
-    if "timeout_s" in data:
-        changes["timeout_s"] = _float(data["timeout_s"], "timeout_s")
-    if "region" in data:
-        changes["region"] = _str(data["region"], "region")
-    if "max_examples" in data:
-        changes["max_examples"] = _int(data["max_examples"], "max_examples", minimum=1)
 
-    ids = _table(data, "identities")
-    _no_unknown(
-        ids,
-        {"verified_addresses", "verified_domains", "unverified_domain", "provision"},
-        "identities",
-    )
-    identities = base.identities
-    if "verified_addresses" in ids:
-        identities = replace(
-            identities,
-            verified_addresses=_strs(ids["verified_addresses"], "identities.verified_addresses"),
-        )
-    if "verified_domains" in ids:
-        identities = replace(
-            identities,
-            verified_domains=_strs(ids["verified_domains"], "identities.verified_domains"),
-        )
-    if "unverified_domain" in ids:
-        identities = replace(
-            identities,
-            unverified_domain=_str(ids["unverified_domain"], "identities.unverified_domain"),
-        )
-
-    if "provision" in ids:
-        identities = replace(identities, provision=_bool(ids["provision"], "identities.provision"))
-
-    acc = _table(data, "account")
-    _no_unknown(
-        acc,
-        {"sandbox", "max_24h_send", "quota_counts_simulator", "reset_url", "outbox_url"},
-        "account",
-    )
-    account = base.account
-    if "sandbox" in acc:
-        account = replace(account, sandbox=_bool(acc["sandbox"], "account.sandbox"))
-    if "max_24h_send" in acc:
-        account = replace(
-            account, max_24h_send=_int(acc["max_24h_send"], "account.max_24h_send", minimum=-1)
-        )
-    if "quota_counts_simulator" in acc:
-        account = replace(
-            account,
-            quota_counts_simulator=_bool(
-                acc["quota_counts_simulator"], "account.quota_counts_simulator"
-            ),
-        )
-    for hook in ("reset_url", "outbox_url"):
-        if hook in acc:
-            account = replace(account, **{hook: _str(acc[hook], f"account.{hook}", url=True)})
-
-    lim = _table(data, "limits")
-    _no_unknown(lim, {"max_recipients", "max_message_bytes", "size_exact"}, "limits")
-    limits = base.limits
-    if "max_recipients" in lim:
-        limits = replace(
-            limits, max_recipients=_int(lim["max_recipients"], "limits.max_recipients", minimum=1)
-        )
-    if "max_message_bytes" in lim:
-        limits = replace(
-            limits,
-            max_message_bytes=_int(lim["max_message_bytes"], "limits.max_message_bytes", minimum=1),
-        )
-    if "size_exact" in lim:
-        limits = replace(limits, size_exact=_bool(lim["size_exact"], "limits.size_exact"))
-
-    saf = _table(data, "safety")
-    _no_unknown(saf, {"max_sends", "rate_per_s", "rate_from_quota"}, "safety")
-    safety = base.safety
-    if "max_sends" in saf:
-        safety = replace(safety, max_sends=_int(saf["max_sends"], "safety.max_sends", minimum=1))
-    if "rate_per_s" in saf:
-        safety = replace(safety, rate_per_s=_float(saf["rate_per_s"], "safety.rate_per_s"))
-    if "rate_from_quota" in saf:
-        safety = replace(
-            safety, rate_from_quota=_bool(saf["rate_from_quota"], "safety.rate_from_quota")
-        )
-
-    cred = _table(data, "aws")
-    _no_unknown(cred, {"profile", "access_key_id", "secret_access_key", "session_token"}, "aws")
-    aws = base.aws
-    for key in ("profile", "access_key_id", "secret_access_key", "session_token"):
-        if key in cred:
-            aws = replace(aws, **{key: _str(cred[key], f"aws.{key}")})
-
-    codes = dict(base.codes)
-    from conformance.rules import RULES  # late: rules import nothing from here
-
-    for rule_id, pinned in _table(data, "codes").items():
-        if rule_id not in RULES:
-            raise ProfileError(f"codes.{rule_id}: unknown rule id (see `sesconf rules`)")
-        if isinstance(pinned, str):
-            pinned = [pinned]
-        codes[rule_id] = _strs(pinned, f"codes.{rule_id}")
-
-    return replace(
-        base,
-        **changes,
-        identities=identities,
-        account=account,
-        limits=limits,
-        safety=safety,
-        aws=aws,
-        codes=codes,
-    )
+def _secrets(base: TargetProfile, changes: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every secret value the profile holds ([aws] keys, `secret_env` values): redaction
+    masks them by value wherever they appear."""
+    aws = changes["aws"]
+    secret_env = changes.get("secret_env", base.secret_env)
+    secrets = {*base.secrets, *(os.environ.get(name) or "" for name in secret_env)}
+    secrets |= {v for v in (aws.access_key_id, aws.secret_access_key, aws.session_token) if v}
+    return tuple(sorted(s for s in secrets if s))
 
 
 def builtin_profile_names() -> tuple[str, ...]:

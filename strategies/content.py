@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from strategies.addresses import strings
+from strategies.addresses import ints
 
 SAFE_CONTENT_BYTES = 7_000_000
 SES_LIMIT_BYTES = 10_485_760
@@ -21,8 +21,6 @@ SIZE_EDGES: tuple[int, ...] = (7_000_000, 7_000_001, 10_485_760, 10_485_761)
 DEFAULT_MAX_BYTES = 1024
 """Default content stays small so that a run is fast; the size strategies go large."""
 
-_ASCII_SEED = "ab cdefghijklmnopqrstuvwxyz0123456789.,-ABC"
-_UNICODE_SEED = "éü日😀ßñ"
 _UNICODE_LIMIT = 65_536
 """Non-ASCII seeds only up to this size: a JSON encoder with ensure_ascii would inflate it."""
 _HTML_OPEN, _HTML_CLOSE = "<p>", "</p>"
@@ -72,23 +70,39 @@ def _content(data: str, charset: str | None) -> dict[str, str]:
     return {"Data": data} if charset is None else {"Data": data, "Charset": charset}
 
 
-@st.composite
+_ASCII_SEEDS = ("a", "ab cd", "Hello, world.", "x-y_z 0123", "ABC def", "lorem ipsum dolor")
+_UNICODE_SEEDS = ("é", "Grüße", "日本語", "😀 ok", "ßñü", "a日😀é")
+_SEEDS = {
+    False: st.sampled_from(_ASCII_SEEDS),
+    True: st.sampled_from(_ASCII_SEEDS + _UNICODE_SEEDS),
+}
+"""A seed pool, one choice per part (the filler repeats it to the drawn size)."""
+_SHAPES = st.sampled_from(("text", "html", "text+html"))
+_CHARSETS = st.sampled_from((None, "UTF-8"))
+
+
 def _seed(draw: st.DrawFn, size: int) -> str:
-    alphabet = _ASCII_SEED + (_UNICODE_SEED if size <= _UNICODE_LIMIT else "")
-    return draw(strings(alphabet, max_size=8))
+    return draw(_SEEDS[size <= _UNICODE_LIMIT])
 
 
-@st.composite
 def _split(draw: st.DrawFn, total: int, parts: int) -> list[int]:
     """`total` bytes over `parts` pieces; the subject small and non-empty when possible."""
     if total < parts:
         return [1] * total + [0] * (parts - total)
-    subject = draw(st.integers(1, min(_SUBJECT_MAX, total - parts + 1)))
+    subject = draw(ints(1, min(_SUBJECT_MAX, total - parts + 1)))
     rest = total - subject
     if parts == 2:
         return [subject, rest]
-    text = draw(st.integers(1, rest - 1))
+    text = _fraction(draw, 1, rest - 1)
     return [subject, text, rest - text]
+
+
+_FRACTIONS = st.integers(0, 1000)
+
+
+def _fraction(draw: st.DrawFn, low: int, high: int) -> int:
+    """An integer in [low, high] without a strategy per bounds (the bounds reach 11 MB)."""
+    return low + (high - low) * draw(_FRACTIONS) // 1000
 
 
 def _html(size: int, seed: str) -> str:
@@ -107,18 +121,22 @@ def content(
             raise ValueError(f"{name}: expected an integer >= 0, got {value!r}")
     if min_bytes > max_bytes:
         raise ValueError(f"min_bytes {min_bytes!r} is over max_bytes {max_bytes!r}")
-    return st.integers(min_bytes, max_bytes).flatmap(_message_of_size)
+    return _messages(st.integers(min_bytes, max_bytes))
 
 
 @st.composite
+def _messages(draw: st.DrawFn, totals: st.SearchStrategy[int]) -> GeneratedMessage:
+    return _message_of_size(draw, draw(totals))
+
+
 def _message_of_size(draw: st.DrawFn, total: int) -> GeneratedMessage:
-    shape = draw(st.sampled_from(("text", "html", "text+html")))
-    sizes = draw(_split(total, 3 if shape == "text+html" else 2))
-    seeds = [draw(_seed(size)) for size in sizes]
+    shape = draw(_SHAPES)
+    sizes = _split(draw, total, 3 if shape == "text+html" else 2)
+    seeds = [_seed(draw, size) for size in sizes]
     subject = fill_utf8(seeds[0], sizes[0])
     bodies = list(zip(shape.split("+"), sizes[1:], seeds[1:], strict=True))
     data = [subject] + [fill_utf8(s, n) if k == "text" else _html(n, s) for k, n, s in bodies]
-    ascii_charset = draw(st.sampled_from((None, "UTF-8")))
+    ascii_charset = draw(_CHARSETS)
     charsets = [ascii_charset if d.isascii() else "UTF-8" for d in data]
     body = {
         kind.capitalize(): _content(d, c)
@@ -140,4 +158,4 @@ def sized_messages(*, total_bytes: int) -> st.SearchStrategy[GeneratedMessage]:
 
 def size_edge_messages() -> st.SearchStrategy[GeneratedMessage]:
     """One of the four band edges: 7,000,000; 7,000,001; 10,485,760; 10,485,761."""
-    return st.sampled_from(SIZE_EDGES).flatmap(lambda n: sized_messages(total_bytes=n))
+    return _messages(st.sampled_from(SIZE_EDGES))

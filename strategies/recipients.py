@@ -13,7 +13,14 @@ from typing import Literal
 from hypothesis import strategies as st
 
 from conformance.profile import TargetProfile
-from strategies.addresses import dns_labels, local_parts, strings, valid_addresses
+from strategies.addresses import (
+    POOLED_LABELS,
+    POOLED_LOCALS,
+    at_domain,
+    ints,
+    strings,
+    valid_addresses,
+)
 from strategies.senders import verified_by_identities
 
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
@@ -71,28 +78,47 @@ def simulator_addresses() -> st.SearchStrategy[str]:
     )
 
 
-@st.composite
-def _at(draw: st.DrawFn, domain: str) -> str:
-    return f"{draw(local_parts(max_length=min(64, 253 - len(domain))))}@{domain}"
+_LOCALS = POOLED_LOCALS
+_SUBDOMAIN_LABELS = st.lists(POOLED_LABELS, min_size=1, max_size=3)
+UNUSUAL_LOCALS = (
+    "john.doe",
+    "x+tag",
+    "UPPER.Case",
+    "o'neil",
+    "first_last",
+    "a1-b2",
+    "!#$%&'*+/=?^_`{|}~-",
+    "l" * 64,
+    "a.b.c.d",
+)
+"""Local parts every deliverable pool holds: valid, yet unusual enough to trip a target."""
 
 
-@st.composite
-def _under(draw: st.DrawFn, domain: str) -> str:
-    depth = draw(st.integers(1, 3))
-    labels = draw(st.lists(dns_labels(max_length=20), min_size=depth, max_size=depth))
-    return draw(_at(".".join([*labels, domain])))
+def _at(domains: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.builds(at_domain, _LOCALS, st.sampled_from(domains))
+
+
+def _under(domains: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.builds(
+        lambda labels, domain, local: at_domain(local, ".".join([*labels, domain])),
+        _SUBDOMAIN_LABELS,
+        st.sampled_from(domains),
+        _LOCALS,
+    )
 
 
 def _sandbox_safe(profile: TargetProfile) -> list[st.SearchStrategy[str]]:
     ids = profile.identities
     kinds: list[st.SearchStrategy[str]] = []
     if ids.verified_domains:
-        kinds.append(st.sampled_from(ids.verified_domains).flatmap(_at))
+        kinds.append(_at(ids.verified_domains))
+        pool = [f"{local}@{d}" for d in ids.verified_domains for local in UNUSUAL_LOCALS]
+        kinds.append(st.sampled_from(pool))
     if ids.verified_addresses:
         kinds.append(st.sampled_from(ids.verified_addresses))
     kinds.append(simulator_addresses())
     if ids.verified_domains:
-        kinds.append(st.sampled_from(ids.verified_domains).flatmap(_under))
+        kinds.append(_under(ids.verified_domains))
     return kinds
 
 
@@ -110,12 +136,13 @@ def sandbox_violating_recipients(*, profile: TargetProfile) -> st.SearchStrategy
     """Valid addresses that are neither verified nor the simulator: refused in the sandbox."""
     ids = profile.identities
     kinds = [
-        _at(ids.unverified_domain),
+        _at((ids.unverified_domain,)),
         st.sampled_from(("other", "info", "successful", "bounces")).map(
             lambda local: f"{local}@{SIMULATOR_DOMAIN}"
         ),
     ]
-    kinds += [_at(f"evil{d}") for d in ids.verified_domains]
+    if ids.verified_domains:
+        kinds.append(_at(tuple(f"evil{d}" for d in ids.verified_domains)))
     return st.one_of(kinds).filter(lambda a: not verified_by_identities(a, ids))
 
 
@@ -152,27 +179,31 @@ def recipient_lists(
     """`count` addresses split over To/Cc/Bcc by a drawn split, sometimes with duplicates."""
     if not isinstance(addresses, st.SearchStrategy):
         raise TypeError(f"addresses: expected a strategy, got {addresses!r}")
-    if isinstance(count, st.SearchStrategy):
-        return count.flatmap(lambda n: recipient_lists(count=n, addresses=addresses))
-    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        raise ValueError(f"count: expected an integer >= 0 or a strategy, got {count!r}")
+    if not isinstance(count, st.SearchStrategy):
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"count: expected an integer >= 0 or a strategy, got {count!r}")
+        count = st.just(count)
     return _recipient_lists(count, addresses)
 
 
 @st.composite
-def _recipient_lists(draw: st.DrawFn, n: int, addresses: st.SearchStrategy[str]) -> Recipients:
+def _recipient_lists(
+    draw: st.DrawFn, count: st.SearchStrategy[int], addresses: st.SearchStrategy[str]
+) -> Recipients:
+    n = draw(count)
     if n == 0:
         return Recipients()
     # Drawing an address costs dozens of choices: draw at most 8 distinct ones and fill
     # the rest with repeats (duplicates count each time), so 51 recipients stay cheap.
-    # The distinct 51 are covered by the conformance tests' explicit examples.
-    distinct = min(n, 3 if draw(st.booleans()) else _DISTINCT_MAX)
-    pool = draw(st.lists(addresses, min_size=1, max_size=distinct))
-    everyone = pool + draw(
-        st.lists(st.sampled_from(pool), min_size=n - len(pool), max_size=n - len(pool))
-    )
-    cc = draw(st.integers(0, n))
-    bcc = draw(st.integers(0, n - cc))
+    # The distinct 51 are covered by the conformance tests' explicit class examples.
+    distinct = draw(ints(1, min(n, _DISTINCT_MAX)))
+    pool = [draw(addresses) for _ in range(distinct)]
+    if distinct < n and draw(ints(0, 1)):  # repeats in order, or each a drawn pick
+        everyone = pool + [pool[i % distinct] for i in range(n - distinct)]
+    else:
+        everyone = pool + [pool[draw(ints(0, distinct - 1))] for _ in range(n - distinct)]
+    cc = draw(ints(0, n))
+    bcc = draw(ints(0, n - cc))
     to = n - cc - bcc  # shrinks towards everyone in To
     return Recipients(
         tuple(everyone[:to]), tuple(everyone[to : to + cc]), tuple(everyone[to + cc :])

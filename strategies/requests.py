@@ -152,7 +152,7 @@ def _compose(draw: st.DrawFn, *, profile: TargetProfile, faults: frozenset[str])
             address, field = planted.text, _FIELD_OF[fault]
             labels.append(defect_label(planted.defect))
         position = draw(st.integers(0, len(recipients.lists()[field])))
-        recipients = recipients.with_address(field, address, position)
+        recipients = recipients.with_address(field, address, position)  # type: ignore[arg-type]
 
     if "no-recipients" in faults:
         form, destination = draw(st.sampled_from(_EMPTY_DESTINATIONS))

@@ -7,13 +7,13 @@ domains (not verified), display names (verified as their inner address is).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
 from conformance.profile import Identities, TargetProfile
-from strategies.addresses import dns_labels, local_parts
+from strategies.addresses import POOLED_LABELS, POOLED_LOCALS, at_domain
 
 DISPLAY_NAMES: tuple[str, ...] = ("Alice", "Bob Smith", "No Reply", "Team", "Billing Dept")
 
@@ -49,15 +49,24 @@ def _case_variant_sender(address: str, ids: Identities) -> Sender:
     return sender
 
 
-def _case_variants(text: str) -> st.SearchStrategy[str]:
-    """Another spelling of `text` differing only in letter case (never `text` itself)."""
+def case_variants(text: str) -> tuple[str, ...]:
+    """Other spellings of `text` differing only in letter case (never `text` itself)."""
     variants = [text.upper(), text.swapcase(), text.title(), text.lower()]
-    return st.sampled_from([v for v in dict.fromkeys(variants) if v != text])
+    return tuple(v for v in dict.fromkeys(variants) if v != text)
 
 
-@st.composite
-def _at_domain(draw: st.DrawFn, domain: str) -> str:
-    return f"{draw(local_parts(max_length=min(64, 253 - len(domain))))}@{domain}"
+_LOCALS = POOLED_LOCALS
+_SUBDOMAIN_LABELS = st.lists(POOLED_LABELS, min_size=1, max_size=4)
+
+
+def _at(domains: Sequence[str]) -> st.SearchStrategy[str]:
+    return st.builds(at_domain, _LOCALS, st.sampled_from(tuple(domains)))
+
+
+def _labelled(
+    strategy: st.SearchStrategy[str], label: str, ids: Identities
+) -> st.SearchStrategy[Sender]:
+    return strategy.map(lambda a: _sender(a, label, ids))
 
 
 def _kinds(identities: Identities) -> list[st.SearchStrategy[Sender]]:
@@ -67,37 +76,19 @@ def _kinds(identities: Identities) -> list[st.SearchStrategy[Sender]]:
     doms = ids.verified_domains
     kinds: list[st.SearchStrategy[Sender]] = []
     if addrs:
-        kinds.append(
-            st.sampled_from(addrs).map(
-                lambda a: _sender(a, "sender: verified address identity", ids)
-            )
-        )
+        kinds.append(_labelled(st.sampled_from(addrs), "sender: verified address identity", ids))
     if doms:
-        dom = st.sampled_from(doms)
+        kinds.append(_labelled(_at(doms), "sender: at verified domain", ids))
         kinds.append(
-            dom.flatmap(_at_domain).map(lambda a: _sender(a, "sender: at verified domain", ids))
+            st.builds(_subdomain_sender(ids), _SUBDOMAIN_LABELS, st.sampled_from(doms), _LOCALS)
         )
-        kinds.append(dom.flatmap(_subdomain_sender(ids)))
-        cased = [d for d in doms if d.lower() != d.upper()]
+        cased = [v for d in doms for v in case_variants(d)]
         if cased:
-            kinds.append(
-                st.sampled_from(cased)
-                .flatmap(_case_variants)
-                .flatmap(_at_domain)
-                .map(lambda a: _sender(a, "sender: case variant of verified domain", ids))
-            )
-    variable = [a for a in addrs if a.lower() != a.upper()]
+            kinds.append(_labelled(_at(cased), "sender: case variant of verified domain", ids))
+    variable = [v for a in addrs for v in case_variants(a)]
     if variable:
-        kinds.append(
-            st.sampled_from(variable)
-            .flatmap(_case_variants)
-            .map(lambda a: _case_variant_sender(a, ids))
-        )
-    kinds.append(
-        _at_domain(ids.unverified_domain).map(
-            lambda a: _sender(a, "sender: unverified domain", ids)
-        )
-    )
+        kinds.append(st.sampled_from(variable).map(lambda a: _case_variant_sender(a, ids)))
+    kinds.append(_labelled(_at((ids.unverified_domain,)), "sender: unverified domain", ids))
     kinds.extend(_lookalike_kinds(ids))
     return kinds
 
@@ -106,32 +97,27 @@ def _lookalike_kinds(ids: Identities) -> list[st.SearchStrategy[Sender]]:
     """Domains that merely contain a verified domain's text: never verified by it."""
     if not ids.verified_domains:
         return []
-    dom = st.sampled_from(ids.verified_domains)
-    prefix = dom.map(lambda d: f"evil{d}").flatmap(_at_domain)
-    suffix = dom.map(lambda d: f"{d}.evil.example").flatmap(_at_domain)
+    prefix = _at([f"evil{d}" for d in ids.verified_domains])
+    suffix = _at([f"{d}.evil.example" for d in ids.verified_domains])
     return [
-        prefix.map(lambda a: _sender(a, "sender: look-alike domain (prefix)", ids)),
-        suffix.map(lambda a: _sender(a, "sender: look-alike domain (suffix)", ids)),
+        _labelled(prefix, "sender: look-alike domain (prefix)", ids),
+        _labelled(suffix, "sender: look-alike domain (suffix)", ids),
     ]
 
 
-def _subdomain_sender(ids: Identities) -> Callable[[str], st.SearchStrategy[Sender]]:
-    def build(domain: str) -> st.SearchStrategy[Sender]:
-        @st.composite
-        def draw_one(draw: st.DrawFn) -> Sender:
-            depth = draw(st.integers(1, 4))
-            labels = draw(st.lists(dns_labels(max_length=20), min_size=depth, max_size=depth))
-            address = draw(_at_domain(".".join([*labels, domain])))
-            return _sender(address, f"sender: subdomain depth {depth} of verified domain", ids)
-
-        return draw_one()
+def _subdomain_sender(ids: Identities) -> Callable[[list[str], str, str], Sender]:
+    def build(labels: list[str], domain: str, local: str) -> Sender:
+        address = at_domain(local, ".".join([*labels, domain]))
+        label = f"sender: subdomain depth {len(labels)} of verified domain"
+        return _sender(address, label, ids)
 
     return build
 
 
-@st.composite
-def _with_display_name(draw: st.DrawFn, inner: Sender) -> Sender:
-    name = draw(st.sampled_from(DISPLAY_NAMES))
+_NAMES = st.sampled_from(DISPLAY_NAMES)
+
+
+def _with_display_name(inner: Sender, name: str) -> Sender:
     label = f"{inner.label}, display name"
     return Sender(f"{name} <{inner.address}>", inner.address, inner.verified, label)
 
@@ -152,7 +138,7 @@ def senders(
         base = base.filter(lambda s: s.verified is verified)
     if not display_names:
         return base
-    return st.one_of(base, base.flatmap(_with_display_name))
+    return st.one_of(base, st.builds(_with_display_name, base, _NAMES))
 
 
 def lookalike_senders(*, profile: TargetProfile) -> st.SearchStrategy[Sender]:

@@ -246,7 +246,7 @@ def test_sesconf_serve_answers_on_its_port(tmp_path: Path) -> None:
         assert answer.json()["success"] is True
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.communicate(timeout=10)  # waits and closes both pipes (a ResourceWarning else)
 
 
 def test_parallel_workers_run_exclusive_tests_in_a_second_pass(tmp_path: Path) -> None:

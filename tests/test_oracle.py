@@ -482,14 +482,20 @@ def test_sandbox_and_sender_together() -> None:
     assert expected == shape(expect(request_params, SANDBOX))
 
 
-def test_gray_and_definite_is_reject_with_only_the_definite_rule() -> None:
+def test_gray_and_definite_is_reject_that_keeps_the_gray_reasons() -> None:
+    """Any documented reason is a valid reason: the gray ones stay beside the rule."""
     request_params = params(
         Source="x@unverified.example",
         Destination={"ToAddresses": ['"q q"@verified.example']},
         ConfigurationSetName="set-1",
     )
     expected = Reject(
-        frozenset({"sender.verified"}), ("Source 'x@unverified.example' is not verified",)
+        frozenset({"sender.verified"}),
+        ("Source 'x@unverified.example' is not verified",),
+        (
+            "gray recipient '\"q q\"@verified.example': quoted local",
+            "ConfigurationSetName given: rules.md does not cover it",
+        ),
     )
     assert expected == expect(request_params, PROFILE)
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import requests
 
 from conformance.commands import replay
 from conformance.exitcodes import ExitCode
@@ -15,6 +16,7 @@ from conformance.server.app import start_server
 from conformance.server.faults import FAULTS
 from tests._servers import closed_port_url
 from tests._sesconf import sesconf
+from tests.test_moto_server import moto_url  # noqa: F401  (the fixture)
 
 PROFILE = load_builtin_profile("reference")
 
@@ -115,3 +117,98 @@ def test_a_stateful_rule_cannot_be_replayed_alone() -> None:
     verdict = replay.replay_one(None, ce)  # type: ignore[arg-type]  # never reaches a target
     assert "cannot replay" == verdict.status
     assert ExitCode.RULE_FAILED == replay.exit_code_for([verdict])
+
+
+# --- one replay per rule: STILL FAILING while the fault is there, FIXED once it is gone ----
+
+REPLAYED: tuple[tuple[str, str, str], ...] = (
+    ("sender.verified", "lookalike-domain-verified", "envelope"),
+    ("sandbox.recipients", "sandbox-ignored", "envelope"),
+    ("size.max", "size-too-strict", "envelope"),
+    ("recipients.min", "accept-zero-recipients", "envelope"),
+    ("recipients.valid", "bcc-not-validated", "envelope"),
+    ("recipients.max", "accept-51-recipients", "envelope"),
+    ("request.required", "accept-missing-subject", "envelope"),
+    ("envelope.success", "success-as-string", "envelope"),
+    ("envelope.error", "error-with-data", "envelope"),
+    ("envelope.id-unique", "constant-id", "envelope"),
+    ("envelope.created-at", "created-at-stale", "envelope"),
+    ("http.status", "status-200-on-error", "envelope"),
+    ("robust.no-5xx", "500-on-wrong-type", "envelope"),
+    ("ses.error-codes", "query-wrong-code", "ses-query"),
+    ("envelope.success", "bad-success-at-limit", "ses-query"),  # a monitor's finding
+)
+ALSO_RUN = {"bad-success-at-limit": ("--rules", "recipients.max")}
+"""A monitor's finding shows in another rule's traffic (exactly 50 recipients)."""
+
+
+def test_every_rule_has_a_replay_check_or_is_stateful() -> None:
+    from conformance.rules import RULES
+    from conformance.suite.rejudge import REJUDGE, STATEFUL_RULES
+
+    assert set(RULES) == set(REJUDGE) | STATEFUL_RULES
+    assert {rule for rule, _, _ in REPLAYED} == set(RULES) - STATEFUL_RULES
+
+
+@pytest.mark.parametrize(("rule_id", "fault", "protocol"), REPLAYED, ids=[r[1] for r in REPLAYED])
+def test_replay_says_still_failing_until_the_fault_is_gone(
+    rule_id: str, fault: str, protocol: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    strict = (
+        []
+        if rule_id not in ("ses.error-codes", "http.status", "envelope.created-at")
+        else ["--strict"]
+    )
+    with start_server(PROFILE, fault=fault) as server:
+        run = sesconf(
+            "run", "--url", server.url, "--protocol", protocol, "--rules", rule_id,
+            *ALSO_RUN.get(fault, ()),
+            "--max-examples", "10" if rule_id == "ses.error-codes" else "3", *strict,
+            report_dir=tmp_path,
+        )  # fmt: skip
+        assert {rule_id} == run.failed(), run.stdout + run.stderr
+        # a fresh server with the same fault: the request alone shows it again
+    with start_server(PROFILE, fault=fault) as server:
+        assert ExitCode.RULE_FAILED == _replay(str(tmp_path), "--url", server.url)
+    out = capsys.readouterr().out
+    assert f"STILL FAILING  {rule_id}" in out, out
+    with start_server(PROFILE) as server:
+        assert ExitCode.OK == _replay(str(tmp_path), "--url", server.url)
+    out = capsys.readouterr().out
+    assert f"FIXED          {rule_id}" in out, out
+
+
+def test_a_rule_without_a_registered_check_cannot_be_replayed() -> None:
+    from conformance.protocols.base import make_client
+    from conformance.suite.support import TargetSession
+
+    ce = replay.Counterexample("no.such-rule", "fail", {"Source": "x"}, None, "")
+    with start_server(PROFILE) as server:
+        profile = PROFILE.with_url(server.url)
+        session = TargetSession(profile=profile, client=make_client(profile), max_examples=1)
+        verdict = replay.replay_one(session, ce)
+    assert "cannot replay" == verdict.status
+    assert "no.such-rule" in verdict.detail
+    assert ExitCode.RULE_FAILED == replay.exit_code_for([verdict])
+
+
+@pytest.mark.slow
+def test_replay_provisions_identities_on_an_emulator(
+    moto_url: str,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """moto refuses a@VERIFIED.EXAMPLE (case) and subdomains. Replayed on a moto whose
+    identities were wiped, the control only passes if replay verified them first."""
+    run = sesconf(
+        "run", "--target", "moto", "--url", moto_url, "--rules", "sender.verified",
+        "--max-examples", "3", report_dir=tmp_path,
+    )  # fmt: skip
+    assert {"sender.verified"} == run.failed(), run.stdout + run.stderr
+    requests.post(moto_url + "moto-api/reset", timeout=10).raise_for_status()
+    assert ExitCode.RULE_FAILED == _replay(str(tmp_path), "--target", "moto", "--url", moto_url)
+    out = capsys.readouterr().out
+    assert "STILL FAILING  sender.verified" in out, out
+    with start_server(PROFILE) as server:
+        assert ExitCode.OK == _replay(str(tmp_path), "--url", server.url)
+    assert "FIXED          sender.verified" in capsys.readouterr().out

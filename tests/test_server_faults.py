@@ -166,6 +166,55 @@ def different_choices(url: str) -> tuple[Any, ...]:
 
 
 BIG = {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "x" * 8_000_000}}}
+EMPTY_BODY = {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": ""}}}
+
+
+def ids_after_reset(url: str) -> bool:
+    requests.post(url + "_reset", timeout=5).raise_for_status()
+    return two_ids(url)
+
+
+def bcc_only_fresh(url: str) -> bool:
+    body = requests.post(url, json=params(Destination={"BccAddresses": rcpts(1)}), timeout=10)
+    created = datetime.fromisoformat(body.json()["data"]["created_at"])
+    return abs((datetime.now(UTC) - created).total_seconds()) < 300
+
+
+def limit_success_has_created_at(url: str) -> bool:
+    requests.post(url + "_reset", timeout=5).raise_for_status()
+    limit = PROFILE.limits.max_recipients
+    answer = requests.post(
+        url,
+        json=params(Destination={"ToAddresses": [f"success+{i}@simulator.amazonses.com"
+                                                 for i in range(limit)]}),
+        timeout=10,
+    )  # fmt: skip
+    return "created_at" in answer.json()["data"]
+
+
+def quota_error_has_message(url: str) -> bool:
+    requests.post(url + "_reset", timeout=5).raise_for_status()
+    outcome(url, params(Destination={"ToAddresses": rcpts(5)}))
+    answer = requests.post(url, json=params(), timeout=10).json()
+    return bool(answer["error"].get("message"))
+
+
+def quota_before_syntax(url: str) -> tuple[int, str]:
+    requests.post(url + "_reset", timeout=5).raise_for_status()
+    outcome(url, params(Destination={"ToAddresses": rcpts(5)}))
+    return outcome(url, params(Source="bad"))
+
+
+def size_before_syntax(url: str) -> bool:
+    body = requests.post(url, json=params(Source="bad", Message=BIG), timeout=30).json()
+    return body["error"]["message"].startswith("Message length")
+
+
+def echoed(url: str) -> bool:
+    body = requests.post(url, json=params(Source="bad"), timeout=10).json()
+    return "Request:" in body["error"]["message"]
+
+
 MID = {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "x" * 2_000_000}}}
 
 # fault -> (probe, what the faithful server answers)
@@ -268,6 +317,17 @@ PROBES: dict[str, tuple[Probe, Any]] = {
         ),
         2,
     ),
+    "constant-id-after-reset": (ids_after_reset, True),
+    "500-on-cc-only": (send(Destination={"CcAddresses": rcpts(1)}), (200, "ok")),
+    "created-at-stale-bcc-only": (bcc_only_fresh, True),
+    "status-200-on-size-error": (send(Message=BIG), (400, "VALIDATION_ERROR")),
+    "bad-success-at-limit": (limit_success_has_created_at, True),
+    "bad-error-on-quota": (quota_error_has_message, True),
+    "refuse-empty-body": (send(Message=EMPTY_BODY), (200, "ok")),
+    "quota-first": (quota_before_syntax, (400, "VALIDATION_ERROR")),
+    "body-first": (size_before_syntax, False),
+    "echo-input": (echoed, False),
+    "odd-statuses": (send(Source="x@unverified.example"), (400, "MESSAGE_REJECTED")),
     "different-but-correct": (different_choices, ((200, "ok"), (400, "VALIDATION_ERROR"))),
 }
 

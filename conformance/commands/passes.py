@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from conformance.commands.guard import RunGuard
 from conformance.protocols import shared_limits
 
 
@@ -37,14 +38,18 @@ def shared_limits_in(folder: Path) -> Iterator[None]:
             os.environ[shared_limits.ENV] = before
 
 
-def run_pytest(base: list[str], *, workers: int, report_dir: Path, quiet: bool) -> list[int]:
-    """One pass, or with workers a parallel pass and a serial pass for exclusive tests."""
+def run_pytest(
+    base: list[str], *, workers: int, report_dir: Path, quiet: bool, guard: RunGuard
+) -> list[int]:
+    """One pass, or with workers a parallel pass and a serial pass for exclusive tests
+    (skipped when the guard stopped the run during the first)."""
     import pytest
 
     from conformance.commands.progress import ProgressPlugin
+    from conformance.report.runfiles import PYTEST_JUNIT
     from conformance.report.terminal import ProgressPrinter
 
-    junit = report_dir / "junit.xml"
+    junit = report_dir / PYTEST_JUNIT
     extra = ["-qq"] if quiet else []
     if workers == 1:
         plugins = [] if quiet else [ProgressPlugin(ProgressPrinter(sys.stdout))]
@@ -64,6 +69,8 @@ def run_pytest(base: list[str], *, workers: int, report_dir: Path, quiet: bool) 
             ]
         )
     )
+    if guard.interrupted:
+        return [first]
     second = int(
         pytest.main(
             [

@@ -21,9 +21,8 @@ import fnmatch
 import json
 import socket
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,23 +30,15 @@ from urllib.parse import urlsplit
 from conformance.errors import SesConfError, UsageError
 from conformance.exitcodes import ExitCode
 from conformance.model import (
-    Accepted,
-    Exchange,
     RawRequest,
-    Reject,
-    Rejected,
-    SendEmailRequest,
-    TransportFailure,
 )
 from conformance.profile import TargetProfile
+from conformance.report.caps import expand_params
 from conformance.suite import support
+from conformance.suite.rejudge import STATEFUL_RULES
 from conformance.violations import RuleViolation, TargetBroken
 
 REPLAYED_OUTCOMES = frozenset({"fail", "non-strict"})
-STATEFUL_RULES = frozenset({"quota.recipients"})
-"""Rules judged over a sequence of sends: one request says nothing without the state."""
-CREATED_AT_TOLERANCE = timedelta(minutes=5)
-"""As the suite's test_created_at_is_now."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +142,7 @@ def _counterexample(rule: Mapping[str, Any]) -> Counterexample:
             (v for k, v in headers.items() if k.lower() == "content-type"), "application/json"
         )
         raw = RawRequest(body, content_type=content_type, label="replayed")
-    params = ce.get("params")
+    params = expand_params(ce.get("params"))  # long generated strings are stored compactly
     return Counterexample(
         rule_id=str(rule["id"]),
         outcome=str(rule.get("outcome")),
@@ -181,183 +172,7 @@ def resolve_profile(summary: Mapping[str, Any], args: argparse.Namespace) -> Tar
     return profile
 
 
-# --- judging ------------------------------------------------------------------------------
-
-
-def _check(ctx: support.TestContext, params: Mapping[str, Any]) -> Exchange:
-    return ctx.check(SendEmailRequest(params))
-
-
-def _envelope_findings(ctx: support.TestContext, params: Mapping[str, Any]) -> Exchange:
-    """envelope.success/error: the judgement, then the protocol's findings for the rule."""
-    exchange = _check(ctx, params)
-    problems = exchange.problems.get(ctx.rule, ())
-    if problems:
-        ctx.fail(
-            ctx.rule,
-            problems[0],
-            exchange,
-            expected=f"a well-formed {ctx.rule} answer",
-            params=params,
-            problems=tuple(problems),
-        )
-    return exchange
-
-
-def _http_status(ctx: support.TestContext, params: Mapping[str, Any]) -> Exchange:
-    exchange = _check(ctx, params)
-    problems = exchange.problems.get(ctx.rule, ())
-    if problems and isinstance(exchange.outcome, Accepted | Rejected):
-        ctx.fail(
-            ctx.rule,
-            problems[0],
-            exchange,
-            expected="2xx for success, 4xx for the error envelope",
-            params=params,
-            problems=tuple(problems),
-        )
-    return exchange
-
-
-def _id_unique(ctx: support.TestContext, params: Mapping[str, Any]) -> Exchange:
-    """The same request twice: two acceptances must carry two ids."""
-    first = _check(ctx, params)
-    second = _check(ctx, params)
-    a, b = first.outcome, second.outcome
-    if isinstance(a, Accepted) and isinstance(b, Accepted) and a.id and a.id == b.id:
-        ctx.fail(
-            ctx.rule,
-            f"the same request sent twice got the same id {a.id!r}",
-            second,
-            expected="a new id",
-            params=params,
-        )
-    return second
-
-
-def _created_at(ctx: support.TestContext, params: Mapping[str, Any]) -> Exchange:
-    from conformance.protocols.envelope import parse_timestamp
-
-    exchange = _check(ctx, params)
-    outcome = exchange.outcome
-    if not isinstance(outcome, Accepted) or ctx.profile.protocol != "envelope":
-        return exchange
-    now = datetime.now(UTC)
-    stamp = parse_timestamp(outcome.created_at) if outcome.created_at else None
-    if stamp is None or abs(now - stamp) > CREATED_AT_TOLERANCE:
-        ctx.fail(
-            ctx.rule,
-            f"created_at {outcome.created_at!r} is not within 5 minutes of {now.isoformat()}",
-            exchange,
-            expected="created_at close to now",
-            params=params,
-        )
-    return exchange
-
-
-def _robust(ctx: support.TestContext, exchange: Exchange, expected: str, **where: Any) -> None:
-    """As test_robust: a dropped connection or a 5xx fails; a hang makes the rule broken."""
-    outcome = exchange.outcome
-    if isinstance(outcome, TransportFailure) and outcome.kind == "connection":
-        ctx.fail(
-            ctx.rule,
-            f"the connection was dropped: {outcome.detail}",
-            exchange,
-            expected=expected,
-            **where,
-        )
-    problems = exchange.problems.get(ctx.rule, ())
-    if problems:
-        ctx.fail(
-            ctx.rule, problems[0], exchange, expected=expected, problems=tuple(problems), **where
-        )
-
-
-def _no_5xx_params(ctx: support.TestContext, params: Mapping[str, Any]) -> Exchange:
-    from conformance.model import describe_expectation
-    from conformance.oracle import expect
-
-    expectation = expect(ctx.target_params(params), ctx.profile)
-    exchange = ctx.send(SendEmailRequest(params))
-    _robust(ctx, exchange, describe_expectation(expectation), params=params)
-    support.judge(ctx, ctx.rule, expectation, exchange, params=params)
-    return exchange
-
-
-def _no_5xx_raw(ctx: support.TestContext, raw: RawRequest) -> Exchange:
-    expected = "the error envelope (4xx)"
-    exchange = ctx.send(raw)
-    _robust(ctx, exchange, expected, raw=raw)
-    if isinstance(exchange.outcome, TransportFailure):
-        ctx.broken(exchange, expected=expected)
-    if not isinstance(exchange.outcome, Rejected):
-        ctx.fail(
-            ctx.rule,
-            f"a malformed body must be rejected; got {support.describe_outcome(exchange)}",
-            exchange,
-            expected=expected,
-            raw=raw,
-        )
-    return exchange
-
-
-def _error_codes(ctx: support.TestContext, params: Mapping[str, Any]) -> Exchange:
-    from conformance.oracle import expect
-
-    exchange = _check(ctx, params)
-    expectation = expect(ctx.target_params(params), ctx.profile)
-    problems_of = getattr(ctx.target.client, "error_code_problems", None)
-    if (
-        problems_of is not None
-        and isinstance(expectation, Reject)
-        and isinstance(exchange.outcome, Rejected)
-    ):
-        problems = problems_of(expectation.rules, exchange.outcome)
-        if problems:
-            ctx.fail(
-                ctx.rule,
-                problems[0],
-                exchange,
-                expected=f"real SES codes for {sorted(expectation.rules)}",
-                params=params,
-                problems=tuple(problems),
-            )
-    return exchange
-
-
-def _atomic(ctx: support.TestContext, params: Mapping[str, Any]) -> Exchange:
-    """recipients.valid: judged, and a rejected message must leave the outbox as it was."""
-    client = ctx.target.client
-    before = client.outbox()
-    exchange = _check(ctx, params)
-    after = client.outbox()
-    if (
-        isinstance(exchange.outcome, Rejected)
-        and before is not None
-        and after is not None
-        and len(after) != len(before)
-    ):
-        ctx.fail(
-            ctx.rule,
-            "a rejected message still reached the outbox",
-            exchange,
-            expected="reject and nothing delivered",
-            params=params,
-        )
-    return exchange
-
-
-_BY_RULE: Mapping[str, Callable[[support.TestContext, Mapping[str, Any]], Exchange]] = {
-    "envelope.success": _envelope_findings,
-    "envelope.error": _envelope_findings,
-    "envelope.id-unique": _id_unique,
-    "envelope.created-at": _created_at,
-    "http.status": _http_status,
-    "robust.no-5xx": _no_5xx_params,
-    "ses.error-codes": _error_codes,
-    "recipients.valid": _atomic,
-}
-"""Rules with checks beyond the oracle's accept/reject; the others are `ctx.check` alone."""
+# --- judging (conformance/suite/rejudge.py: the run's own judgements) ----------------------
 
 
 def replay_one(session: support.TargetSession, ce: Counterexample) -> Verdict:
@@ -370,13 +185,17 @@ def replay_one(session: support.TargetSession, ce: Counterexample) -> Verdict:
         )
     if ce.raw is None and ce.params is None:
         return Verdict(ce.rule_id, "cannot replay", "the report holds no request for this rule")
+    from conformance.suite.rejudge import MissingCheck, rejudge, rejudge_raw
+
     ctx = support.TestContext(nodeid=f"replay::{ce.rule_id}", rules=(ce.rule_id,), target=session)
     try:
         if ce.raw is not None:
-            exchange = _no_5xx_raw(ctx, ce.raw)
+            exchange = rejudge_raw(ctx, ce.raw)
         else:
             assert ce.params is not None
-            exchange = _BY_RULE.get(ce.rule_id, _check)(ctx, ce.params)
+            exchange = rejudge(ctx, ce.params)
+    except MissingCheck as exc:
+        return Verdict(ce.rule_id, "cannot replay", str(exc))
     except RuleViolation as violation:
         found = violation.counterexample
         return Verdict(
@@ -450,13 +269,17 @@ def run(args: argparse.Namespace) -> ExitCode:
         )
         return ExitCode.TARGET_UNREACHABLE
 
-    from conformance.protocols.base import make_client
+    from conformance.protocols.base import make_client, provision_identities
 
+    try:
+        provision_identities(profile)  # as `sesconf run` does (identities.provision)
+    except SesConfError as exc:
+        print(
+            f"sesconf replay: provisioning the profile's identities failed: {exc}", file=sys.stderr
+        )
+        return ExitCode.TARGET_UNREACHABLE
     client = make_client(profile)
     try:
-        prepare = getattr(client, "prepare", None)
-        if prepare is not None:
-            prepare()  # emulators: provision the identities the profile relies on
         session = support.TargetSession(profile=profile, client=client, max_examples=1)
         verdicts = []
         width = max(len(ce.rule_id) for ce in chosen)

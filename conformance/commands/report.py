@@ -1,12 +1,15 @@
 """`sesconf report --allure DIR`: build the Allure HTML report from a run's allure-results.
 
 The `allure` command (Allure 3, from npm) does the building; where it is missing the
-command says how to get it rather than failing obscurely.
+command says how to get it rather than failing obscurely. Allure 3's pages hard-code Google
+Analytics: the built report is rewritten (report/offline.py) so that opening it loads
+nothing from outside its folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.exitcodes import ExitCode
+from conformance.report.offline import make_offline
 
 INSTALL_HINT = (
     "the `allure` command (Allure 3) is not installed; get it with `npm install -g allure` "
@@ -69,6 +73,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         capture_output=True,
         text=True,
         timeout=300,
+        env={**os.environ, "ALLURE_NO_ANALYTICS": "true"},  # honoured by some plugins only
     )
     if proc.returncode != 0 or not (output / "index.html").is_file():
         print(
@@ -77,5 +82,6 @@ def run(args: argparse.Namespace) -> ExitCode:
             file=sys.stderr,
         )
         return ExitCode.INTERNAL_ERROR
-    print(f"allure report: {output / 'index.html'}")
+    removed = make_offline(output)
+    print(f"allure report: {output / 'index.html'} (offline: {len(removed)} outside loads removed)")
     return ExitCode.OK

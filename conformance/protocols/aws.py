@@ -22,9 +22,11 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from defusedxml import DefusedXmlException
 
-from conformance.errors import ProfileError, SesConfError
+from conformance.errors import AdminCallFailed as AdminCallFailed  # re-exported: defined there
+from conformance.errors import ProfileError, UnsafeXml
 from conformance.profile import TargetProfile
 from conformance.protocols.base import HttpClient, HttpTransport, RateLimiter, SendBudget
+from conformance.report.redact import register_secrets
 
 SIGNING_NAME: Final = "ses"
 """botocore's signingName for both `ses` (2010-12-01) and `sesv2` (2019-09-27)."""
@@ -156,10 +158,6 @@ class SigV4Signer:
         return {key: str(value) for key, value in request.headers.items()}
 
 
-class UnsafeXml(ValueError):
-    """The body is not a safe, well-formed XML document of reasonable size."""
-
-
 def parse_xml(body: bytes, *, max_bytes: int = MAX_XML_BYTES) -> Element:
     """Parse an answer with defusedxml: no DTDs, no entities, no external references."""
     if len(body) > max_bytes:
@@ -172,6 +170,8 @@ def parse_xml(body: bytes, *, max_bytes: int = MAX_XML_BYTES) -> Element:
         raise UnsafeXml(f"XML with a DTD or entities, refused ({type(exc).__name__})") from None
     except ValueError as exc:
         raise UnsafeXml(f"not parseable as XML ({exc})") from None
+    except (RecursionError, MemoryError) as exc:
+        raise UnsafeXml(f"XML too deep or too large to read ({type(exc).__name__})") from None
 
 
 def ses_text(root: Element, path: str) -> str | None:
@@ -183,10 +183,6 @@ def ses_text(root: Element, path: str) -> str | None:
 
 
 # --- shared values and checks of the two SES protocols -----------------------------------
-
-
-class AdminCallFailed(SesConfError):
-    """A provisioning or quota call (VerifyEmailIdentity, GetSendQuota, ...) failed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,4 +244,6 @@ class SignedClient(HttpClient):
         super().__init__(profile, transport=transport, budget=budget, limiter=limiter)
         if credentials is None:
             credentials = profile_credentials(profile, aws_profile=aws_profile)
+        if credentials != EMULATOR_CREDENTIALS:  # "testing" is moto's, and a common word
+            register_secrets((credentials.access_key_id, *credentials.secrets()))
         self.signer = SigV4Signer(credentials, profile.region)

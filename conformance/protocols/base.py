@@ -7,34 +7,44 @@ redaction and curl replays lives here, so the protocols behave alike on a bad ta
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-import json
 import socket
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-import requests
-import urllib3.exceptions
-
-from conformance.errors import SesConfError, TargetUnreachable, UsageError
+from conformance.errors import (
+    ProtocolUnavailable,
+    SendBudgetExhausted,
+    TargetUnreachable,
+    TestHookError,
+    UsageError,
+)
 from conformance.model import (
     Exchange,
     RawRequest,
     SendEmailRequest,
-    TransportFailure,
-    TransportKind,
-    WireRequest,
-    WireResponse,
 )
 from conformance.profile import TargetProfile
+from conformance.protocols.bounded import json_reason, load_json
 from conformance.protocols.curl import redact_headers, render_curl
+from conformance.protocols.transport import (
+    ECHO_FACTOR,
+    MAX_BODY_BYTES,
+    USER_AGENT,
+    HttpTransport,
+    TransportResult,
+    classify_exception,
+)
+
+if TYPE_CHECKING:
+    from conformance.protocols.aws import SendQuota
+from conformance.protocols.hooks import adapt_outbox, switch_sandbox
 
 __all__ = [
+    "ECHO_FACTOR",
     "MAX_BODY_BYTES",
     "USER_AGENT",
     "Client",
@@ -52,28 +62,12 @@ __all__ = [
     "render_curl",
 ]
 
-MAX_BODY_BYTES = 1_048_576
-"""Response bytes kept per answer; the rest is not read (`WireResponse.truncated`)."""
-
-USER_AGENT = "ses-conformance/0.1.0"
-_CHUNK = 65_536
-
 
 # --- errors ---------------------------------------------------------------------------
 
 
-class SendBudgetExhausted(SesConfError):
-    """`safety.max_sends` is used up: the suite stops rather than send one message more."""
-
-
-class TestHookError(SesConfError):
-    """A declared test hook (reset_url, outbox_url) failed or answered something unusable."""
-
-    __test__ = False  # not a pytest test class despite the name
-
-
-class ProtocolUnavailable(UsageError):
-    """The profile names a protocol whose client is not installed or not written yet."""
+# SendBudgetExhausted, TestHookError and ProtocolUnavailable live in conformance.errors and
+# are re-exported here (__all__).
 
 
 # --- the interface --------------------------------------------------------------------
@@ -91,6 +85,19 @@ class Client(Protocol):
     def reset(self) -> None: ...
     def outbox(self) -> list[dict[str, Any]] | None: ...
     def close(self) -> None: ...
+
+    # abilities: every client has them; a protocol without one says so by its answer
+    def effective_params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The request as the target will see it (the Query form carries no types)."""
+        ...
+
+    def provision_identities(self) -> None:
+        """Verify the profile's identities on the target; UsageError where impossible."""
+        ...
+
+    def get_send_quota(self) -> SendQuota | None:
+        """The target's own quota read-back; None where the protocol has none."""
+        ...
 
 
 _CLIENTS: Mapping[str, tuple[str, str]] = {
@@ -173,169 +180,6 @@ class RateLimiter:
             time.sleep(delay)
 
 
-# --- transport ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TransportResult:
-    """One HTTP call: what was sent, what came back, and why it is unusable if it is."""
-
-    request: WireRequest
-    response: WireResponse | None
-    failure: TransportFailure | None
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    stack: list[BaseException | None] = [exc]
-    while stack:
-        item = stack.pop()
-        if item is None or any(item is s for s in seen):
-            continue
-        seen.append(item)
-        stack.extend((item.__cause__, item.__context__, getattr(item, "reason", None)))
-        stack.extend(a for a in getattr(item, "args", ()) if isinstance(a, BaseException))
-    return seen
-
-
-def classify_exception(exc: BaseException) -> TransportFailure:
-    """The one place where requests/urllib3/socket errors become TransportFailure kinds."""
-    chain = _causes(exc)
-    detail = f"{type(exc).__name__}: {exc}"[:500]
-    timeouts = (
-        requests.exceptions.Timeout,
-        urllib3.exceptions.TimeoutError,
-        TimeoutError,
-    )
-    if any(isinstance(e, ConnectionRefusedError) for e in chain):
-        kind: TransportKind = "refused"
-    elif any(isinstance(e, timeouts) for e in chain):
-        kind = "timeout"
-    else:
-        kind = "connection"
-    return TransportFailure(kind, detail)
-
-
-class HttpTransport:
-    """One keep-alive session; every call has (connect, read) timeouts, a cap and a deadline.
-
-    The deadline (default twice the timeout, counted from the start of the call) ends the
-    body read, so a body trickled a byte at a time is a timeout instead of holding the run.
-    The status line and headers are bounded by the read timeout on each read only.
-    One transport is meant for one thread at a time (requests.Session is not thread-safe).
-    """
-
-    def __init__(
-        self,
-        *,
-        timeout_s: float,
-        deadline_s: float | None = None,
-        max_body_bytes: int = MAX_BODY_BYTES,
-    ) -> None:
-        if isinstance(timeout_s, bool) or not timeout_s > 0:
-            raise ValueError(f"timeout_s: expected a number > 0, got {timeout_s!r}")
-        if deadline_s is not None and not deadline_s > 0:
-            raise ValueError(f"deadline_s: expected a number > 0 or None, got {deadline_s!r}")
-        if isinstance(max_body_bytes, bool) or max_body_bytes < 1:
-            raise ValueError(f"max_body_bytes: expected an integer >= 1, got {max_body_bytes!r}")
-        self.timeout_s = float(timeout_s)
-        self.deadline_s = float(deadline_s) if deadline_s is not None else 2 * self.timeout_s
-        self.max_body_bytes = max_body_bytes
-        self.session = requests.Session()
-        self.session.trust_env = False  # no proxies or netrc: talk to the target itself
-        self.session.headers.clear()
-        self.session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
-
-    def call(
-        self, method: str, url: str, *, headers: Mapping[str, str], body: bytes = b""
-    ) -> TransportResult:
-        """Send once (no retries, no redirects) and return the answer, never raising for it."""
-        prepared = self.session.prepare_request(
-            requests.Request(method, url, headers=dict(headers), data=body or None)
-        )
-        sent = prepared.body if isinstance(prepared.body, bytes) else body
-        wire = WireRequest(
-            method=method,
-            url=url,
-            headers=redact_headers(tuple(prepared.headers.items())),
-            body=sent,
-        )
-        started = time.monotonic()
-        try:
-            response = self.session.send(
-                prepared,
-                stream=True,
-                allow_redirects=False,
-                timeout=(self.timeout_s, self.timeout_s),
-            )
-        except Exception as exc:  # every transport error ends here, classified once
-            return TransportResult(wire, None, classify_exception(exc))
-        return self._read(wire, response, started)
-
-    def _read(
-        self, wire: WireRequest, response: requests.Response, started: float
-    ) -> TransportResult:
-        deadline = started + self.deadline_s
-        expired = threading.Event()
-
-        def expire() -> None:
-            expired.set()
-            # urllib3 >= 2.3 wakes a blocked read; older ones wait for the read timeout
-            with contextlib.suppress(Exception):
-                response.raw.shutdown()
-
-        timer = threading.Timer(max(0.0, deadline - time.monotonic()), expire)
-        timer.daemon = True
-        timer.start()
-        chunks: list[bytes] = []
-        kept = 0
-        truncated = False
-        failure: TransportFailure | None = None
-        try:
-            while not expired.is_set():
-                chunk = response.raw.read(_CHUNK, decode_content=False)
-                if not chunk:
-                    break
-                room = self.max_body_bytes - kept
-                if len(chunk) > room:
-                    chunks.append(chunk[:room])
-                    kept += room
-                    truncated = True
-                    failure = TransportFailure(
-                        "too-large", f"response body over {self.max_body_bytes} bytes; cut off"
-                    )
-                    break
-                chunks.append(chunk)
-                kept += len(chunk)
-        except Exception as exc:
-            failure = classify_exception(exc)
-        finally:
-            timer.cancel()
-        if expired.is_set():
-            truncated = True
-            failure = TransportFailure(
-                "timeout", f"no complete answer within the {self.deadline_s:g} s deadline"
-            )
-        elif failure is not None and failure.kind != "too-large":
-            truncated = True
-        if failure is None:
-            response.raw.release_conn()  # body complete: the connection goes back to the pool
-        else:
-            response.raw.close()  # unread or broken: never reuse this connection
-            response.raw.release_conn()
-        answer = WireResponse(
-            status=response.status_code,
-            headers=tuple(response.raw.headers.items()),
-            body=b"".join(chunks),
-            elapsed_s=time.monotonic() - started,
-            truncated=truncated,
-        )
-        return TransportResult(wire, answer, failure)
-
-    def close(self) -> None:
-        self.session.close()
-
-
 # --- the shared client half -----------------------------------------------------------
 
 
@@ -360,6 +204,28 @@ class HttpClient:
 
         self.budget = budget or shared_limits.budget_for(profile.safety.max_sends)
         self.limiter = limiter or shared_limits.limiter_for(profile.safety.rate_per_s)
+        self._dead = 0
+        self._dead_detail = ""
+        from conformance.report.redact import register_secrets
+
+        register_secrets(profile.secrets)
+
+    DEAD_AFTER = 2
+    """Calls that got no answer in a row (sends or hooks) before hooks stop calling."""
+
+    @property
+    def target_dead(self) -> bool:
+        """The last DEAD_AFTER calls got no answer: hooks fail at once instead of waiting."""
+        return self._dead >= self.DEAD_AFTER
+
+    def _note(self, result: TransportResult) -> TransportResult:
+        failure = result.failure
+        if failure is not None and failure.kind in ("timeout", "connection", "refused"):
+            self._dead += 1
+            self._dead_detail = f"{failure.kind}: {failure.detail}"
+        else:
+            self._dead = 0
+        return result
 
     def _send_call(
         self, method: str, url: str, *, headers: Mapping[str, str], body: bytes
@@ -367,17 +233,37 @@ class HttpClient:
         """One SendEmail call: counted against the budget, then spaced by the rate limit."""
         self.budget.take()
         self.limiter.wait()
-        return self.transport.call(method, url, headers=headers, body=body)
+        return self._note(self.transport.call(method, url, headers=headers, body=body))
+
+    def _hook_call(self, method: str, url: str, where: str) -> TransportResult:
+        """A test hook's call, unless the target stopped answering: then it fails at once."""
+        if self.target_dead:
+            raise TestHookError(
+                f"{where}: {method} {url} not tried: the target stopped answering "
+                f"({self._dead_detail[:300]})"
+            )
+        return self._note(self.transport.call(method, url, headers={"Accept": "application/json"}))
 
     def curl(self, exchange: Exchange) -> str:
         return render_curl(exchange.request, timeout_s=self.profile.timeout_s)
+
+    def effective_params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The JSON wires carry the params as they are."""
+        return params
+
+    def provision_identities(self) -> None:
+        raise UsageError(f"identities.provision: the {self.name} protocol cannot verify identities")
+
+    def get_send_quota(self) -> SendQuota | None:
+        """No quota read-back unless the protocol has one (GetSendQuota, GetAccount)."""
+        return None
 
     def reset(self) -> None:
         """POST account.reset_url (quota counter and outbox to zero); no-op when undeclared."""
         url = self.profile.account.reset_url
         if url is None:
             return
-        result = self.transport.call("POST", url, headers={"Accept": "application/json"})
+        result = self._hook_call("POST", url, "account.reset_url")
         if result.failure is not None or result.response is None:
             raise TestHookError(f"account.reset_url: POST {url} failed: {_why(result)}")
         if not 200 <= result.response.status < 300:
@@ -385,29 +271,28 @@ class HttpClient:
                 f"account.reset_url: POST {url} answered HTTP {result.response.status}, "
                 "expected 2xx"
             )
+        # an emulator's reset may wipe what provisioning set up (ministack's does)
+        provision_identities(self.profile)
 
     def outbox(self) -> list[dict[str, Any]] | None:
         """GET account.outbox_url -> its `messages`; None when the profile declares none."""
         url = self.profile.account.outbox_url
         if url is None:
             return None
-        result = self.transport.call("GET", url, headers={"Accept": "application/json"})
+        result = self._hook_call("GET", url, "account.outbox_url")
         if result.failure is not None or result.response is None:
             raise TestHookError(f"account.outbox_url: GET {url} failed: {_why(result)}")
         answer = result.response
         where = f"account.outbox_url: GET {url}"
         if answer.status != 200:
             raise TestHookError(f"{where} answered HTTP {answer.status}, expected 200")
-        try:
-            data = json.loads(answer.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise TestHookError(f"{where}: body is not JSON: {answer.body[:80]!r}") from None
-        messages = data.get("messages") if isinstance(data, dict) else None
-        if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
-            raise TestHookError(
-                f'{where}: expected {{"messages": [{{...}}, ...]}}, got {answer.body[:80]!r}'
-            )
-        return messages
+        data, error = load_json(answer.body)
+        if error is not None:
+            raise TestHookError(f"{where}: {json_reason(answer.body, error)}")
+        try:  # an emulator's own endpoint, in the contract's shape (protocols/hooks.py)
+            return adapt_outbox(self.profile.account.outbox_format, data)
+        except ValueError as exc:
+            raise TestHookError(f"{where}: {exc}") from None
 
     def close(self) -> None:
         self.transport.close()
@@ -430,19 +315,16 @@ def provision_identities(profile: TargetProfile) -> None:
 
     Only with `identities.provision = true` (the emulator profiles): on real SES,
     VerifyEmailIdentity sends a verification email, so nothing is provisioned by default.
+    With `account.sandbox_switch`, the target's sandbox is then set as `account.sandbox` says.
     """
-    if not profile.identities.provision:
-        return
-    client = make_client(profile)
-    try:
-        provision = getattr(client, "provision_identities", None)
-        if provision is None:
-            raise UsageError(
-                f"identities.provision: the {profile.protocol} protocol cannot verify identities"
-            )
-        provision()
-    finally:
-        client.close()
+    if profile.identities.provision:
+        client = make_client(profile)
+        try:
+            client.provision_identities()
+        finally:
+            client.close()
+    if profile.account.sandbox_switch:
+        switch_sandbox(profile)
 
 
 def check_reachable(url: str, *, timeout_s: float) -> None:

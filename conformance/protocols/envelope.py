@@ -24,6 +24,7 @@ from conformance.model import (
     WireResponse,
 )
 from conformance.protocols.base import HttpClient
+from conformance.protocols.bounded import json_reason, load_json, shown
 
 __all__ = ["EnvelopeClient", "judge_envelope", "parse_timestamp"]
 
@@ -83,12 +84,8 @@ class _Problems:
         return {rule: tuple(texts) for rule, texts in self.found.items()}
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def _shown(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)[:80] if value is not ... else "missing"
+    return shown(value, 80)
 
 
 def _check_content_type(response: WireResponse, rule: str, problems: _Problems) -> None:
@@ -188,13 +185,11 @@ def judge_envelope(response: WireResponse) -> tuple[Outcome, dict[str, tuple[str
     if response.truncated:
         reason = f"body cut off after {len(response.body)} bytes"
     else:
-        try:
-            body = json.loads(response.body.decode("utf-8"), parse_constant=_reject_constant)
-        except (UnicodeDecodeError, ValueError):
-            reason = f"body is not JSON: {response.body[:80]!r}"
-        else:
-            if not isinstance(body, dict):
-                reason = f"body is JSON but not an object: {_shown(body)}"
+        body, error = load_json(response.body)
+        if error is not None:
+            reason = json_reason(response.body, error)
+        elif not isinstance(body, dict):
+            reason = f"body is JSON but not an object: {_shown(body)}"
     if not isinstance(body, dict):
         problems.add(by_status, reason)
         _check_content_type(response, by_status, problems)

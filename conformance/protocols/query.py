@@ -26,6 +26,7 @@ from conformance.model import (
     WireResponse,
 )
 from conformance.protocols.aws import (
+    MAX_XML_BYTES,
     SES_XMLNS,
     AdminCallFailed,
     CodeRule,
@@ -173,10 +174,11 @@ def query_body(pairs: Iterable[tuple[str, str]]) -> bytes:
 
 
 def _local(tag: str) -> tuple[str | None, str]:
+    """(namespace, local name), each cut to 200 characters: a target names its tags."""
     if tag.startswith("{"):
         ns, _, name = tag[1:].partition("}")
-        return ns, name
-    return None, tag
+        return ns[:200], name[:200]
+    return None, tag[:200]
 
 
 def _xml_content_type(response: WireResponse) -> str | None:
@@ -246,7 +248,8 @@ def judge_send_answer(
             "body cut off (over the size cap or incomplete)", response.status
         ), problems
     try:
-        root = parse_xml(response.body)
+        # the transport already capped the body (at least 3x the request: an echo fits)
+        root = parse_xml(response.body, max_bytes=max(MAX_XML_BYTES, len(response.body)))
     except UnsafeXml as exc:
         if _claims_xml(response):  # hostile or corrupt: nothing can be judged from it
             return TransportFailure("unreadable", str(exc)), problems

@@ -32,6 +32,7 @@ from conformance.protocols.aws import (
 from conformance.protocols.base import (
     TransportResult,
 )
+from conformance.protocols.bounded import load_json, short_repr, shown, too_deep
 
 __all__ = [
     "SESV2_ERROR_CODES",
@@ -79,10 +80,12 @@ def sesv2_body(params: Mapping[str, JSON]) -> dict[str, JSON]:
 
 
 def _json(body: bytes) -> tuple[Any, str | None]:
-    try:
-        return json.loads(body.decode("utf-8")), None
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        return None, f"body is not JSON ({type(exc).__name__}): {body[:80]!r}"
+    value, error = load_json(body)
+    if error is None:
+        return value, None
+    if isinstance(error, RecursionError):
+        return None, too_deep(body)
+    return None, f"body is not JSON ({type(error).__name__}): {body[:80]!r}"
 
 
 def _error_code(response: WireResponse, data: Any) -> tuple[str | None, bool]:
@@ -114,7 +117,7 @@ def judge_send_answer(response: WireResponse) -> tuple[Outcome, Problems]:
         if not isinstance(data, dict):
             problems["envelope.success"] = (f"body is {type(data).__name__}, not an object",)
         elif not isinstance(message_id, str) or not message_id:
-            problems["envelope.success"] = (f"MessageId is {message_id!r}, not a string",)
+            problems["envelope.success"] = (f"MessageId is {short_repr(message_id)}, not a string",)
         if status != 200:
             problems["http.status"] = (f"success answered with HTTP {status}, expected 200",)
         return Accepted(id=message_id if isinstance(message_id, str) and message_id else None), (
@@ -239,12 +242,14 @@ class SesV2Client(SignedClient):
         status, data = self._admin("GET", ACCOUNT_PATH)
         quota = data.get("SendQuota") if isinstance(data, dict) else None
         if status != 200 or not isinstance(quota, dict):
-            raise AdminCallFailed(f"GetAccount: HTTP {status}, no SendQuota in {data!r:.200}")
+            raise AdminCallFailed(f"GetAccount: HTTP {status}, no SendQuota in {shown(data, 200)}")
         values: list[float] = []
         for member in ("Max24HourSend", "MaxSendRate", "SentLast24Hours"):
             value = quota.get(member)
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise AdminCallFailed(f"GetAccount: SendQuota.{member} is {value!r}, not a number")
+                raise AdminCallFailed(
+                    f"GetAccount: SendQuota.{member} is {shown(value)}, not a number"
+                )
             values.append(float(value))
         return SendQuota(*values)
 
@@ -254,7 +259,9 @@ class SesV2Client(SignedClient):
         status, data = self._admin("POST", IDENTITIES_PATH, {"EmailIdentity": identity})
         code = data.get("__type") if isinstance(data, dict) else None
         if status != 200 and not (isinstance(code, str) and "AlreadyExists" in code):
-            raise AdminCallFailed(f"CreateEmailIdentity {identity!r}: HTTP {status}, {data!r:.200}")
+            raise AdminCallFailed(
+                f"CreateEmailIdentity {identity!r}: HTTP {status}, {shown(data, 200)}"
+            )
 
     def verify_email_identity(self, address: str) -> None:
         """POST /v2/email/identities {"EmailIdentity": address} (real SES emails a link)."""

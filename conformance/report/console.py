@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from conformance.report.text import clip
+
 
 def print_outcome(
     summary: Mapping[str, Any],
@@ -15,7 +17,7 @@ def print_outcome(
     quiet: bool = False,
     stream: TextIO | None = None,
 ) -> None:
-    out = stream or sys.stdout
+    out = _Shown(stream or sys.stdout)
     if not quiet:
         from conformance.report.terminal import render_table
 
@@ -28,8 +30,9 @@ def print_outcome(
                     f"{rule['reason']}\n"
                 )
                 out.write(f'  documentation: "{rule["quote"]}"\n')
-                out.write(f"  expected: {ce.get('expected')}\n  actual:   {ce.get('actual')}\n")
-                out.write(f"  replay:   {ce.get('curl')}\n")
+                actual = clip(str(ce.get("actual")).replace("\n", "\\n"), 600)
+                out.write(f"  expected: {ce.get('expected')}\n  actual:   {actual}\n")
+                out.write(f"  replay:   {clip(str(ce.get('curl')), 2000)}\n")
     details = any(r["outcome"] in ("fail", "non-strict") for r in summary["rules"])
     if quiet or details:  # else the table's last two lines say the same
         verdict = summary["verdict"]
@@ -40,3 +43,36 @@ def print_outcome(
             f"report: {report_dir / 'index.html'}\n"
         )
     out.flush()
+
+
+def print_class_reach(summary: Mapping[str, Any], *, stream: TextIO | None = None) -> None:
+    """`sesconf run --coverage`: each rule's declared classes this run never reached."""
+    out = stream or sys.stdout
+    totals = summary.get("class_reach") or {}
+    out.write(
+        f"equivalence classes: {totals.get('reached', 0)} of {totals.get('declared', 0)} "
+        f"reached, {totals.get('missed', 0)} missed\n"
+    )
+    for rule in summary["rules"]:
+        missed = rule.get("classes_missed") or []
+        if missed:
+            out.write(f"  {rule['id']}: {len(missed)} never reached\n")
+            for name in missed:
+                out.write(f"    - {name}\n")
+    out.flush()
+
+
+class _Shown:
+    """Writes through `printable` and `redact`: a target's text reaches a terminal as text."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+
+    def write(self, text: str) -> None:
+        from conformance.report.redact import redact
+        from conformance.report.text import printable
+
+        self.inner.write(redact(printable(text)))
+
+    def flush(self) -> None:
+        self.inner.flush()

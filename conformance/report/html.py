@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import html
 import json
 from collections import Counter
@@ -21,6 +20,7 @@ from typing import Any
 
 from conformance.exitcodes import ExitCode
 from conformance.report.redact import redact
+from conformance.report.text import BODY_LIMIT, pretty_body, printable
 from conformance.rules import RULES
 
 OUTCOMES: tuple[str, ...] = ("pass", "fail", "non-strict", "skip", "broken")
@@ -33,16 +33,14 @@ SYMBOLS: Mapping[str, str] = {
     "skip": "\u2013",
     "broken": "\u26a0",
 }
-BODY_LIMIT = 16_000
-"""Characters of a body shown before truncating (the full body stays in summary.json)."""
-_PARSE_LIMIT = 2_000_000
 EVENTS_SHOWN = 8
 """Equivalence classes shown in a rule's row; all of them are in its details."""
 
 
 def esc(value: object) -> str:
-    """Redacted, HTML-escaped text: the only way a dynamic value reaches a page."""
-    return html.escape(redact("" if value is None else str(value)), quote=True)
+    """Redacted, HTML-escaped text with control bytes shown escaped (`\\x00`): the only way
+    a dynamic value reaches a page."""
+    return html.escape(printable(redact("" if value is None else str(value))), quote=True)
 
 
 def outcome_class(outcome: object) -> str:
@@ -112,34 +110,6 @@ def exit_code_name(code: object) -> str:
 # --- bodies -----------------------------------------------------------------------------
 
 
-def pretty_body(body: str | None, *, limit: int = BODY_LIMIT) -> tuple[str, str | None]:
-    """(text to show, truncation note): JSON or XML pretty-printed when parseable."""
-    if not body:
-        return "", None
-    text = body
-    stripped = body.strip()
-    if len(stripped) <= _PARSE_LIMIT and stripped[:1] in "{[":
-        with contextlib.suppress(ValueError):
-            text = json.dumps(json.loads(stripped), indent=2, ensure_ascii=False)
-    elif len(stripped) <= _PARSE_LIMIT and stripped.startswith("<"):
-        text = _pretty_xml(stripped) or body
-    if len(text) <= limit:
-        return text, None
-    note = f"truncated: showing the first {limit:,} of {len(text):,} characters"
-    return text[:limit], note
-
-
-def _pretty_xml(text: str) -> str | None:
-    try:
-        from defusedxml.minidom import parseString  # safe against entity bombs
-
-        pretty = parseString(text).toprettyxml(indent="  ")
-    except Exception:  # not XML after all (an HTML error page, garbage): show it as text
-        return None
-    lines = [line for line in pretty.splitlines() if line.strip()]
-    return "\n".join(lines[1:] if lines and lines[0].startswith("<?xml") else lines)
-
-
 def _header_lines(headers: object) -> list[str]:
     if isinstance(headers, Mapping):
         pairs = list(headers.items())
@@ -151,7 +121,10 @@ def _header_lines(headers: object) -> list[str]:
 
 
 def _wire(first_line: str, headers: object, body: str | None, note: str | None = None) -> str:
-    shown, truncated = pretty_body(body)
+    try:
+        shown, truncated = pretty_body(body)
+    except Exception as exc:  # never lose the page over one body
+        shown, truncated = str(body or "")[:BODY_LIMIT], f"shown as text ({type(exc).__name__})"
     lines = [first_line, *_header_lines(headers)]
     text = "\n".join(lines) + ("\n\n" + shown if shown else "")
     notes = [n for n in (note, truncated) if n]
@@ -214,6 +187,7 @@ def _detail_html(rule: Mapping[str, Any]) -> str:
     events = rule.get("events")
     if isinstance(events, Mapping) and len(events) > EVENTS_SHOWN:
         parts.append(f"<h3>Equivalence classes tried ({len(events)})</h3>{_events_html(events)}")
+    parts.append(_classes_html(rule))
     tests = rule.get("tests") or []
     if tests:
         parts.append("<h3>Checked by</h3><p>" + ", ".join(f"<code>{esc(t)}</code>" for t in tests))
@@ -242,6 +216,25 @@ def _detail_html(rule: Mapping[str, Any]) -> str:
         parts.append(_command("Replay with curl", example.get("curl")))
         parts.append(_command("Replay with sesconf", example.get("replay")))
     return f'<div class="detail">{"".join(parts)}</div>'
+
+
+def _classes_html(rule: Mapping[str, Any]) -> str:
+    """The rule's declared classes, reached (with counts) and missed (flagged)."""
+    classes = rule.get("classes")
+    if not isinstance(classes, Mapping) or not classes:
+        return ""
+    missed = [c for c, n in classes.items() if not _int(n)]
+    head = f"{len(classes) - len(missed)} of {len(classes)} reached"
+    items = "".join(
+        f'<li class="missed">{esc(c)}<b>never</b></li>'
+        if not _int(n)
+        else f"<li>{esc(c)}<b>\u00d7{esc(n)}</b></li>"
+        for c, n in classes.items()
+    )
+    return (
+        f"<h3>Declared classes ({head})</h3>"
+        f'<ul class="events classes" aria-label="declared equivalence classes">{items}</ul>'
+    )
 
 
 def _events_html(events: object, *, limit: int | None = None) -> str:
@@ -395,6 +388,6 @@ def write_index_html(report_dir: Path, summary: Mapping[str, Any]) -> Path:
     """Write `index.html` into `report_dir` and return its path."""
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
-    path = report_dir / "index.html"
-    path.write_text(render_index_html(summary), encoding="utf-8")
-    return path
+    from conformance.report.files import write_atomic
+
+    return write_atomic(report_dir / "index.html", render_index_html(summary))

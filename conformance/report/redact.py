@@ -8,11 +8,47 @@ raw files. The patterns are deliberately broad: a masked non-secret costs nothin
 
 from __future__ import annotations
 
+import io
+import json
 import re
-from collections.abc import Mapping
-from typing import Any
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any, TextIO
+from urllib.parse import quote, quote_plus
 
 MASK = "[REDACTED]"
+MIN_SECRET_CHARS = 6
+"""Shorter values are not masked by value (a 3-letter "secret" would mask ordinary words)."""
+
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+
+
+def register_secrets(values: Iterable[str | None]) -> None:
+    """Mask these values (and their URL- and JSON-escaped forms) in everything redacted.
+
+    Called with every credential a client holds and every `${ENV}` value the profile
+    marks secret, so a target that echoes one back cannot put it in a report.
+    """
+    with _secrets_lock:
+        for value in values:
+            if not isinstance(value, str) or len(value) < MIN_SECRET_CHARS:
+                continue
+            escaped = json.dumps(value)[1:-1]
+            _secrets.update({value, quote(value, safe=""), quote_plus(value), escaped})
+
+
+def registered_secrets() -> tuple[str, ...]:
+    """The values masked by value, longest first (so a longer form is masked whole)."""
+    with _secrets_lock:
+        return tuple(sorted(_secrets, key=len, reverse=True))
+
+
+def forget_secrets() -> None:
+    """Drop every registered value (tests)."""
+    with _secrets_lock:
+        _secrets.clear()
+
 
 # A separator between a name and its value: `name=value`, `name: value`, `"name": "value"`.
 _SEP = r"""(["']?\s*[:=]\s*["']?)"""
@@ -37,7 +73,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 def redact(text: str) -> str:
-    """`text` with access key ids, secret keys, auth headers, tokens and signatures masked."""
+    """`text` with access key ids, secret keys, auth headers, tokens and signatures masked:
+    the registered credential values wherever they appear, then the patterns."""
+    for secret in registered_secrets():
+        if secret in text:
+            text = text.replace(secret, MASK)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
@@ -61,4 +101,64 @@ def redact_value(value: Any) -> Any:
         }
     if isinstance(value, list | tuple):
         return [redact_value(item) for item in value]
+    return value
+
+
+class RedactingStream(io.TextIOBase):
+    """A text stream that masks secrets line by line before they reach `inner`.
+
+    Whole lines are redacted, so a secret written in pieces is still seen whole; `flush`
+    writes a pending partial line (progress lines end in `\r`, not a newline).
+    """
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+        self._pending = ""
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            self._pending += text
+            if "\n" in self._pending:
+                done, _, self._pending = self._pending.rpartition("\n")
+                self.inner.write(redact(done + "\n"))
+        return len(text)
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._pending:
+                self.inner.write(redact(self._pending))
+                self._pending = ""
+            self.inner.flush()
+
+    def isatty(self) -> bool:
+        return self.inner.isatty()
+
+    def fileno(self) -> int:
+        return self.inner.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.inner, "encoding", "utf-8")
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self.inner, "errors", None)
+
+    def writable(self) -> bool:
+        return True
+
+
+def redact_strings(value: Any) -> Any:
+    """A JSON-like value with every string (keys included) passed through `redact`.
+
+    Unlike `redact_value`, values under credential-like keys are not masked whole: the
+    stored request headers are redacted already, and keep what a replay needs.
+    """
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {redact(str(key)): redact_strings(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_strings(item) for item in value]
     return value

@@ -31,14 +31,22 @@ def load_records(folder: Path | None) -> list[dict[str, Any]]:
         return []
     records = []
     for path in sorted(folder.glob("*.jsonl")):
-        for line in path.read_text("utf-8").splitlines():
-            if line.strip():
+        for line in path.read_text("utf-8", "replace").splitlines():
+            if not line.strip():
+                continue
+            try:
                 records.append(json.loads(line))
+            except ValueError:  # the last line of a process killed while writing it
+                continue
     return records
 
 
 def rule_results(
-    records: Sequence[Mapping[str, Any]], *, selected: Iterable[str], strict: bool
+    records: Sequence[Mapping[str, Any]],
+    *,
+    selected: Iterable[str],
+    strict: bool,
+    profile: TargetProfile | None = None,
 ) -> list[dict[str, Any]]:
     """One entry per selected rule, in catalogue order (summary.json's `rules`)."""
     chosen = set(selected)
@@ -60,7 +68,7 @@ def rule_results(
             "outcome": "pass",
             "examples": sum(r.get("examples", 0) for r in mine),
             "tests": sorted({r["nodeid"] for r in mine}) or list(rule.tests),
-            "events": dict(events.most_common()),
+            "events": {k: n for k, n in events.most_common() if not k.startswith("class: ")},
             "reason": "",
             "counterexample": None,
         }
@@ -85,8 +93,32 @@ def rule_results(
         elif statuses == {"skip"}:
             entry["outcome"] = "skip"
             entry["reason"] = mine[0]["reason"]
+        if profile is not None:
+            entry.update(class_reach(rule.id, events, profile, ran=entry["outcome"] != "skip"))
         results.append(entry)
     return results
+
+
+def class_reach(
+    rule_id: str, events: Mapping[str, int], profile: TargetProfile, *, ran: bool
+) -> dict[str, Any]:
+    """`classes` {declared class: times exercised} and `classes_missed` for one rule.
+
+    A skipped rule owes no class (its classes are empty), so a sandbox-only rule on a
+    production profile reports nothing missed.
+    """
+    from conformance.classes import EVENT_PREFIX, declared
+
+    wanted = declared(rule_id, profile) if ran else ()
+    counts = {c: int(events.get(EVENT_PREFIX + c, 0)) for c in wanted}
+    return {"classes": counts, "classes_missed": [c for c, n in counts.items() if n == 0]}
+
+
+def _class_totals(results: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """How many declared classes the run owed, reached and missed, over every rule."""
+    declared = sum(len(r.get("classes", {})) for r in results)
+    missed = sum(len(r.get("classes_missed", ())) for r in results)
+    return {"declared": declared, "reached": declared - missed, "missed": missed}
 
 
 def exit_code_for(results: Sequence[Mapping[str, Any]]) -> ExitCode:
@@ -121,7 +153,10 @@ def build_summary(
     seed: int | None,
     started_at: float,
     exit_code: ExitCode | None = None,
+    interrupted: str | None = None,
 ) -> dict[str, Any]:
+    """summary.json; `interrupted` says why the run stopped before its end (a signal, the
+    run deadline, or "not finished yet" in the summary written when a run starts)."""
     code = exit_code if exit_code is not None else exit_code_for(results)
     counts = Counter(r["outcome"] for r in results)
     return {
@@ -139,6 +174,9 @@ def build_summary(
         "exit_name": code.name,
         "verdict": VERDICTS[code],
         "counts": {outcome: counts.get(outcome, 0) for outcome in OUTCOMES},
+        "class_reach": _class_totals(results),
+        "interrupted": interrupted is not None,
+        "interruption": interrupted,
         "rules": list(results),
     }
 
@@ -156,7 +194,7 @@ def write_reports(
 ) -> dict[str, Any]:
     """Write summary.json, allure-results/ and index.html; return the summary."""
     records = load_records(records_dir)
-    results = rule_results(records, selected=selected, strict=strict)
+    results = rule_results(records, selected=selected, strict=strict, profile=profile)
     summary = build_summary(
         results,
         profile=profile,
@@ -169,17 +207,49 @@ def write_reports(
     return summary
 
 
-def write_summary_files(report_dir: Path, summary: Mapping[str, Any]) -> None:
+def mark_unfinished(
+    results: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]], why: str
+) -> list[dict[str, Any]]:
+    """After an interrupted run: a rule some of whose tests never reported is `broken`.
+
+    A failure found before the stop stands (it is real); a pass or skip of a rule whose
+    other tests never ran is not one.
+    """
+    ran = {str(r.get("nodeid", "")).split("[", 1)[0] for r in records}
+    marked = []
+    for result in results:
+        entry = dict(result)
+        rule = RULES.get(str(entry.get("id")))
+        tests = rule.tests if rule is not None else ()
+        unfinished = [t for t in tests if t not in ran]
+        never_ran = str(entry.get("reason", "")).startswith("no test of this rule ran")
+        if unfinished and (entry["outcome"] in ("pass", "skip", "non-strict") or never_ran):
+            entry["outcome"] = "broken"
+            entry["reason"] = f"the run stopped before this rule finished ({why})"
+        marked.append(entry)
+    return marked
+
+
+def write_summary_files(report_dir: Path, summary: dict[str, Any]) -> None:
+    """summary.json, allure-results/ and index.html, all from one redacted, capped summary.
+
+    summary.json and index.html are replaced whole (`write_atomic`), so a run killed while
+    writing leaves the previous complete file.
+    """
     from conformance.report.allure import write_allure_results
+    from conformance.report.caps import cap_record
+    from conformance.report.files import write_atomic
     from conformance.report.html import write_index_html
+    from conformance.report.redact import redact_strings
 
     report_dir.mkdir(parents=True, exist_ok=True)
     for rule in summary["rules"]:  # the replay command names this very report
         ce = rule.get("counterexample")
         if ce and ce.get("replay"):
             ce["replay"] = f"sesconf replay {shlex.quote(str(report_dir))} --rule {rule['id']}"
-    (report_dir / "summary.json").write_text(
-        json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8"
-    )
-    write_allure_results(report_dir / "allure-results", summary)
-    write_index_html(report_dir, summary)
+    safe = redact_strings(cap_record(summary))
+    summary.update(safe)  # callers print what was written
+    text = json.dumps(safe, indent=2, ensure_ascii=False) + "\n"
+    write_atomic(report_dir / "summary.json", text)
+    write_allure_results(report_dir / "allure-results", safe)
+    write_index_html(report_dir, safe)

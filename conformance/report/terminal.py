@@ -18,6 +18,10 @@ from typing import Any, TextIO
 
 from conformance.report.html import OUTCOMES, by_family, exit_code_name
 from conformance.report.redact import redact
+from conformance.report.text import clip, printable
+
+REASON_CHARS = 300
+"""Characters of a reason shown in the table (a target's text can be megabytes)."""
 
 _COLOURS: Mapping[str, str] = {
     "pass": "32",
@@ -150,7 +154,8 @@ def render_table(
             f"{cell}  {str(rule.get('examples', 0)).rjust(8)}"
         )
         if rule.get("reason") and outcome != "pass":
-            lines.append(f"{' ' * id_width}  \u21b3 {rule['reason']}")
+            reason = clip(printable(str(rule["reason"]), newlines=False), REASON_CHARS)
+            lines.append(f"{' ' * id_width}  \u21b3 {reason}")
     counts = summary.get("counts") or {}
     lines.append("")
     lines.append("  ".join(f"{counts.get(o, 0)} {o}" for o in OUTCOMES))

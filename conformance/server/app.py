@@ -83,6 +83,7 @@ class ReferenceApp:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         kind = "envelope"
+        self.engine.begin_request()
         try:
             kind = route(request)
             response = self._dispatch(kind, request)

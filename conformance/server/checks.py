@@ -20,6 +20,10 @@ MIME_HEADER_BYTES = 1024
 LIST_KEYS = ("ToAddresses", "CcAddresses", "BccAddresses")
 
 
+SHOWN_PROBLEMS = 20
+"""Problems named in one message; the count names them all."""
+
+
 @dataclass(frozen=True, slots=True)
 class MemberProblems:
     """What is missing (null) or of the wrong type, as SES-style member paths."""
@@ -43,7 +47,10 @@ class MemberProblems:
         ]
         count = len(parts)
         plural = "error" if count == 1 else "errors"
-        return f"{count} validation {plural} detected: " + "; ".join(parts)
+        shown = parts[:SHOWN_PROBLEMS]  # 167,772 wrong members must not be a 10 MB message
+        if count > SHOWN_PROBLEMS:
+            shown.append(f"and {count - SHOWN_PROBLEMS} more")
+        return f"{count} validation {plural} detected: " + "; ".join(shown)
 
 
 def member_problems(
@@ -145,6 +152,14 @@ def _optional_problems(params: Mapping[str, Any]) -> list[tuple[str, str]]:
     ):
         wrong.append(("tags", "a list of {Name, Value} strings"))
     return wrong
+
+
+def recipients_declared(params: Mapping[str, Any]) -> int:
+    """How many items the recipient lists hold, whatever their types (none read)."""
+    destination = params.get("Destination")
+    if not isinstance(destination, Mapping):
+        return 0
+    return sum(len(value) for key in LIST_KEYS if isinstance(value := destination.get(key), list))
 
 
 def recipient_lists(params: Mapping[str, Any]) -> dict[str, list[str]]:

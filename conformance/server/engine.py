@@ -21,11 +21,17 @@ from typing import Any
 
 from conformance.addresses import AddressClass, classify_address
 from conformance.profile import SES_SIZE_LIMIT, TargetProfile
-from conformance.server import checks
+from conformance.server import checks, class_hooks, variants
 from conformance.server.faults import Fault, get_fault
 
 SESV2_SIZE_LIMIT = 41_943_040
 STRICT_SIZE_FAULT_BYTES = 1_000_000
+MAX_ADDRESS_CHARS = 10_000
+"""Longer addresses (gray or invalid, refused either way) are refused unread: classifying
+a 2 MB Source took seconds, past a client's call deadline."""
+RECIPIENTS_READ = 1_000
+"""Past this many recipients a request is refused as too many before any is classified:
+classifying 167,772 addresses took 15-20 s (issue 12)."""
 PROTOCOLS = ("envelope", "ses-query", "sesv2")
 
 
@@ -41,6 +47,8 @@ class Kind(StrEnum):
     NOT_VERIFIED = "not-verified"
     THROTTLED = "throttled"
     MALFORMED = "malformed"
+    INTERNAL = "internal"
+    """Only planted faults answer this (a 5xx)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +61,8 @@ class Accepted:
 class Refused:
     kind: Kind
     message: str
+    status: int | None = None
+    """A planted fault's own HTTP status; None for the wire's usual one."""
 
 
 Result = Accepted | Refused
@@ -65,7 +75,11 @@ def new_message_id(now: datetime) -> str:
 
 
 class Engine:
-    """Thread-safe state (identities, quota count, outbox) and the rules applied to it."""
+    """Thread-safe state (identities, quota count, outbox) and the rules applied to it.
+
+    The lock covers the state only: a request is validated (members, addresses, count,
+    size) before the lock is taken, so one huge request never stalls other clients.
+    """
 
     def __init__(self, profile: TargetProfile, *, fault: str | None = None) -> None:
         if not isinstance(profile, TargetProfile):
@@ -81,6 +95,9 @@ class Engine:
         self._domains: set[str] = set()
         self._sent = 0
         self._outbox: list[dict[str, Any]] = []
+        self._resets = 0
+        self._request = threading.local()
+        """Switches a fault turns on for the request being answered (per thread)."""
         self.reset()
 
     # --- state ---------------------------------------------------------------------------
@@ -92,6 +109,11 @@ class Engine:
             self._domains = set(self.profile.identities.verified_domains)
             self._sent = 0
             self._outbox = []
+            self._resets += 1
+
+    def begin_request(self) -> None:
+        """Forget the switches the previous request on this thread turned on."""
+        self._request.extra = frozenset()
 
     def verify_address(self, address: str) -> None:
         with self._lock:
@@ -134,18 +156,40 @@ class Engine:
             time.sleep(self.latency_s)
         elif self.has_effect("latency", protocol=protocol):
             time.sleep(0.3)
+        self.begin_request()
         if not isinstance(params, Mapping):
             return Refused(Kind.MALFORMED, "The request must be a JSON object of SES parameters.")
+        refused = self._validate(params, protocol)  # no state is read: outside the lock
         with self._lock:
-            result = self._send_locked(params, protocol)
+            result = self._commit(params, protocol) if refused is None else refused
             if isinstance(result, Refused) and self.has_effect(
                 "rejected-counted", protocol=protocol
             ):
                 self._sent += _countable_guess(params)
-            return result
-
-    def _send_locked(self, params: Mapping[str, Any], protocol: str) -> Result:
         on = self.effects(protocol)
+        self._request.extra = variants.request_switches(on, params, result, self.profile)
+        return variants.rewritten(on, params, result)
+
+    def _validate(self, params: Mapping[str, Any], protocol: str) -> Result | None:
+        """Every check that needs no state: members, addresses, recipient count, size.
+        None when all pass; a planted class fault may accept here (its delivery locks)."""
+        on = self.effects(protocol)
+        if checks.recipients_declared(params) > RECIPIENTS_READ:  # before any member is read
+            return Refused(
+                Kind.TOO_MANY_RECIPIENTS,
+                f"Recipient count exceeds {self.profile.limits.max_recipients}.",
+            )
+        # Planted class faults (server/class_hooks.py) read the request their own way.
+        with self._lock:  # the placeholder reads the identities: state
+            placeholder = self._placeholder()
+        params, early = class_hooks.view(params, on, placeholder)
+        if early == class_hooks.ACCEPT:
+            with self._lock:
+                return self._deliver(params.get("Source"), checks.recipient_lists(params), on)
+        if early == class_hooks.INTERNAL:
+            return Refused(Kind.INTERNAL, "Internal error.")
+        if early is not None:
+            return Refused(Kind.WRONG_TYPE, early.removeprefix("refuse: "))
         problems = checks.member_problems(
             params,
             require_subject="accept-missing-subject" not in on,
@@ -155,17 +199,29 @@ class Engine:
         if problems:
             kind = Kind.MISSING_MEMBER if problems.missing else Kind.WRONG_TYPE
             return Refused(kind, problems.message())
+        refused = variants.early_refusal(on, params)
+        if refused is not None:
+            return refused
 
-        source = params.get("Source")
         lists = checks.recipient_lists(params)
+        recipients = [address for addresses in lists.values() for address in addresses]
+        if "quota-first" in on:
+            with self._lock:  # the quota count is state
+                refused = self._check_quota(recipients, on)
+            if refused is not None:
+                return refused
+        if "body-first" in on:
+            refused = self._check_size(params, protocol, on)
+            if refused is not None:
+                return refused
         refused = self._check_addresses(params, lists, on)
         if refused is not None:
             return refused
 
-        recipients = [address for addresses in lists.values() for address in addresses]
         counted = lists["ToAddresses"] if "count-to-only" in on else recipients
         limit = self.profile.limits.max_recipients + ("accept-51-recipients" in on)
-        if len(counted) > limit:
+        count = class_hooks.counted(lists, on, limit)
+        if (len(counted) if count is None else count) > limit:
             return Refused(
                 Kind.TOO_MANY_RECIPIENTS,
                 f"Recipient count exceeds {self.profile.limits.max_recipients}.",
@@ -173,24 +229,43 @@ class Engine:
         if not recipients and "accept-zero-recipients" not in on:
             return Refused(Kind.NO_RECIPIENTS, "There are no recipients specified.")
 
-        refused = self._check_size(params, protocol, on)
-        if refused is not None:
-            return refused
+        return self._check_size(params, protocol, on)
+
+    def _commit(self, params: Mapping[str, Any], protocol: str) -> Result:
+        """Under the lock: verification (identities are state), quota, delivery."""
+        on = self.effects(protocol)
+        source = params.get("Source")
+        lists = checks.recipient_lists(params)
+        recipients = [address for addresses in lists.values() for address in addresses]
         refused = self._check_identities(params, recipients, on)
         if refused is not None:
             return refused
 
+        refused = self._check_quota(recipients, on)
+        if refused is not None:
+            return refused
+        self._sent += self._quota_cost(recipients, on)
+        return self._deliver(source, lists, on)
+
+    def _check_quota(self, recipients: list[str], on: frozenset[str]) -> Refused | None:
         cost = self._quota_cost(recipients, on)
         quota = self.max_24h_send
         if quota >= 0 and "quota-not-enforced" not in on and self._sent + cost > quota:
             return Refused(Kind.THROTTLED, "Daily message quota exceeded.")
-
-        self._sent += cost
-        return self._deliver(source, lists, on)
+        return None
 
     def effects(self, protocol: str) -> frozenset[str]:
-        """The behaviour switches the planted fault turns on for this protocol."""
-        return frozenset() if self.fault is None else self.fault.switches_on(protocol)
+        """The behaviour switches the planted fault turns on for this protocol, and those
+        it turned on for the request being answered."""
+        planted = frozenset() if self.fault is None else self.fault.switches_on(protocol)
+        extra: frozenset[str] = getattr(self._request, "extra", frozenset())
+        return planted | extra if planted else planted
+
+    def _placeholder(self) -> str:
+        """A recipient every identity check passes (for faults that skip a recipient)."""
+        if self._domains:
+            return f"skipped@{next(iter(self._domains))}"
+        return f"success@{checks.SIMULATOR_DOMAIN}"
 
     def _check_addresses(
         self,
@@ -213,13 +288,16 @@ class Engine:
         if params.get("ReturnPath") is not None:
             to_check.append((params["ReturnPath"], "recipient"))
         for text, role in to_check:
+            if isinstance(text, str) and len(text) > MAX_ADDRESS_CHARS:  # never classified
+                return Refused(Kind.INVALID_ADDRESS, f"Address too long: {len(text)} characters.")
             verdict = classify_address(text, role=role)  # type: ignore[arg-type]
             if verdict.cls is AddressClass.VALID:
                 continue
             if verdict.cls is AddressClass.GRAY and accept_gray:
                 continue
             if role == "recipient" and "partial-delivery" in on:
-                self._deliver_valid_only(source, lists)
+                with self._lock:
+                    self._deliver_valid_only(source, lists)
             return Refused(Kind.INVALID_ADDRESS, checks.address_message(verdict))
         return None
 
@@ -228,7 +306,7 @@ class Engine:
     ) -> Refused | None:
         if "size-not-enforced" in on:
             return None
-        parts = checks.content_parts(params)
+        parts = class_hooks.size_parts(params, checks.content_parts(params), on)
         raw = sum(len(part) for part in parts)
         if "size-too-strict" in on and raw > STRICT_SIZE_FAULT_BYTES:
             return Refused(
@@ -258,7 +336,12 @@ class Engine:
             plus_label_on_addresses="plus-label" in on,
         )
 
-        def verified(address: str) -> bool:
+        def verified(address: str, role: str = "recipient") -> bool:
+            planted = class_hooks.verified_override(
+                address, role, on, self._addresses, self._domains
+            )
+            if planted is not None:
+                return planted
             return checks.is_verified(
                 address, addresses=self._addresses, domains=self._domains, rules=rules
             )
@@ -266,7 +349,7 @@ class Engine:
         failed: list[str] = []
         if source is not None:
             bare = source if "display-name-unverified" in on else _bare(source)
-            if not verified(bare):
+            if not verified(bare, "source"):
                 failed.append(source)
         return_path = params.get("ReturnPath")
         if return_path is not None and not verified(return_path):
@@ -277,6 +360,7 @@ class Engine:
                 address
                 for address in recipients
                 if not checks.is_simulator(address, allow_label=allow_label)
+                and not class_hooks.is_simulator_override(address, on)
                 and not verified(_bare(address))
             ]
         if not failed:
@@ -301,7 +385,8 @@ class Engine:
         self, source: str | None, lists: dict[str, list[str]], on: frozenset[str]
     ) -> Accepted:
         now = datetime.now(UTC)
-        message_id = "abc123" if "constant-id" in on else new_message_id(now)
+        constant = "constant-id" in on or ("constant-id-after-reset" in on and self._resets > 1)
+        message_id = "abc123" if constant else new_message_id(now)
         self._outbox.append(
             {
                 "id": message_id,

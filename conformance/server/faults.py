@@ -1,9 +1,11 @@
 """Planted-fault variants of the reference server, for the suite's own tests.
 
-Each fault breaks exactly one rule with a one-line change: the engine or the app asks
-`engine.effects(protocol)` at one place per effect. A fault limited to one wire
-(`wire="ses-query"`) shows only there. `different-but-correct` breaks nothing: it makes
-other legal choices, so a suite that fails it is too strict.
+Each fault is a small change: the engine or the app asks `engine.effects(protocol)` at
+one place per effect (request-dependent switches in `variants.py`). Each declares the
+exact set of rules `sesconf run --strict` must fail against it (`breaks`, by default its
+`rule_id`), over every protocol it applies to (`protocols`). A fault limited to one wire
+(`wire="ses-query"`) shows only there. The correct-but-different variants break nothing:
+they make other legal choices, so a suite that fails them is too strict.
 """
 
 from __future__ import annotations
@@ -22,6 +24,30 @@ class Fault:
     """Behaviour switches it turns on; empty means the switch named like the fault."""
     wire: str | None = field(default=None, kw_only=True)
     """Only this protocol shows the fault; None for every protocol."""
+    breaks: frozenset[str] | None = field(default=None, kw_only=True)
+    """The exact rules a run against it fails; None means {rule_id} (nothing if None)."""
+    also_on: Mapping[str, frozenset[str]] = field(default_factory=dict, kw_only=True)
+    """Rules it breaks over one protocol only, beside `breaks` (real SES's messages)."""
+    shows_on: tuple[str, ...] | None = field(default=None, kw_only=True)
+    """The protocols whose wire can carry what the fault mishandles; None: `wire`'s, or all."""
+
+    @property
+    def broken_rules(self) -> frozenset[str]:
+        if self.breaks is not None:
+            return self.breaks
+        return frozenset({self.rule_id}) if self.rule_id else frozenset()
+
+    @property
+    def protocols(self) -> tuple[str, ...]:
+        """The protocols whose runs show it (or, for a variant, must pass)."""
+        if self.shows_on is not None:
+            return self.shows_on
+        return (self.wire,) if self.wire else PROTOCOLS
+
+    def expected_failures(self, protocol: str) -> frozenset[str]:
+        """`broken_rules` less the rules that cannot be judged over `protocol`."""
+        rules = self.broken_rules | self.also_on.get(protocol, frozenset())
+        return frozenset(rule for rule in rules if protocol in RULE_PROTOCOLS.get(rule, PROTOCOLS))
 
     @property
     def switches(self) -> frozenset[str]:
@@ -34,6 +60,10 @@ class Fault:
 
 _E = "envelope"
 _Q = "ses-query"
+PROTOCOLS = ("envelope", "ses-query", "sesv2")
+RULE_PROTOCOLS = {"envelope.created-at": (_E,), "ses.error-codes": (_Q, "sesv2")}
+"""Rules judged over some protocols only (conformance.checks.applies says the same)."""
+_NOTHING: frozenset[str] = frozenset()
 
 _ALL: tuple[Fault, ...] = (
     Fault("accept-51-recipients", "recipients.max", "allows one recipient over the limit"),
@@ -45,13 +75,26 @@ _ALL: tuple[Fault, ...] = (
         "recipients.valid",
         "refuses a message with an invalid recipient but delivers to the valid ones",
     ),
-    Fault("accept-zero-recipients", "recipients.min", "accepts a message with no recipient"),
+    Fault(
+        "accept-zero-recipients",
+        "recipients.min",
+        "accepts a message with no recipient",
+        shows_on=(_E, "sesv2"),  # the Query form cannot carry an empty list
+    ),
     Fault(
         "lookalike-domain-verified",
         "sender.verified",
         "domain identity test is endswith: evilverified.example passes",
+        # the same identity test admits sandbox recipients at unverified.example
+        breaks=frozenset({"sender.verified", "sandbox.recipients"}),
     ),
-    Fault("subdomain-not-verified", "sender.verified", "a verified domain covers no subdomain"),
+    Fault(
+        "subdomain-not-verified",
+        "sender.verified",
+        "a verified domain covers no subdomain",
+        # the same identity test refuses sandbox recipients in subdomains
+        breaks=frozenset({"sender.verified", "sandbox.recipients"}),
+    ),
     Fault(
         "address-case-insensitive",
         "sender.verified",
@@ -67,6 +110,9 @@ _ALL: tuple[Fault, ...] = (
         "wrong-unverified-message",
         "sender.verified",
         "the verification error does not say 'not verified'",
+        # the same message refuses sandbox recipients; over ses-query it is not real SES's
+        breaks=frozenset({"sender.verified", "sandbox.recipients"}),
+        also_on={_Q: frozenset({"ses.error-codes"})},
     ),
     Fault("sandbox-ignored", "sandbox.recipients", "sandbox recipients are not checked"),
     Fault(
@@ -133,6 +179,7 @@ _ALL: tuple[Fault, ...] = (
         "Query: domain identity test is endswith",
         effects=frozenset({"lookalike-domain-verified"}),
         wire=_Q,
+        breaks=frozenset({"sender.verified", "sandbox.recipients"}),
     ),
     Fault("query-500-on-bad-form", "robust.no-5xx", "Query: undecodable form gets 500", wire=_Q),
     Fault(
@@ -149,7 +196,40 @@ _ALL: tuple[Fault, ...] = (
         effects=frozenset({"status-200-on-error"}),
         wire=_Q,
     ),
+    # --- wrong only where a rule's own test never looks: the run-wide monitors see it ------
+    Fault(
+        "constant-id-after-reset",
+        "envelope.id-unique",
+        "every message id is 'abc123', but only after the first reset of the run",
+    ),
+    Fault("500-on-cc-only", "robust.no-5xx", "HTTP 500 for messages whose recipients are all CC"),
+    Fault(
+        "created-at-stale-bcc-only",
+        "envelope.created-at",
+        "created_at is a day old, only for BCC-only messages",
+        wire=_E,
+    ),
+    Fault("status-200-on-size-error", "http.status", "size refusals come with HTTP 200"),
+    Fault(
+        "bad-success-at-limit",
+        "envelope.success",
+        "a malformed success (no created_at / RequestId / MessageId) at exactly the limit",
+    ),
+    Fault(
+        "bad-error-on-quota",
+        "envelope.error",
+        "a malformed error (no message / Type / x-amzn-ErrorType) for quota refusals",
+    ),
     # --- correct, but not like the reference ----------------------------------------------
+    Fault(
+        "refuse-empty-body",
+        None,
+        "refuses a Body whose Text and Html Data are all empty (a documented gray zone)",
+    ),
+    Fault("quota-first", None, "checks the quota before anything else"),
+    Fault("body-first", None, "checks the message size before addresses"),
+    Fault("echo-input", None, "every error message echoes the whole request (2 MB Source too)"),
+    Fault("odd-statuses", None, "refusals with 403 (not verified), 413 (size), 422 (address)"),
     Fault(
         "different-but-correct",
         None,
@@ -161,7 +241,9 @@ _ALL: tuple[Fault, ...] = (
     ),
 )
 
-FAULTS: Mapping[str, Fault] = {fault.name: fault for fault in _ALL}
+from conformance.server.class_faults import CLASS_FAULTS  # noqa: E402 (they use Fault)
+
+FAULTS: Mapping[str, Fault] = {fault.name: fault for fault in (*_ALL, *CLASS_FAULTS)}
 """Every planted fault, by name."""
 
 

@@ -26,6 +26,7 @@ JSON_TYPES = ("application/json", "")
 _CODES: dict[Kind, tuple[str, int]] = {
     Kind.NOT_VERIFIED: ("MESSAGE_REJECTED", 400),
     Kind.THROTTLED: ("THROTTLING", 429),
+    Kind.INTERNAL: ("INTERNAL_ERROR", 500),
 }
 _ALT_CODES: dict[Kind, str] = {
     Kind.INVALID_ADDRESS: "InvalidRecipient",
@@ -53,7 +54,7 @@ def refused(engine: Engine, refusal: Refused) -> Response:
     code, status = _CODES.get(refusal.kind, ("VALIDATION_ERROR", 400))
     if "alt-codes" in engine.effects(PROTOCOL):
         code = _ALT_CODES.get(refusal.kind, "InvalidRequest")
-    return error(engine, code, refusal.message, status=status)
+    return error(engine, code, refusal.message, status=refusal.status or status)
 
 
 def accepted(engine: Engine, result: Accepted) -> Response:
@@ -105,6 +106,8 @@ def handle(engine: Engine, request: Request, *, max_body_bytes: int) -> Response
     result = engine.send(params, protocol=PROTOCOL)
     if isinstance(result, Accepted):
         return accepted(engine, result)
-    if result.kind is Kind.WRONG_TYPE and "500-on-wrong-type" in engine.effects(PROTOCOL):
+    if result.kind is Kind.INTERNAL or (
+        result.kind is Kind.WRONG_TYPE and "500-on-wrong-type" in engine.effects(PROTOCOL)
+    ):
         return json_response({"message": "Internal Server Error"}, status=500)
     return refused(engine, result)

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wrappers import Request, Response
 
+from conformance.errors import FormError  # defined there, raised here
 from conformance.server.engine import Accepted, Engine, Kind, Refused
 from conformance.server.http import BodyTooLarge, read_body, request_id, short, xml_text
 
@@ -28,11 +29,8 @@ _CODES: dict[Kind, str] = {
     Kind.WRONG_TYPE: "ValidationError",
     Kind.NOT_VERIFIED: "MessageRejected",
     Kind.THROTTLED: "Throttling",
+    Kind.INTERNAL: "InternalFailure",
 }
-
-
-class FormError(Exception):
-    """The form cannot be read as SES Query parameters."""
 
 
 def decode_members(pairs: list[tuple[str, str]]) -> dict[str, Any]:
@@ -132,7 +130,7 @@ def refused(engine: Engine, refusal: Refused) -> Response:
     code = _CODES.get(refusal.kind, "InvalidParameterValue")
     if refusal.kind is Kind.INVALID_ADDRESS and "query-wrong-code" in engine.effects(PROTOCOL):
         code = "MessageRejected"
-    return error(engine, code, refusal.message)
+    return error(engine, code, refusal.message, status=refusal.status or 400)
 
 
 # --- actions ------------------------------------------------------------------------------

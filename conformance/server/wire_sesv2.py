@@ -30,6 +30,7 @@ IDENTITIES_PATH = "/v2/email/identities"
 _CODES: dict[Kind, tuple[str, int]] = {
     Kind.NOT_VERIFIED: ("MessageRejected", 400),
     Kind.THROTTLED: ("TooManyRequestsException", 429),
+    Kind.INTERNAL: ("InternalFailure", 500),
 }
 _PATHS = (  # v1 member paths in engine messages -> their v2 names
     ("'source'", "'fromEmailAddress'"),
@@ -38,19 +39,26 @@ _PATHS = (  # v1 member paths in engine messages -> their v2 names
 )
 
 
-def error(code: str, message: str, *, status: int = 400) -> Response:
+def error(
+    code: str, message: str, *, status: int = 400, on: frozenset[str] = frozenset()
+) -> Response:
     rid = request_id()
     headers = {"x-amzn-ErrorType": code, "x-amzn-RequestId": rid}
+    if "sesv2-no-error-type" in on:
+        del headers["x-amzn-ErrorType"]
+    if "status-200-on-error" in on:
+        status = 200
     return json_response({"message": message}, status=status, headers=headers)
 
 
-def refused(refusal: Refused) -> Response:
+def refused(refusal: Refused, engine: Engine | None = None) -> Response:
     code, status = _CODES.get(refusal.kind, ("BadRequestException", 400))
     message = refusal.message
     if refusal.kind in (Kind.MISSING_MEMBER, Kind.WRONG_TYPE):
         for old, new in _PATHS:
             message = message.replace(old, new)
-    return error(code, message, status=status)
+    on = engine.effects(PROTOCOL) if engine is not None else frozenset()
+    return error(code, message, status=refusal.status or status, on=on)
 
 
 def to_params(body: dict[str, Any]) -> dict[str, Any]:
@@ -96,10 +104,9 @@ def handle(engine: Engine, request: Request, *, max_body_bytes: int) -> Response
         return _create_identity(engine, body)
     outcome = engine.send(to_params(body), protocol=PROTOCOL)
     if isinstance(outcome, Refused):
-        return refused(outcome)
-    return json_response(
-        {"MessageId": outcome.id}, status=200, headers={"x-amzn-RequestId": request_id()}
-    )
+        return refused(outcome, engine)
+    body = {} if "sesv2-no-message-id" in engine.effects(PROTOCOL) else {"MessageId": outcome.id}
+    return json_response(body, status=200, headers={"x-amzn-RequestId": request_id()})
 
 
 def _account(engine: Engine) -> Response:

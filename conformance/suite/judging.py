@@ -1,8 +1,8 @@
 """Judging one answer for one rule: the decision every conformance test shares.
 
 `judge` turns (expectation, exchange) into nothing (the answer is fine), a violation
-of the rule under test, or `broken` (no usable answer). A rejection owed only to other
-rules is a gray zone for this rule: a target that misses it fails that rule's test.
+of the rule under test, or `broken` (no usable answer). It reads answers through
+`conformance.checks`, the one home of every rule's judgement.
 """
 
 from __future__ import annotations
@@ -12,11 +12,19 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from conformance.addresses import AddressClass, classify_address
+from conformance.checks import (
+    CONTROLS,
+    QUOTA_CODES,
+    VERIFICATION_RULES,
+    Reading,
+    baseline,
+    is_quota_rejection,
+    read,
+    rejection_problems,
+)
 from conformance.model import (
     Accept,
     Accepted,
-    Either,
     Exchange,
     Expectation,
     RawRequest,
@@ -26,16 +34,19 @@ from conformance.model import (
     Unrecognized,
     describe_expectation,
 )
-from conformance.oracle import recipients_of
-from conformance.profile import TargetProfile
 
 if TYPE_CHECKING:
     from conformance.suite.support import TestContext
 
-VERIFICATION_RULES = frozenset({"sender.verified", "sandbox.recipients"})
-QUOTA_CODES = frozenset(
-    {"THROTTLING", "Throttling", "TooManyRequestsException", "LimitExceededException"}
-)
+__all__ = [
+    "QUOTA_CODES",
+    "VERIFICATION_RULES",
+    "counterexample_of",
+    "describe_outcome",
+    "is_quota_rejection",
+    "judge",
+    "refusal_is_owed_to",
+]
 
 
 def describe_outcome(exchange: Exchange) -> str:
@@ -43,7 +54,7 @@ def describe_outcome(exchange: Exchange) -> str:
         case Accepted(id=message_id):
             return f"accepted (id={message_id!r})"
         case Rejected(code=code, message=message, status=status):
-            return f"rejected HTTP {status} {code}: {message}"
+            return f"rejected HTTP {status} {code}: {_short(message)}"
         case Unrecognized(reason=reason, status=status):
             return f"unrecognised answer HTTP {status}: {reason}"
         case TransportFailure(kind=kind, detail=detail):
@@ -51,15 +62,10 @@ def describe_outcome(exchange: Exchange) -> str:
     return repr(exchange.outcome)
 
 
-def is_quota_rejection(exchange: Exchange, profile: TargetProfile) -> bool:
-    outcome = exchange.outcome
-    if not isinstance(outcome, Rejected):
-        return False
-    pinned = profile.codes.get("quota.recipients")
-    if pinned:
-        return outcome.code in pinned
-    message = (outcome.message or "").lower()
-    return outcome.code in QUOTA_CODES or "quota" in message
+def _short(text: str | None, limit: int = 300) -> str | None:
+    if text is None or len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
 
 
 def judge(
@@ -70,79 +76,72 @@ def judge(
     *,
     params: Mapping[str, Any] | None,
 ) -> None:
-    """Raise `rule_id`'s violation when the answer contradicts the expectation."""
-    if isinstance(expectation, Reject) and rule_id not in expectation.rules:
-        # Rejected for another rule (a 0-recipient draw in the recipients.max test): a
-        # target that misses it fails that rule's test, not this one.
-        expectation = Either((f"rejection owed to {', '.join(sorted(expectation.rules))}",))
+    """Raise `rule_id`'s violation when the answer, read as accepted / rejected / 5xx / no
+    answer, contradicts what the oracle says about `rule_id` itself.
+
+    Shapes are the envelope monitors' business, 5xx robust.no-5xx's, no answer `broken`.
+    A rejection owed only to other rules says nothing about this one; a refused acceptance
+    is this rule's only when its control (the same request with this rule's dimension at
+    a value every target accepts) is accepted.
+    """
+    reading = read(exchange)
     expected = describe_expectation(expectation)
-    outcome = exchange.outcome
-    if isinstance(outcome, TransportFailure):
+    if reading is Reading.NO_ANSWER:
         ctx.broken(exchange, expected=expected, params=params)
-    # Any answer must be a recognisable acceptance or refusal; which one, the oracle says.
-    wanted = {Accept: Accepted, Reject: Rejected, Either: Accepted | Rejected}[type(expectation)]
-    if not isinstance(outcome, wanted):
-        actual = describe_outcome(exchange)
-        ctx.fail(
-            rule_id,
-            f"expected {expected}, got {actual}",
-            exchange,
-            expected=expected,
-            params=params,
-        )
-    if isinstance(expectation, Reject) and isinstance(outcome, Rejected):
-        problems = rejection_problems(expectation.rules, outcome, ctx.profile, params=params)
+    if reading not in (Reading.ACCEPTED, Reading.REJECTED):
+        return
+    if isinstance(expectation, Reject) and rule_id in expectation.rules:
+        if reading is Reading.ACCEPTED:
+            summary = f"expected {expected}, got {describe_outcome(exchange)}"
+            ctx.fail(rule_id, summary, exchange, expected=expected, params=params)
+        problems = rejection_problems(rule_id, expectation, exchange, ctx.profile, params=params)
+        if problems and params is not None and refused_for_another_reason(ctx, rule_id, params):
+            problems = ()  # the target refuses it anyway: its message is not this rule's
         if problems:
             ctx.fail(
                 rule_id, problems[0], exchange, expected=expected, params=params, problems=problems
             )
+    elif isinstance(expectation, Accept) and reading is Reading.REJECTED and params is not None:
+        why = refusal_is_owed_to(ctx, rule_id, exchange, params)
+        if why is not None:
+            summary = f"expected accept, got {describe_outcome(exchange)} ({why})"
+            ctx.fail(rule_id, summary, exchange, expected=expected, params=params)
 
 
-def rejection_problems(
-    rules: frozenset[str],
-    outcome: Rejected,
-    profile: TargetProfile,
-    *,
-    params: Mapping[str, Any] | None = None,
-) -> tuple[str, ...]:
-    """What is wrong with a rejection for these rules: the message, the pinned codes.
+def refused_for_another_reason(ctx: TestContext, rule_id: str, params: Mapping[str, Any]) -> bool:
+    """The control (this rule's dimension at a value every target accepts) is refused too:
+    the target has a reason of its own to refuse, so the message says nothing of this rule."""
+    control = CONTROLS[rule_id](params, ctx.profile) if rule_id in CONTROLS else None
+    if control is None or control == dict(params):
+        return False
+    return read(ctx.send_control(control)) is not Reading.ACCEPTED
 
-    The documented "Email address not verified" message is required only when every
-    address is well-formed: a malformed Source is a syntax error, whatever its domain.
+
+def refusal_is_owed_to(
+    ctx: TestContext, rule_id: str, exchange: Exchange, params: Mapping[str, Any]
+) -> str | None:
+    """Why a refused acceptance is `rule_id`'s fault, or None when it is not (a control).
+
+    Quota refusals are the quota tests' alone. A verified sender's baseline message
+    (control recipient and message) refused is sender.verified's: it is the rule's
+    documented positive case.
     """
-    problems: list[str] = []
-    if (
-        rules
-        and rules <= VERIFICATION_RULES
-        and _addresses_well_formed(params)
-        and "not verified" not in (outcome.message or "").lower()
-    ):
-        problems.append(
-            f"the error message must contain 'not verified' (documentation: "
-            f'"Email address not verified"); got {outcome.message!r}'
-        )
-    pins = [profile.codes.get(r) for r in rules]
-    if pins and all(pins):
-        allowed = sorted({code for pin in pins if pin for code in pin})
-        if outcome.code not in allowed:
-            problems.append(
-                f"error code {outcome.code!r} is not one pinned by the profile {allowed}"
-            )
-    return tuple(problems)
-
-
-def _addresses_well_formed(params: Mapping[str, Any] | None) -> bool:
-    if params is None:
-        return False
-    source = params.get("Source")
-    if not isinstance(source, str):
-        return False
-    if classify_address(source, role="source").cls is not AddressClass.VALID:
-        return False
-    return all(
-        classify_address(r, role="recipient").cls is AddressClass.VALID
-        for r in recipients_of(params)
-    )
+    profile = ctx.profile
+    if rule_id == "quota.recipients":
+        return "a quota refusal" if is_quota_rejection(exchange, profile) else None
+    if is_quota_rejection(exchange, profile) or rule_id not in CONTROLS:
+        return None
+    control = CONTROLS[rule_id](params, profile)
+    if control != dict(params):
+        if read(ctx.send_control(control)) is Reading.ACCEPTED:
+            return f"the same request with the control value for {rule_id} is accepted"
+        return None
+    if rule_id != "sender.verified":
+        return None
+    base = baseline(params, profile)
+    if base != dict(params) and read(ctx.send_control(base)) is Reading.ACCEPTED:
+        return None  # refused for its recipients or message, not its sender
+    return "a verified sender's baseline message is refused"
 
 
 def counterexample_of(

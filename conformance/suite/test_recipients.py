@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, target
 from hypothesis import strategies as st
 
 from conformance.model import Rejected, describe_expectation
 from conformance.oracle import expect
-from conformance.suite.builders import (
+from conformance.suite.reach import check, examples
+from conformance.suite.support import TestContext, configured, rule
+from strategies.addresses import gray_addresses, invalid_addresses
+from strategies.build import (
     case_of,
+    deliverable,
     explicit,
     params_of,
     requests,
     verified_sender,
 )
-from conformance.suite.support import TestContext, configured, rule
-from strategies.addresses import invalid_addresses
 from strategies.cases import GeneratedCase
+from strategies.class_examples import count_class_cases, min_class_cases, recipient_class_cases
 from strategies.recipients import (
     FIELDS,
     Recipients,
@@ -50,8 +53,9 @@ def _no_recipients(draw: st.DrawFn) -> GeneratedCase:
 @example(case=explicit(PROFILE, to=0, label="0 recipients"))
 @example(case=explicit(PROFILE, to=1, label="1 recipient"))
 @example(case=explicit(PROFILE, to=0, cc=0, bcc=1, label="1 recipient in Bcc only"))
+@examples(min_class_cases(PROFILE))
 def test_at_least_one_recipient(ctx: TestContext, case: GeneratedCase) -> None:
-    ctx.check(case)
+    check(ctx, case)
 
 
 @rule("recipients.max")
@@ -68,23 +72,38 @@ def test_at_least_one_recipient(ctx: TestContext, case: GeneratedCase) -> None:
 @example(case=explicit(PROFILE, to=LIMIT - 20, cc=10, bcc=10, label="exactly the limit across"))
 @example(case=explicit(PROFILE, to=LIMIT - 20, cc=10, bcc=11, label="limit + 1 across"))
 @example(case=explicit(PROFILE, to=1, bcc=LIMIT, label="limit + 1 mostly in Bcc"))
+@examples(count_class_cases(PROFILE))
 def test_recipient_count_limit(ctx: TestContext, case: GeneratedCase) -> None:
-    ctx.check(case)
+    count = len(case.request.params.get("Destination", {}).get("ToAddresses", ()))
+    target(-abs(count - LIMIT - 0.5), label="distance of the To count from the limit")
+    check(ctx, case)
+
+
+# Planted into deliverable addresses, so a sandbox check cannot hide the defect.
+_INVALID = invalid_addresses(bases=DELIVERABLE).map(
+    lambda bad: (bad.text, f"invalid: {bad.defect}")
+)
+_GRAY = gray_addresses().map(lambda gray: (gray.text, f"gray: {gray.reason}"))
+_GOOD = recipient_lists(count=st.integers(0, 8), addresses=DELIVERABLE)
+_FIELD = st.sampled_from(FIELDS)
+_POSITION = st.integers(0, 8)
 
 
 @st.composite
 def _one_invalid_recipient(draw: st.DrawFn) -> GeneratedCase:
-    """A valid request, then one invalid address planted in To, CC or BCC."""
-    good = draw(recipient_lists(count=st.integers(0, 4), addresses=DELIVERABLE))
-    # Planted into deliverable addresses, so a sandbox check cannot hide the defect.
-    bad = draw(invalid_addresses(bases=DELIVERABLE))
-    field = draw(st.sampled_from(FIELDS))
-    position = draw(st.integers(0, 4))
-    recipients = good.with_address(field, bad.text, position)
+    """A valid request, then one invalid (sometimes also a gray) address planted in To,
+    CC or BCC, anywhere in its list."""
+    good = draw(_GOOD)
+    text, label = draw(_INVALID)
+    field = draw(_FIELD)
+    recipients = good.with_address(field, text, draw(_POSITION))
+    if draw(st.booleans()):
+        gray, _ = draw(_GRAY)
+        recipients = recipients.with_address(draw(_FIELD), gray, draw(_POSITION))
     params = params_of(source=verified_sender(PROFILE), recipients=recipients)
     return case_of(
         params,
-        f"invalid recipient in {field[:-9]}: {bad.defect}",
+        f"invalid recipient in {field[:-9]}: {label}",
         recipients.label(),
         violates=frozenset({"recipients.valid"}),
     )
@@ -103,14 +122,28 @@ def _one_invalid_recipient(draw: st.DrawFn) -> GeneratedCase:
                     else "success@simulator.amazonses.com",
                 ),
                 (),
-                ("bad..dot@x.example",),
+                # in a verified domain: a sandbox check cannot hide the bad syntax
+                (f"bad..dot@{(PROFILE.identities.verified_domains or ('x.example',))[0]}",),
             ),
         ),
         "invalid Bcc",
     )
 )
+@example(
+    case=case_of(
+        params_of(
+            source=verified_sender(PROFILE),
+            recipients=Recipients(
+                (deliverable(PROFILE, 0),),
+                (f".lead@{(PROFILE.identities.verified_domains or ('x.example',))[0]}",),
+            ),
+        ),
+        "invalid Cc",
+    )
+)
+@examples(recipient_class_cases(PROFILE))
 def test_invalid_recipient_rejects_whole_message(ctx: TestContext, case: GeneratedCase) -> None:
-    ctx.check(case)
+    check(ctx, case)
 
 
 @rule("recipients.valid")
@@ -121,7 +154,7 @@ def test_rejection_is_atomic(ctx: TestContext, case: GeneratedCase) -> None:
     if ctx.profile.account.outbox_url is None:
         pytest.skip("the profile declares no account.outbox_url to observe deliveries")
     before = ctx.target.client.outbox()
-    exchange = ctx.check(case)
+    exchange = check(ctx, case)
     after = ctx.target.client.outbox()
     expectation = expect(case.request.params, ctx.profile)
     if isinstance(exchange.outcome, Rejected) and before is not None and after is not None:

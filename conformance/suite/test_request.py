@@ -8,9 +8,11 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conformance.suite.builders import case_of, explicit, requests
+from conformance.suite.reach import check, examples
 from conformance.suite.support import TestContext, configured, rule
+from strategies.build import case_of, explicit, requests
 from strategies.cases import GeneratedCase
+from strategies.class_examples_shape import request_class_cases
 
 PROFILE = configured().profile
 
@@ -71,6 +73,7 @@ def _explicit_without(*path: str) -> GeneratedCase:
 
 @rule("request.required")
 @given(case=st.one_of(_missing_member(), _body_shapes()))
+@example(case=explicit(PROFILE, label="body with Text only"))  # an accept: Html is optional
 @example(case=_explicit_without("Source"))
 @example(case=_explicit_without("Destination"))
 @example(case=_explicit_without("Message"))
@@ -78,5 +81,6 @@ def _explicit_without(*path: str) -> GeneratedCase:
 @example(case=_explicit_without("Message", "Body"))
 @example(case=_explicit_without("Message", "Subject", "Data"))
 @example(case=_explicit_without("Message", "Body", "Text", "Data"))
+@examples(request_class_cases(PROFILE))
 def test_required_members(ctx: TestContext, case: GeneratedCase) -> None:
-    ctx.check(case)
+    check(ctx, case)

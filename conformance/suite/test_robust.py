@@ -9,9 +9,11 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conformance.model import RawRequest, Rejected, TransportFailure, describe_expectation
+from conformance.checks import Reading, read
+from conformance.model import RawRequest, TransportFailure, describe_expectation
 from conformance.oracle import expect
-from conformance.suite.builders import case_of, explicit
+from conformance.suite.reach import examples as class_examples
+from conformance.suite.reach import note_class, note_classes
 from conformance.suite.support import (
     TestContext,
     configured,
@@ -20,7 +22,10 @@ from conformance.suite.support import (
     judge,
     rule,
 )
+from strategies.build import case_of, explicit
 from strategies.cases import GeneratedCase
+from strategies.class_examples_shape import robust_class_cases
+from strategies.requests import WRONG_TYPES
 
 PROFILE = configured().profile
 RULE = "robust.no-5xx"
@@ -37,32 +42,40 @@ CONTENT_TYPE = (
 )
 
 
-@st.composite
-def malformed_bodies(draw: st.DrawFn) -> RawRequest:
+_OTHER_WIRE = _VALID_JSON if PROFILE.protocol == "ses-query" else _form(_VALID)
+_FIXED: dict[str, bytes] = {
+    "non-UTF-8 bytes": b'{"Source": "\xff\xfe\xc3\x28"}',
+    "JSON array": b"[1, 2, 3]",
+    "JSON number": b"42",
+    "JSON null": b"null",
+    "empty body": b"",
+    "deep nesting": b"[" * 100_000 + b"]" * 100_000,
+    "body of the other wire format": _OTHER_WIRE,
+}
+_MALFORMED = st.one_of(
+    st.sampled_from(sorted(_FIXED.items())),
+    st.integers(1, len(_VALID_JSON) - 1).map(lambda n: ("truncated JSON", _VALID_JSON[:n])),
+    st.integers(1, 64).map(lambda n: ("NUL bytes", b"\x00" * n)),
+    st.binary(min_size=1, max_size=256).map(lambda b: ("random bytes", b)),
+)
+
+
+def malformed_bodies() -> st.SearchStrategy[RawRequest]:
     """Bodies no protocol can read as a request: broken syntax, bytes that are not UTF-8."""
-    kinds: dict[str, bytes] = {
-        "truncated JSON": _VALID_JSON[: draw(st.integers(1, len(_VALID_JSON) - 1))],
-        "non-UTF-8 bytes": b'{"Source": "\xff\xfe\xc3\x28"}',
-        "JSON array": b"[1, 2, 3]",
-        "JSON number": b"42",
-        "JSON null": b"null",
-        "empty body": b"",
-        "deep nesting": b"[" * 100_000 + b"]" * 100_000,
-        "NUL bytes": b"\x00" * draw(st.integers(1, 64)),
-        "random bytes": draw(st.binary(min_size=1, max_size=256)),
-        "form body on a JSON API"
-        if PROFILE.protocol != "ses-query"
-        else "JSON on the form API": _VALID_JSON
-        if PROFILE.protocol == "ses-query"
-        else _form(_VALID),
-    }
-    label = draw(st.sampled_from(sorted(kinds)))
-    content_type = (
-        "application/x-www-form-urlencoded"
-        if PROFILE.protocol == "ses-query"
-        else "application/json"
+    return _MALFORMED.map(
+        lambda kind: RawRequest(kind[1], content_type=CONTENT_TYPE, label=kind[0])
     )
-    return RawRequest(kinds[label], content_type=content_type, label=label)
+
+
+_EXPLICIT_MALFORMED = [
+    RawRequest(body, content_type=CONTENT_TYPE, label=label)
+    for label, body in (
+        *_FIXED.items(),
+        ("truncated JSON", b'{"Source": '),
+        ("NUL bytes", b"\x00" * 8),
+        ("random bytes", b"\x93\x00\xfe{"),
+    )
+]
 
 
 @rule(RULE)
@@ -70,11 +83,13 @@ def malformed_bodies(draw: st.DrawFn) -> RawRequest:
 @given(raw=malformed_bodies())
 @example(raw=RawRequest(b'{"Source": ', content_type=CONTENT_TYPE, label="truncated JSON"))
 @example(raw=RawRequest(b"\xff\xfe\xfd", content_type=CONTENT_TYPE, label="non-UTF-8 bytes"))
+@class_examples(_EXPLICIT_MALFORMED, name="raw")
 def test_malformed_bodies(ctx: TestContext, raw: RawRequest) -> None:
     ctx.begin_example((f"malformed: {raw.label}",))
+    note_class(ctx, f"malformed: {raw.label}")
     exchange = ctx.send(raw)
     _judge_robust(ctx, exchange, expected="the error envelope (4xx)", raw=raw)
-    if not isinstance(exchange.outcome, Rejected):
+    if read(exchange) is not Reading.REJECTED:  # any 4xx; its body is envelope.error's
         ctx.fail(
             RULE,
             f"a malformed body must be rejected; got {describe_outcome(exchange)}",
@@ -84,53 +99,46 @@ def test_malformed_bodies(ctx: TestContext, raw: RawRequest) -> None:
         )
 
 
-WRONG_TYPES: tuple[tuple[tuple[str, ...], Any], ...] = (
-    (("Source",), 5),
-    (("Source",), None),
-    (("Source",), ["a@b.example"]),
-    (("Destination",), ["a@b.example"]),
-    (("Destination", "ToAddresses"), "r@verified.example"),
-    (("Destination", "ToAddresses"), [5]),
-    (("Destination", "ToAddresses"), {"a": 1}),
-    (("Message",), "hello"),
-    (("Message", "Subject"), "hello"),
-    (("Message", "Subject", "Data"), 123),
-    (("Message", "Body"), []),
-    (("Message", "Body", "Text", "Data"), {"nested": True}),
-    (("Message", "Body", "Text", "Data"), True),
-)
-
-
-def with_value(params: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+def with_value(params: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of `params` with the member at dotted `path` set to `value`."""
     result = copy.deepcopy(params)
     node = result
-    for key in path[:-1]:
+    *parents, last = path.split(".")
+    for key in parents:
         node = node.setdefault(key, {})
-    node[path[-1]] = value
+    node[last] = copy.deepcopy(value)
     return result
+
+
+_WRONG = st.sampled_from(WRONG_TYPES)
+_HUGE = st.sampled_from((0, 0, 1_000_000))
 
 
 @st.composite
 def wrong_types(draw: st.DrawFn) -> GeneratedCase:
-    path, value = draw(st.sampled_from(WRONG_TYPES))
-    huge = path[0] != "Message" and draw(st.sampled_from((0, 0, 1_000_000)))
-    params = with_value(_VALID, path, value)
-    label = f"wrong type: {'.'.join(path)} = {json.dumps(value)[:30]}"
+    """One member of the wrong JSON type (strategies.requests.WRONG_TYPES), sometimes with
+    a huge Subject beside it."""
+    wrong = draw(_WRONG)
+    huge = not wrong.path.startswith("Message") and draw(_HUGE)
+    params = with_value(_VALID, wrong.path, wrong.value)
+    label = f"wrong type: {wrong.path} = {json.dumps(wrong.value)[:30]}"
     if huge:
-        params = with_value(params, ("Message", "Subject", "Data"), "x" * huge)
+        params = with_value(params, "Message.Subject.Data", "x" * huge)
         label += ", huge Subject"
     return case_of(params, label)
 
 
 @rule(RULE)
 @given(case=wrong_types())
-@example(case=case_of(with_value(_VALID, ("Source",), 5), "wrong type: Source = 5"))
-@example(case=case_of(with_value(_VALID, ("Source",), "x" * 2_000_000), "huge Source"))
+@example(case=case_of(with_value(_VALID, "Source", 5), "wrong type: Source = 5"))
+@example(case=case_of(with_value(_VALID, "Source", "x" * 2_000_000), "huge Source"))
+@class_examples(robust_class_cases(PROFILE))
 def test_wrong_types(ctx: TestContext, case: GeneratedCase) -> None:
     ctx.begin_example(case.labels)
+    note_classes(ctx, case)
     params = ctx.target_params(case.request.params)
     expectation = expect(params, ctx.profile)
-    exchange = ctx.send(case.request)
+    exchange = ctx.send_expecting(case.request, expectation)
     _judge_robust(
         ctx, exchange, expected=describe_expectation(expectation), params=case.request.params
     )

@@ -6,9 +6,11 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conformance.suite.builders import case_of, params_of, requests, verified_sender
+from conformance.suite.reach import check, examples
 from conformance.suite.support import TestContext, configured, rule
+from strategies.build import case_of, params_of, requests, verified_sender
 from strategies.cases import GeneratedCase
+from strategies.class_examples import sandbox_class_cases
 from strategies.recipients import (
     Recipients,
     deliverable_recipients,
@@ -39,7 +41,8 @@ _mixed = st.one_of(
 @example(case=_to("bounce+label-1@simulator.amazonses.com", label="simulator with +label"))
 @example(case=_to(f"someone@{PROFILE.identities.unverified_domain}", label="unverified recipient"))
 @example(case=_to("other@simulator.amazonses.com", label="not a simulator mailbox"))
+@examples(sandbox_class_cases(PROFILE))
 def test_sandbox_recipients(ctx: TestContext, case: GeneratedCase) -> None:
     if not ctx.profile.account.sandbox:
         pytest.skip("applies only in the sandbox (profile: account.sandbox = false)")
-    ctx.check(case)
+    check(ctx, case)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from hypothesis import example, given
 
 from conformance.oracle import is_verified
-from conformance.suite.builders import explicit, requests
+from conformance.suite.reach import check, examples
 from conformance.suite.support import TestContext, configured, rule
+from strategies.build import explicit, requests
 from strategies.cases import GeneratedCase
+from strategies.class_examples import sender_class_cases
 from strategies.senders import senders
 
 PROFILE = configured().profile
@@ -36,5 +38,6 @@ def _sender_example(source: str, label: str) -> GeneratedCase:
 @example(case=_sender_example(ADDRESS_ONLY, "address identity without a verified domain"))
 @example(case=_sender_example(f"Sender Name <{ADDRESS}>", "display name"))
 @example(case=_sender_example(f"a@{IDS.unverified_domain}", "unverified domain"))
+@examples(sender_class_cases(PROFILE))
 def test_sender_verification(ctx: TestContext, case: GeneratedCase) -> None:
-    ctx.check(case)
+    check(ctx, case)

@@ -3,38 +3,41 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 
-from conformance.addresses import AddressClass, classify_address
-from conformance.model import Reject, Rejected
+from conformance.checks import applies, ses_code_problems
+from conformance.model import Reject
 from conformance.oracle import expect
-from conformance.protocols import query, sesv2
-from conformance.suite.builders import faulty_requests
 from conformance.suite.support import TestContext, configured, rule
+from strategies.build import case_of, explicit, faulty_requests
 from strategies.cases import GeneratedCase
 
 PROFILE = configured().profile
 RULE = "ses.error-codes"
 
 
+def _code_case(label: str, **changes: object) -> GeneratedCase:
+    params = dict(explicit(PROFILE).request.params)
+    params.update(changes)
+    return case_of(params, f"code: {label}")
+
+
+_DOMAIN = (PROFILE.identities.verified_domains or ("x.example",))[0]
+
+
 @rule(RULE)
 @given(case=faulty_requests(profile=PROFILE))
+@example(case=_code_case("bad recipient", Destination={"ToAddresses": [f"a..b@{_DOMAIN}"]}))
+@example(case=_code_case("unverified sender", Source=f"a@{PROFILE.identities.unverified_domain}"))
+@example(case=explicit(PROFILE, to=PROFILE.limits.max_recipients + 1, label="code: 51"))
 def test_real_ses_codes(ctx: TestContext, case: GeneratedCase) -> None:
-    if ctx.profile.protocol == "envelope":
+    if not applies(RULE, ctx.profile.protocol):
         pytest.skip("applies to the SES protocols (ses-query, sesv2); envelope codes are free")
     exchange = ctx.check(case)
     expectation = expect(ctx.target_params(case.request.params), ctx.profile)
-    if not (isinstance(expectation, Reject) and isinstance(exchange.outcome, Rejected)):
+    if not isinstance(expectation, Reject):
         return
-    wire = query if ctx.profile.protocol == "ses-query" else sesv2
-    source = case.request.params.get("Source")
-    syntax_invalid = not (
-        isinstance(source, str)
-        and classify_address(source, role="source").cls is AddressClass.VALID
-    )
-    problems = wire.ses_error_code_problems(
-        expectation.rules, exchange.outcome, source_syntax_invalid=syntax_invalid
-    )
+    problems = ses_code_problems(expectation, exchange, ctx.profile, case.request.params)
     if problems:
         ctx.fail(
             RULE,
@@ -42,5 +45,5 @@ def test_real_ses_codes(ctx: TestContext, case: GeneratedCase) -> None:
             exchange,
             expected=f"real SES codes for {sorted(expectation.rules)}",
             params=case.request.params,
-            problems=tuple(problems),
+            problems=problems,
         )

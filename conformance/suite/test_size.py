@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from hypothesis import example, given, settings
+from hypothesis import example, given, settings, target
 from hypothesis import strategies as st
 
+from conformance.oracle import content_bytes
 from conformance.profile import SES_SIZE_LIMIT
-from conformance.suite.builders import explicit, requests
+from conformance.suite.reach import check
+from conformance.suite.reach import examples as class_examples
 from conformance.suite.support import TestContext, configured, examples, rule
+from strategies.build import explicit, requests
+from strategies.cases import GeneratedCase
+from strategies.class_examples_shape import size_class_cases
 from strategies.content import content
 
 PROFILE = configured().profile
@@ -28,5 +33,9 @@ _sizes = st.one_of(
 @example(case=explicit(PROFILE, content_bytes=SAFE, label="largest always-accepted content"))
 @example(case=explicit(PROFILE, content_bytes=LIMIT + 1, label="limit + 1 byte"))
 @example(case=explicit(PROFILE, content_bytes=LIMIT + 1_000_000, label="1 MB over the limit"))
-def test_message_size(ctx: TestContext, case) -> None:
-    ctx.check(case)
+@class_examples(size_class_cases(PROFILE))
+def test_message_size(ctx: TestContext, case: GeneratedCase) -> None:
+    size = content_bytes(case.request.params)
+    if size > SAFE:
+        target(-abs(size - LIMIT - 0.5), label="distance of the content size from the limit")
+    check(ctx, case)

@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from conformance.model import SendEmailRequest
 from conformance.profile import TargetProfile
+from strategies.addresses import invalid_addresses
 from strategies.cases import GeneratedCase
-from strategies.content import GeneratedMessage, content, fill_utf8
-from strategies.recipients import Recipients, deliverable_recipients, recipient_lists
+from strategies.content import GeneratedMessage, fill_utf8, size_label
+from strategies.recipients import FIELDS, Recipients
 from strategies.senders import Sender
 
 SIMPLE_MESSAGE: dict[str, Any] = {
@@ -86,27 +87,82 @@ def explicit(
     return case_of(params, label, recipients.label())
 
 
-@st.composite
 def requests(
-    draw: st.DrawFn,
     *,
     profile: TargetProfile,
     sender: st.SearchStrategy[Sender] | None = None,
     recipients: st.SearchStrategy[Recipients] | None = None,
     message: st.SearchStrategy[GeneratedMessage] | None = None,
-) -> GeneratedCase:
-    """A request built from drawn parts; the parts not given are valid and small."""
+) -> st.SearchStrategy[GeneratedCase]:
+    """A request built from drawn parts; the parts not given are valid and small (one
+    factor at a time). The default parts are built here, once, never per draw."""
     if sender is None:
         address = verified_sender(profile)
-        chosen = Sender(address, address, True, "sender: verified")
-    else:
-        chosen = draw(sender)
+        sender = st.just(Sender(address, address, True, "sender: verified"))
     if recipients is None:
-        recipients = recipient_lists(
-            count=st.integers(1, 3), addresses=deliverable_recipients(profile=profile)
-        )
+        recipients = st.sampled_from(recipient_pool(profile))
+    return _requests(sender, recipients, message if message is not None else _MESSAGES)
+
+
+def recipient_pool(profile: TargetProfile) -> tuple[Recipients, ...]:
+    """Accepted recipient lists of every shape (1 to 3, each list, duplicates, verified
+    addresses, subdomains, the simulator), so that a test varying something else draws
+    its recipients with one choice (one factor at a time)."""
+    ids = profile.identities
+    sim = "simulator.amazonses.com"
+    one = [deliverable(profile, 0), f"success@{sim}", f"bounce+label-1@{sim}"]
+    one += list(ids.verified_addresses)
+    one += [f"o'neil.x+tag@mail.{d}" for d in ids.verified_domains]
+    pool = [Recipients((a,)) for a in one]
+    a, b, c = (deliverable(profile, i) for i in (1, 2, 3))
+    pool += [
+        Recipients((), (a,)),
+        Recipients((), (), (a,)),
+        Recipients((a, b)),
+        Recipients((a,), (b,), (c,)),
+        Recipients((a, a)),
+        Recipients((a,), (), (a, f"ooto@{sim}")),
+    ]
+    return tuple(pool)
+
+
+def _part(data: str, charset: str | None) -> dict[str, str]:
+    return {"Data": data} if charset is None else {"Data": data, "Charset": charset}
+
+
+def _message_pool() -> tuple[GeneratedMessage, ...]:
+    """Small accepted messages: Text, Html or both; ASCII or UTF-8; Charset given or not."""
+    found = []
+    for subject, text, html, charset in (
+        ("Hello", "plain text", None, None),
+        ("Hello", "plain text", None, "UTF-8"),
+        ("Hi", None, "<p>html</p>", "UTF-8"),
+        ("Hi", "text", "<p>both</p>", None),
+        ("Grüße 😀", "Ünïcode text 日本", None, "UTF-8"),
+        ("", "an empty subject", None, "UTF-8"),
+        ("x" * 78, fill_utf8("abcdefghij ", 1000), None, None),
+    ):
+        body = {k: _part(v, charset) for k, v in (("Text", text), ("Html", html)) if v is not None}
+        params = {"Subject": _part(subject, charset), "Body": body}
+        size = sum(len(d.encode()) for d in (subject, text or "", html or ""))
+        shape = "+".join(k.lower() for k in body)
+        found.append(GeneratedMessage(params, size, (size_label(size), f"body: {shape}")))
+    return tuple(found)
+
+
+_MESSAGES = st.sampled_from(_message_pool())
+
+
+@st.composite
+def _requests(
+    draw: st.DrawFn,
+    sender: st.SearchStrategy[Sender],
+    recipients: st.SearchStrategy[Recipients],
+    message: st.SearchStrategy[GeneratedMessage],
+) -> GeneratedCase:
+    chosen = draw(sender)
     drawn_recipients = draw(recipients)
-    drawn_message = draw(message if message is not None else content())
+    drawn_message = draw(message)
     params = params_of(
         source=chosen.text, recipients=drawn_recipients, message=dict(drawn_message.params)
     )
@@ -114,30 +170,40 @@ def requests(
     return case_of(params, *labels)
 
 
+_FAULT_KINDS = st.sampled_from(
+    (
+        "invalid recipient",
+        "too many recipients",
+        "no recipients",
+        "unverified sender",
+        "missing Source",
+        "missing Subject",
+    )
+)
+_INVALID = invalid_addresses()
+_FIELDS = st.sampled_from(FIELDS)
+_PLAIN: dict[int, tuple[TargetProfile, st.SearchStrategy[GeneratedCase]]] = {}
+
+
+def _plain_requests(profile: TargetProfile) -> st.SearchStrategy[GeneratedCase]:
+    """`requests(profile=profile)`, built once per profile (profiles are not hashable)."""
+    hit = _PLAIN.get(id(profile))
+    if hit is None or hit[0] is not profile:
+        hit = (profile, requests(profile=profile))
+        _PLAIN[id(profile)] = hit
+    return hit[1]
+
+
 @st.composite
 def faulty_requests(draw: st.DrawFn, *, profile: TargetProfile) -> GeneratedCase:
     """A request with one fault a conformant target must reject, of a drawn kind."""
-    from strategies.addresses import invalid_addresses
-    from strategies.recipients import FIELDS
-
-    kind = draw(
-        st.sampled_from(
-            (
-                "invalid recipient",
-                "too many recipients",
-                "no recipients",
-                "unverified sender",
-                "missing Source",
-                "missing Subject",
-            )
-        )
-    )
-    base = draw(requests(profile=profile))
+    kind = draw(_FAULT_KINDS)
+    base = draw(_plain_requests(profile))
     params = {k: v for k, v in base.request.params.items()}
     match kind:
         case "invalid recipient":
-            bad = draw(invalid_addresses())
-            field = draw(st.sampled_from(FIELDS))
+            bad = draw(_INVALID)
+            field = draw(_FIELDS)
             destination = dict(params["Destination"])
             destination[field] = [*destination.get(field, []), bad.text]
             params["Destination"] = destination

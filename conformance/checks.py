@@ -1,0 +1,342 @@
+"""One home for each rule's judgement: the tests, the run-wide monitors and `sesconf replay`
+all call these functions, so a rule is judged the same way wherever an answer is read.
+
+- `read(exchange)`: what a rule's own test may conclude from an answer (accepted, rejected,
+  5xx, no answer); shape problems are the envelope monitors' business.
+- `ANSWER_CHECKS`: the answer rules, judged on every exchange of a run.
+- `CONTROLS`: for a rule that owns a dimension of the request, the same request with that
+  dimension at a value every conformant target accepts (the control of a refused accept).
+- `rejection_problems`: the message and pinned-code checks, only when the rule under test
+  is the only documented reason for the refusal.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from conformance.addresses import AddressClass, classify_address
+from conformance.model import (
+    Accepted,
+    Exchange,
+    Reject,
+    Rejected,
+    TransportFailure,
+    Unrecognized,
+)
+from conformance.oracle import recipients_of
+from conformance.profile import TargetProfile
+
+CREATED_AT_TOLERANCE = timedelta(minutes=5)
+VERIFICATION_RULES = frozenset({"sender.verified", "sandbox.recipients"})
+QUOTA_CODES = frozenset(
+    {"THROTTLING", "Throttling", "TooManyRequestsException", "LimitExceededException"}
+)
+ANSWER_RULES = (
+    "envelope.success",
+    "envelope.error",
+    "http.status",
+    "robust.no-5xx",
+    "envelope.id-unique",
+    "envelope.created-at",
+)
+"""Rules judged on every answer of a run by the monitors (support.Monitors)."""
+
+
+class Reading(StrEnum):
+    """All a rule's own test reads from an answer."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    SERVER_ERROR = "5xx"
+    NO_ANSWER = "no answer"
+    OTHER = "other status"
+
+
+def status_of(exchange: Exchange) -> int | None:
+    return exchange.response.status if exchange.response is not None else None
+
+
+def read(exchange: Exchange) -> Reading:
+    """Accepted, rejected (any 4xx, whatever its body), 5xx, no answer, or another status.
+
+    A recognised envelope decides (an error envelope sent with HTTP 200 is a rejection:
+    its status is http.status's business); an unrecognised body goes by its status.
+    """
+    outcome = exchange.outcome
+    status = status_of(exchange)
+    if isinstance(outcome, TransportFailure):
+        return Reading.NO_ANSWER
+    if status is not None and status >= 500:
+        return Reading.SERVER_ERROR
+    if isinstance(outcome, Accepted):
+        return Reading.ACCEPTED
+    if isinstance(outcome, Rejected):
+        return Reading.REJECTED
+    if status is not None and 200 <= status < 300:
+        return Reading.ACCEPTED
+    if status is not None and 400 <= status < 500:
+        return Reading.REJECTED
+    return Reading.OTHER
+
+
+def is_quota_rejection(exchange: Exchange, profile: TargetProfile) -> bool:
+    outcome = exchange.outcome
+    if not isinstance(outcome, Rejected):
+        return False
+    pinned = profile.codes.get("quota.recipients")
+    if pinned:
+        return outcome.code in pinned
+    message = (outcome.message or "").lower()
+    return outcome.code in QUOTA_CODES or "quota" in message
+
+
+# --- the answer rules (run-wide monitors) -------------------------------------------------
+
+
+def _unrecognized(exchange: Exchange) -> tuple[str, ...]:
+    outcome = exchange.outcome
+    return (outcome.reason,) if isinstance(outcome, Unrecognized) else ()
+
+
+def success_problems(exchange: Exchange, profile: TargetProfile) -> tuple[str, ...]:
+    """envelope.success, on every acceptance."""
+    if read(exchange) is not Reading.ACCEPTED:
+        return ()
+    return tuple(exchange.problems.get("envelope.success", ())) or _unrecognized(exchange)
+
+
+def error_problems(exchange: Exchange, profile: TargetProfile) -> tuple[str, ...]:
+    """envelope.error, on every refusal below 500 (a 5xx body is robust.no-5xx's)."""
+    if read(exchange) is not Reading.REJECTED:
+        return ()
+    return tuple(exchange.problems.get("envelope.error", ())) or _unrecognized(exchange)
+
+
+def status_problems(exchange: Exchange, profile: TargetProfile) -> tuple[str, ...]:
+    """http.status, on every answer below 500: 2xx with success, 4xx with an error."""
+    reading = read(exchange)
+    if reading in (Reading.NO_ANSWER, Reading.SERVER_ERROR):
+        return ()
+    found = tuple(exchange.problems.get("http.status", ()))
+    if not found and reading is Reading.OTHER:
+        found = (f"HTTP {status_of(exchange)}: neither 2xx nor 4xx",)
+    return found
+
+
+def no_5xx_problems(exchange: Exchange, profile: TargetProfile) -> tuple[str, ...]:
+    """robust.no-5xx, on every answer (a success sent with a 5xx included)."""
+    status = status_of(exchange)
+    if status is None or status < 500:
+        return ()
+    return tuple(exchange.problems.get("robust.no-5xx", ())) or (f"HTTP {status}",)
+
+
+def created_at_problems(
+    exchange: Exchange, profile: TargetProfile, *, now: datetime | None = None
+) -> tuple[str, ...]:
+    """envelope.created-at, on every success that carries a readable created_at (an
+    unreadable one is envelope.success's)."""
+    from conformance.protocols.envelope import parse_timestamp
+
+    outcome = exchange.outcome
+    if not isinstance(outcome, Accepted) or not outcome.created_at:
+        return ()
+    stamp = parse_timestamp(outcome.created_at)
+    if stamp is None:
+        return ()
+    now = now or datetime.now(UTC)
+    if abs(now - stamp) <= CREATED_AT_TOLERANCE:
+        return ()
+    return (
+        f"created_at {outcome.created_at} is {now - stamp} away from the client's clock "
+        f"({now.isoformat()}); tolerance {CREATED_AT_TOLERANCE}",
+    )
+
+
+AnswerCheck = Callable[[Exchange, TargetProfile], tuple[str, ...]]
+ANSWER_CHECKS: Mapping[str, AnswerCheck] = {
+    "envelope.success": success_problems,
+    "envelope.error": error_problems,
+    "http.status": status_problems,
+    "robust.no-5xx": no_5xx_problems,
+    "envelope.created-at": created_at_problems,
+}
+"""Per-answer checks; envelope.id-unique is judged over the whole run (`accepted_id`)."""
+
+
+def accepted_id(exchange: Exchange) -> str | None:
+    """The id an acceptance carries, for envelope.id-unique over the whole run."""
+    outcome = exchange.outcome
+    if read(exchange) is Reading.ACCEPTED and isinstance(outcome, Accepted) and outcome.id:
+        return outcome.id
+    return None
+
+
+def applies(rule_id: str, protocol: str) -> bool:
+    """Whether a rule can be judged over a protocol at all."""
+    if rule_id == "envelope.created-at":
+        return protocol == "envelope"
+    if rule_id == "ses.error-codes":
+        return protocol in ("ses-query", "sesv2")
+    return True
+
+
+# --- the rules' own judgement of a refusal ------------------------------------------------
+
+
+def only_reason(rule_id: str, expectation: Reject) -> bool:
+    """The rule under test is the only documented reason to refuse this request."""
+    return expectation.rules == frozenset({rule_id}) and not expectation.gray
+
+
+def rejection_problems(
+    rule_id: str,
+    expectation: Reject,
+    exchange: Exchange,
+    profile: TargetProfile,
+    *,
+    params: Mapping[str, Any] | None = None,
+) -> tuple[str, ...]:
+    """The message and pinned-code checks of a refusal owed to `rule_id` alone.
+
+    A quota refusal is a valid reason for any refusal; an error without a message is
+    envelope.error's finding, not this rule's.
+    """
+    outcome = exchange.outcome
+    if not isinstance(outcome, Rejected) or not only_reason(rule_id, expectation):
+        return ()
+    if is_quota_rejection(exchange, profile):
+        return ()
+    problems: list[str] = []
+    message = outcome.message
+    if (
+        rule_id in VERIFICATION_RULES
+        and isinstance(message, str)
+        and message
+        and _addresses_well_formed(params)
+        and "not verified" not in message.lower()
+    ):
+        problems.append(
+            f"the error message must contain 'not verified' (documentation: "
+            f'"Email address not verified"); got {message[:300]!r}'
+        )
+    pin = profile.codes.get(rule_id)
+    if pin and outcome.code not in pin:
+        problems.append(f"error code {outcome.code!r} is not one pinned by the profile {pin}")
+    return tuple(problems)
+
+
+def _addresses_well_formed(params: Mapping[str, Any] | None) -> bool:
+    if params is None:
+        return False
+    source = params.get("Source")
+    if not isinstance(source, str):
+        return False
+    if classify_address(source, role="source").cls is not AddressClass.VALID:
+        return False
+    return all(
+        classify_address(r, role="recipient").cls is AddressClass.VALID
+        for r in recipients_of(params)
+    )
+
+
+def ses_code_problems(
+    expectation: Reject, exchange: Exchange, profile: TargetProfile, params: Mapping[str, Any]
+) -> tuple[str, ...]:
+    """ses.error-codes for one refusal: real SES's code for the one documented reason."""
+    from conformance.protocols import query, sesv2
+
+    outcome = exchange.outcome
+    if profile.protocol not in ("ses-query", "sesv2") or not isinstance(outcome, Rejected):
+        return ()
+    if read(exchange) is not Reading.REJECTED or not outcome.code:
+        return ()  # a 5xx is robust.no-5xx's, an error without a code envelope.error's
+    if expectation.gray or is_quota_rejection(exchange, profile):
+        return ()
+    wire = query if profile.protocol == "ses-query" else sesv2
+    source = params.get("Source")
+    syntax_invalid = not (
+        isinstance(source, str)
+        and classify_address(source, role="source").cls is AddressClass.VALID
+    )
+    return wire.ses_error_code_problems(
+        expectation.rules, outcome, source_syntax_invalid=syntax_invalid
+    )
+
+
+# --- controls -----------------------------------------------------------------------------
+
+CONTROL_MESSAGE: dict[str, Any] = {
+    "Subject": {"Data": "Hello", "Charset": "UTF-8"},
+    "Body": {
+        "Text": {"Data": "plain text", "Charset": "UTF-8"},
+        "Html": {"Data": "<p>html</p>", "Charset": "UTF-8"},
+    },
+}
+"""A message every conformant target accepts: both bodies, small, ASCII."""
+
+
+def control_sender(profile: TargetProfile) -> str:
+    ids = profile.identities
+    return ids.verified_addresses[0] if ids.verified_addresses else f"s@{ids.verified_domains[0]}"
+
+
+def control_recipient(profile: TargetProfile) -> str:
+    domains = profile.identities.verified_domains
+    return f"control@{domains[0]}" if domains else "success@simulator.amazonses.com"
+
+
+def _with(params: Mapping[str, Any], key: str, value: Any) -> dict[str, Any]:
+    out = copy.deepcopy(dict(params))
+    out[key] = copy.deepcopy(value)
+    return out
+
+
+def _sender_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
+    return _with(params, "Source", control_sender(profile))
+
+
+def _recipients_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
+    return _with(params, "Destination", {"ToAddresses": [control_recipient(profile)]})
+
+
+def _message_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
+    return _with(params, "Message", CONTROL_MESSAGE)
+
+
+def _size_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
+    """The same message, every Data cut to one character: only its size changes."""
+    out = copy.deepcopy(dict(params))
+    message = out.get("Message")
+    if not isinstance(message, dict):
+        return _message_control(params, profile)
+    body = message.get("Body") if isinstance(message.get("Body"), dict) else {}
+    for content in (message.get("Subject"), body.get("Text"), body.get("Html")):
+        if isinstance(content, dict) and isinstance(content.get("Data"), str):
+            content["Data"] = "x"
+    return out
+
+
+def baseline(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
+    """The request's Source with everything else at the control values."""
+    out = _recipients_control(params, profile)
+    out["Message"] = copy.deepcopy(CONTROL_MESSAGE)
+    return out
+
+
+Control = Callable[[Mapping[str, Any], TargetProfile], dict[str, Any]]
+CONTROLS: Mapping[str, Control] = {
+    "sender.verified": _sender_control,
+    "sandbox.recipients": _recipients_control,
+    "recipients.min": _recipients_control,
+    "recipients.max": _recipients_control,
+    "recipients.valid": _recipients_control,
+    "size.max": _size_control,
+    "request.required": _message_control,
+}
+"""Rules that own a dimension of the request: a refused acceptance is theirs only when
+the same request with that dimension at its control value is accepted."""

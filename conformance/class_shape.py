@@ -1,0 +1,191 @@
+"""Request-shape classes: every member of the request model missing, null, empty, of the
+wrong type, given, plus unknown members (request.required and robust.no-5xx)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+REQUIRED = (
+    "Source",
+    "Destination",
+    "Message",
+    "Message.Subject",
+    "Message.Body",
+    "Message.Subject.Data",
+    "Message.Body.Text.Data",
+    "Message.Body.Html.Data",
+)
+OPTIONAL_STRINGS = (
+    "ReturnPath",
+    "ConfigurationSetName",
+    "SourceArn",
+    "ReturnPathArn",
+    "Message.Subject.Charset",
+    "Message.Body.Text.Charset",
+    "Message.Body.Html.Charset",
+)
+OPTIONAL_LISTS = ("ReplyToAddresses", "Tags")
+OPTIONAL = (*OPTIONAL_LISTS, *OPTIONAL_STRINGS)
+EMPTIES = ("Source", "Destination", "Message", "Message.Subject", "Message.Body")
+BODIES = ("Text only", "Html only", "Text and Html")
+CHARSETS = ("UTF-8", "utf-8", "US-ASCII", "ISO-8859-1", "another charset")
+_KNOWN_CHARSETS = {"UTF-8", "utf-8", "US-ASCII", "ISO-8859-1"}
+
+STRING_PATHS = (
+    "Source",
+    "Message.Subject.Data",
+    "Message.Body.Text.Data",
+    "Message.Body.Html.Data",
+    *OPTIONAL_STRINGS,
+)
+OBJECT_PATHS = ("Destination", "Message", "Message.Subject", "Message.Body", "Message.Body.Text")
+LIST_PATHS = (
+    "Destination.ToAddresses",
+    "Destination.CcAddresses",
+    "Destination.BccAddresses",
+    *OPTIONAL_LISTS,
+)
+WRONG_TYPE_PATHS = (*STRING_PATHS, *OBJECT_PATHS, "Message.Body.Html", *LIST_PATHS)
+ELEMENT_PATHS = ("Destination.ToAddresses", "ReplyToAddresses", "Tags")
+UNKNOWN_AT = ("top level", "Destination", "Message", "Message.Body", "Message.Subject")
+MALFORMED = (
+    "truncated JSON",
+    "non-UTF-8 bytes",
+    "JSON array",
+    "JSON number",
+    "JSON null",
+    "empty body",
+    "deep nesting",
+    "NUL bytes",
+    "random bytes",
+    "body of the other wire format",
+)
+_MISSING = object()
+_KNOWN = {
+    "top level": {
+        "Source",
+        "Destination",
+        "Message",
+        "ReplyToAddresses",
+        "ReturnPath",
+        "Tags",
+        "ConfigurationSetName",
+        "SourceArn",
+        "ReturnPathArn",
+    },
+    "Destination": {"ToAddresses", "CcAddresses", "BccAddresses"},
+    "Message": {"Subject", "Body"},
+    "Message.Body": {"Text", "Html"},
+    "Message.Subject": {"Data", "Charset"},
+}
+
+
+def lookup(params: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path; `_MISSING` when a step is absent or not an object."""
+    node: Any = params
+    for key in path.split("."):
+        if not isinstance(node, Mapping) or key not in node:
+            return _MISSING
+        node = node[key]
+    return node
+
+
+def request_shape_declared(profile: Any) -> list[str]:
+    found = [f"{how} {p}" for p in REQUIRED for how in ("missing", "null")]
+    found += [f"empty {p}" for p in EMPTIES]
+    found += [f"Body: {b}" for b in BODIES]
+    found += [f"{how} {p}" for p in OPTIONAL for how in ("given", "null", "empty")]
+    found += [f"Charset {c}" for c in CHARSETS]
+    return found
+
+
+def request_shape_observed(params: Mapping[str, Any], profile: Any) -> list[str]:
+    found: list[str] = []
+    for path in REQUIRED:
+        parent = lookup(params, path.rpartition(".")[0]) if "." in path else params
+        if not isinstance(parent, Mapping):
+            continue
+        value = parent.get(path.rpartition(".")[2], _MISSING)
+        part_absent = lookup(params, path.rpartition(".")[0]) is _MISSING
+        if path.endswith(("Html.Data", "Text.Data")) and part_absent:
+            continue
+        if value is _MISSING:
+            found.append(f"missing {path}")
+        elif value is None:
+            found.append(f"null {path}")
+    for path in EMPTIES:
+        value = lookup(params, path)
+        if value == "" or (isinstance(value, Mapping) and not value):
+            found.append(f"empty {path}")
+    body = lookup(params, "Message.Body")
+    if isinstance(body, Mapping):
+        has = [k for k in ("Text", "Html") if isinstance(body.get(k), Mapping)]
+        if has:
+            found.append("Body: " + (" and ".join(has) if len(has) == 2 else f"{has[0]} only"))
+    for path in OPTIONAL:
+        value = lookup(params, path)
+        if value is None:
+            found.append(f"null {path}")
+        elif value in ("", []):
+            found.append(f"empty {path}")
+        elif value is not _MISSING:
+            found.append(f"given {path}")
+        if path.endswith("Charset") and isinstance(value, str) and value:
+            found.append(f"Charset {value if value in _KNOWN_CHARSETS else 'another charset'}")
+    return found
+
+
+def robust_declared(profile: Any) -> list[str]:
+    from conformance.addresses import Defect, Gray
+    from conformance.classes import name
+
+    found = [f"wrong type: {p}" for p in WRONG_TYPE_PATHS]
+    found += [f"wrong element type: {p}" for p in ELEMENT_PATHS]
+    found += [f"unknown member in {w}" for w in UNKNOWN_AT]
+    found += [f"ReplyTo: invalid: {name(d)}" for d in Defect]
+    found += [f"ReplyTo: gray: {name(g)}" for g in Gray if g.name != "RECIPIENT_DISPLAY_NAME"]
+    found += [f"malformed: {m}" for m in MALFORMED]
+    found += ["huge value (1 MB or more) in a string member"]
+    return found
+
+
+def _wrong_type(path: str, value: Any) -> bool:
+    if value is _MISSING or value is None:
+        return False
+    if path in STRING_PATHS:
+        return not isinstance(value, str)
+    if path in LIST_PATHS:
+        return not isinstance(value, list)
+    return not isinstance(value, Mapping)
+
+
+def _bad_element(path: str, value: Any) -> bool:
+    if not isinstance(value, list):
+        return False
+    if path == "Tags":
+        return any(not isinstance(t, Mapping) for t in value)
+    return any(not isinstance(v, str) for v in value)
+
+
+def robust_observed(params: Mapping[str, Any], profile: Any) -> list[str]:
+    from conformance.classes import address_classes
+
+    found = [f"wrong type: {p}" for p in WRONG_TYPE_PATHS if _wrong_type(p, lookup(params, p))]
+    found += [
+        f"wrong element type: {p}" for p in ELEMENT_PATHS if _bad_element(p, lookup(params, p))
+    ]
+    for where, known in _KNOWN.items():
+        node = params if where == "top level" else lookup(params, where)
+        if isinstance(node, Mapping) and any(k not in known for k in node):
+            found.append(f"unknown member in {where}")
+    reply_to = params.get("ReplyToAddresses")
+    if isinstance(reply_to, list):
+        for address in reply_to:
+            if isinstance(address, str):
+                found += [f"ReplyTo: {c}" for c in address_classes(address, "source")]
+    for path in STRING_PATHS:
+        value = lookup(params, path)
+        if isinstance(value, str) and len(value) >= 1_000_000:
+            found.append("huge value (1 MB or more) in a string member")
+    return found

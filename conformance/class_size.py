@@ -1,0 +1,116 @@
+"""size.max's declared classes: bands around each limit, parts, UTF-8 widths (rules.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from conformance.profile import TargetProfile
+
+SAFE_BYTES = 7_000_000
+SES_LIMIT = 10_485_760
+BIG_NON_ASCII = 65_536
+"""Non-ASCII content above this size is its own class (a JSON encoder may inflate it)."""
+PARTS = ("Subject", "Text", "Html")
+BANDS = (
+    "up to 1 KiB",
+    "up to the safe size",
+    "exactly the safe size",
+    "gray band (over the safe size, up to the limit)",
+    "exactly the limit",
+    "limit + 1",
+    "just over (limit + 2 .. + 1 MiB)",
+    "far over (1 MiB or more over the limit)",
+)
+OVER = (
+    "over the limit: largest part Subject",
+    "over the limit: largest part Text",
+    "over the limit: largest part Html",
+    "over the limit: no part over the limit alone",
+    "over the limit: Html-only body",
+    "over the limit in UTF-8 bytes, within it in characters",
+)
+SHAPES = ("Subject+Text", "Subject+Html", "Subject+Text+Html", "empty Subject")
+
+
+def safe_size(limit: int) -> int:
+    return limit * SAFE_BYTES // SES_LIMIT
+
+
+def size_declared(profile: TargetProfile) -> list[str]:
+    found = [f"band: {b}" for b in BANDS] + [f"parts: {s}" for s in SHAPES] + list(OVER)
+    for width in (1, 2, 3, 4):
+        found.append(f"width {width}: over 64 KiB, within the safe size")
+        found.append(f"width {width}: over the limit")
+    return found
+
+
+def width_of(text: str) -> int:
+    """The widest character's UTF-8 length (1 to 4)."""
+    if text.isascii():
+        return 1
+    top = ord(max(text))
+    return 2 if top < 0x800 else 3 if top < 0x10000 else 4
+
+
+def _band(size: int, limit: int) -> str:
+    safe = safe_size(limit)
+    if size <= 1024:
+        return BANDS[0]
+    if size < safe:
+        return BANDS[1]
+    if size == safe:
+        return BANDS[2]
+    if size < limit:
+        return BANDS[3]
+    if size == limit:
+        return BANDS[4]
+    if size == limit + 1:
+        return BANDS[5]
+    return BANDS[6] if size < limit + 1_048_576 else BANDS[7]
+
+
+def _parts(params: Mapping[str, Any]) -> dict[str, str] | None:
+    message = params.get("Message")
+    if not isinstance(message, Mapping):
+        return None
+    body = message.get("Body")
+    body = body if isinstance(body, Mapping) else {}
+    found: dict[str, str] = {}
+    for part, holder in (("Subject", message), ("Text", body), ("Html", body)):
+        content = holder.get(part)
+        data = content.get("Data") if isinstance(content, Mapping) else None
+        if data is not None and not isinstance(data, str):
+            return None
+        if data is not None:
+            found[part] = data
+    return found
+
+
+def size_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[str]:
+    parts = _parts(params)
+    if parts is None:
+        return []
+    limit = profile.limits.max_message_bytes
+    sizes = {p: len(d.encode("utf-8", "surrogatepass")) for p, d in parts.items()}
+    total = sum(sizes.values())
+    found = [f"band: {_band(total, limit)}"]
+    width = max((width_of(d) for d in parts.values()), default=1)
+    nonempty = [p for p in PARTS if sizes.get(p)]
+    if total <= safe_size(limit):
+        if "Subject" not in nonempty:
+            found.append("parts: empty Subject")
+        else:
+            found.append("parts: " + "+".join(nonempty))
+        if total > BIG_NON_ASCII:
+            found.append(f"width {width}: over 64 KiB, within the safe size")
+    if total > limit:
+        found.append(f"width {width}: over the limit")
+        found.append(f"over the limit: largest part {max(sizes, key=lambda p: sizes[p])}")
+        if all(n <= limit for n in sizes.values()):
+            found.append("over the limit: no part over the limit alone")
+        if "Text" not in parts and "Html" in parts:
+            found.append("over the limit: Html-only body")
+        if sum(len(d) for d in parts.values()) <= limit:
+            found.append("over the limit in UTF-8 bytes, within it in characters")
+    return found

@@ -1,0 +1,360 @@
+"""Declared equivalence classes of each rule (rules.md), and which ones a request falls in.
+
+`declared(rule, profile)` lists the classes every default run must reach; `observed(rule,
+params, profile)` says which of them one request exercises, read from the request itself
+(never from what its generator meant), so a shrunk request is counted as what it is.
+The run records them as `class: ...` events; summary.json folds them per rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from conformance.addresses import AddressClass, Defect, Gray, bare_address, classify_address
+from conformance.class_shape import (
+    request_shape_declared,
+    request_shape_observed,
+    robust_declared,
+    robust_observed,
+)
+from conformance.class_size import size_declared, size_observed
+from conformance.profile import TargetProfile
+
+EVENT_PREFIX = "class: "
+FIELDS = {"ToAddresses": "To", "CcAddresses": "Cc", "BccAddresses": "Bcc"}
+POSITIONS = ("first", "middle", "last", "past 5", "past 50")
+SIMULATOR_DOMAIN = "simulator.amazonses.com"
+SIMULATOR_BOXES = ("success", "bounce", "ooto", "complaint", "suppressionlist")
+
+_NAME_ONLY_GRAY = (Gray.RECIPIENT_DISPLAY_NAME, Gray.ENCODED_WORD_NAME, Gray.UNUSUAL_DISPLAY_NAME)
+SOURCE_BARE_GRAY = tuple(g for g in Gray if g not in _NAME_ONLY_GRAY)
+SOURCE_NAMED_GRAY = (Gray.ENCODED_WORD_NAME, Gray.UNUSUAL_DISPLAY_NAME, Gray.QUOTED_LOCAL)
+SOURCE_NAMED_DEFECTS = tuple(d for d in Defect if d is not Defect.EMPTY)
+
+
+def name(item: Defect | Gray) -> str:
+    """`double dot`, `quoted local`: the readable name of a defect or gray reason."""
+    return str(item).replace("_", " ")
+
+
+@lru_cache(maxsize=16384)
+def address_classes(text: str, role: str) -> tuple[str, ...]:
+    """`valid`, `invalid: <defect>` for each defect, or `gray: <reason>` for each reason."""
+    verdict = classify_address(text, role="source" if role == "source" else "recipient")
+    if verdict.cls is AddressClass.VALID:
+        return ("valid",)
+    if verdict.cls is AddressClass.INVALID:
+        return tuple(f"invalid: {name(d)}" for d in verdict.defects)
+    return tuple(f"gray: {name(g)}" for g in verdict.gray)
+
+
+def _kind(classes: tuple[str, ...]) -> str:
+    return classes[0].split(":", 1)[0]
+
+
+# --- identities (sender.verified, sandbox.recipients) -------------------------------------
+
+IDENTITY_RELATIONS = (
+    "exact address identity",
+    "address identity in another case",
+    "address identity with +label",
+    "verified domain",
+    "verified domain in another case",
+    "subdomain depth 1",
+    "subdomain depth 2",
+    "subdomain depth 3+",
+    "xn-- label under a verified domain",
+    "prefix look-alike of a verified domain",
+    "suffix look-alike of a verified domain",
+    "trailing dot after a verified domain",
+    "unverified domain",
+)
+SIMULATOR_RELATIONS = (
+    "simulator mailbox",
+    "simulator mailbox with +label",
+    "simulator mailbox in another case",
+    "simulator look-alike mailbox",
+    "simulator look-alike domain",
+)
+
+
+def _domain_relation(domain: str, verified: tuple[str, ...]) -> str | None:
+    low = domain.lower()
+    for v in (d.lower() for d in verified):
+        if low == v:
+            same = domain == domain.lower()
+            return "verified domain" if same else "verified domain in another case"
+        if low == v + ".":
+            return "trailing dot after a verified domain"
+        if low.endswith("." + v):
+            sub = low[: -len(v) - 1].split(".")
+            if any(label.startswith("xn--") for label in sub):
+                return "xn-- label under a verified domain"
+            return f"subdomain depth {len(sub)}" if len(sub) < 3 else "subdomain depth 3+"
+        if low.endswith(v):
+            return "prefix look-alike of a verified domain"
+        if low.startswith(v + "."):
+            return "suffix look-alike of a verified domain"
+    return None
+
+
+def _simulator_relation(local: str, domain: str) -> str | None:
+    low = domain.lower()
+    if low != SIMULATOR_DOMAIN:
+        sim = SIMULATOR_DOMAIN
+        return "simulator look-alike domain" if sim in low or low.endswith(sim[4:]) else None
+    box, plus, _ = local.partition("+")
+    if box in SIMULATOR_BOXES and domain == SIMULATOR_DOMAIN:
+        return "simulator mailbox with +label" if plus else "simulator mailbox"
+    if box.lower() in SIMULATOR_BOXES:
+        return "simulator mailbox in another case"
+    return "simulator look-alike mailbox"
+
+
+def identity_relation(address: str, profile: TargetProfile) -> str | None:
+    """How a bare address stands to the profile's identities and the simulator."""
+    ids = profile.identities
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return None
+    if address in ids.verified_addresses:
+        return "exact address identity"
+    if domain.lower().rstrip(".") == ids.unverified_domain.lower():
+        return "unverified domain"
+    relation = _domain_relation(domain, ids.verified_domains)
+    if relation is not None and "look-alike" not in relation and "trailing" not in relation:
+        return relation  # verified through its domain, whatever the local part
+    lowered = {a.lower() for a in ids.verified_addresses}
+    if address.lower() in lowered:
+        return "address identity in another case"
+    if "+" in local and f"{local.split('+', 1)[0]}@{domain}".lower() in lowered:
+        return "address identity with +label"
+    if relation is not None:
+        return relation
+    return _simulator_relation(local, domain)
+
+
+# --- per rule -------------------------------------------------------------------------------
+
+
+def _sender_declared(profile: TargetProfile) -> list[str]:
+    found = ["Source bare: valid", "Source with display name: valid"]
+    found += [f"Source bare: invalid: {name(d)}" for d in Defect]
+    found += [f"Source bare: gray: {name(g)}" for g in SOURCE_BARE_GRAY]
+    found += [f"Source with display name: invalid: {name(d)}" for d in SOURCE_NAMED_DEFECTS]
+    found += [f"Source with display name: gray: {name(g)}" for g in SOURCE_NAMED_GRAY]
+    found += [f"identity: {r}" for r in IDENTITY_RELATIONS if _applies(r, profile)]
+    found += ["identity: verified, with display name", "identity: not verified, with display name"]
+    return found
+
+
+def _applies(relation: str, profile: TargetProfile) -> bool:
+    ids = profile.identities
+    if "address identity" in relation:
+        return bool(ids.verified_addresses)
+    if relation == "unverified domain":
+        return True
+    return bool(ids.verified_domains)
+
+
+def _sender_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[str]:
+    source = params.get("Source")
+    if not isinstance(source, str):
+        return []
+    bare = bare_address(source)
+    named = bare != source or source.find("<") > 0
+    where = "Source with display name" if named else "Source bare"
+    classes = address_classes(source, "source")
+    found = [f"{where}: {c}" for c in classes]
+    relation = identity_relation(bare, profile)
+    if relation is not None and relation in IDENTITY_RELATIONS:
+        if not named:
+            found.append(f"identity: {relation}")
+        elif classes == ("valid",):
+            ok = relation in ("exact address identity", "verified domain") or "depth" in relation
+            found.append(f"identity: {'verified' if ok else 'not verified'}, with display name")
+    return found
+
+
+def _sandbox_declared(profile: TargetProfile) -> list[str]:
+    if not profile.account.sandbox:
+        return []
+    relations = [r for r in IDENTITY_RELATIONS if _applies(r, profile)]
+    relations.remove("trailing dot after a verified domain")  # invalid: recipients.valid's
+    return [f"recipient: {r}" for r in (*relations, *SIMULATOR_RELATIONS)] + [
+        "recipient: gray address"
+    ]
+
+
+def _sandbox_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[str]:
+    found: list[str] = []
+    for _field, items in _lists(params):
+        for address in items:
+            classes = address_classes(address, "recipient")
+            if _kind(classes) == "gray":
+                found.append("recipient: gray address")
+            relation = identity_relation(bare_address(address), profile)
+            if relation is not None:
+                found.append(f"recipient: {relation}")
+    return found
+
+
+def _lists(params: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
+    destination = params.get("Destination")
+    if not isinstance(destination, Mapping):
+        return []
+    found = []
+    for key, short in FIELDS.items():
+        items = destination.get(key)
+        if isinstance(items, list):
+            found.append((short, [i for i in items if isinstance(i, str)]))
+    return found
+
+
+def _valid_declared(profile: TargetProfile) -> list[str]:
+    found: list[str] = []
+    for field in FIELDS.values():
+        found.append(f"valid in {field}")
+        found += [f"invalid: {name(d)} in {field}" for d in Defect]
+        found += [f"gray: {name(g)} in {field}" for g in Gray]
+        found += [f"{k} at {p} of {field}" for k in ("invalid", "gray") for p in POSITIONS]
+    found += ["invalid: whitespace at an end", "invalid: CR or LF"]
+    return found
+
+
+def _positions(index: int, size: int) -> list[str]:
+    found = ["first"] if index == 0 else (["last"] if index == size - 1 else ["middle"])
+    if index >= 5:
+        found.append("past 5")
+    if index >= 50:
+        found.append("past 50")
+    return found
+
+
+def _valid_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[str]:
+    found: list[str] = []
+    for field, items in _lists(params):
+        for index, address in enumerate(items):
+            classes = address_classes(address, "recipient")
+            found += [f"{c} in {field}" for c in classes]
+            kind = _kind(classes)
+            if kind != "valid":
+                found += [f"{kind} at {p} of {field}" for p in _positions(index, len(items))]
+            if kind == "invalid" and address != address.strip():
+                found.append("invalid: whitespace at an end")
+            if "\r" in address or "\n" in address:
+                found.append("invalid: CR or LF")
+    return found
+
+
+def count_buckets(limit: int) -> tuple[str, ...]:
+    return ("1", "limit - 1", "limit", "limit + 1", "far beyond")
+
+
+def _bucket(n: int, limit: int) -> str | None:
+    named = {1: "1", limit - 1: "limit - 1", limit: "limit", limit + 1: "limit + 1"}
+    if n in named:
+        return named[n]
+    return "far beyond" if n > 2 * limit else None
+
+
+LAYOUTS = ("To only", "Cc only", "Bcc only", "spread")
+
+
+def _max_declared(profile: TargetProfile) -> list[str]:
+    buckets = count_buckets(profile.limits.max_recipients)
+    found = ["count 0"] + [f"count {b}, {lay}" for b in buckets for lay in LAYOUTS]
+    found.remove("count 1, spread")  # one recipient sits in one list
+    for bucket in ("limit", "limit + 1", "far beyond"):
+        found += [f"count {bucket}, with duplicates", f"count {bucket}, all distinct"]
+    return found
+
+
+def _max_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[str]:
+    lists = [(f, items) for f, items in _lists(params) if items]
+    everyone = [a for _, items in lists for a in items]
+    if not everyone:
+        return ["count 0"]
+    bucket = _bucket(len(everyone), profile.limits.max_recipients)
+    if bucket is None:
+        return []
+    layout = f"{lists[0][0]} only" if len(lists) == 1 else "spread"
+    dup = "with duplicates" if len(set(everyone)) < len(everyone) else "all distinct"
+    return [f"count {bucket}, {layout}", f"count {bucket}, {dup}"]
+
+
+MIN_SHAPES = ("no Destination member", "no lists", "empty lists", "null lists")
+
+
+def _min_declared(profile: TargetProfile) -> list[str]:
+    return [f"0 recipients: {s}" for s in MIN_SHAPES] + [f"1 recipient in {f}" for f in LAYOUTS[:3]]
+
+
+def _min_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[str]:
+    destination = params.get("Destination")
+    if "Destination" not in params:
+        return ["0 recipients: no Destination member"]
+    if not isinstance(destination, Mapping):
+        return []
+    lists = _lists(params)
+    total = sum(len(items) for _, items in lists)
+    if total == 1:
+        return [f"1 recipient in {next(f for f, items in lists if items)} only"]
+    if total:
+        return []
+    if not destination:
+        return ["0 recipients: no lists"]
+    if any(v is None for v in destination.values()):
+        return ["0 recipients: null lists"]
+    return ["0 recipients: empty lists"]
+
+
+Declared = Callable[[TargetProfile], list[str]]
+Observed = Callable[[Mapping[str, Any], TargetProfile], list[str]]
+_RULES: dict[str, tuple[Declared, Observed]] = {
+    "sender.verified": (_sender_declared, _sender_observed),
+    "sandbox.recipients": (_sandbox_declared, _sandbox_observed),
+    "recipients.valid": (_valid_declared, _valid_observed),
+    "recipients.max": (_max_declared, _max_observed),
+    "recipients.min": (_min_declared, _min_observed),
+    "size.max": (size_declared, size_observed),
+    "request.required": (request_shape_declared, request_shape_observed),
+    "robust.no-5xx": (robust_declared, robust_observed),
+}
+
+
+def declared(rule_id: str, profile: TargetProfile) -> tuple[str, ...]:
+    """The classes of `rule_id` every default run against `profile` must reach."""
+    entry = _RULES.get(rule_id)
+    return tuple(dict.fromkeys(entry[0](profile))) if entry else ()
+
+
+def observed(rule_id: str, params: Mapping[str, Any], profile: TargetProfile) -> tuple[str, ...]:
+    """The declared classes of `rule_id` that this one request exercises."""
+    entry = _RULES.get(rule_id)
+    if entry is None or not isinstance(params, Mapping):
+        return ()
+    wanted = _wanted(rule_id, profile)
+    return tuple(c for c in dict.fromkeys(entry[1](params, profile)) if c in wanted)
+
+
+_WANTED: dict[tuple[str, int], tuple[TargetProfile, frozenset[str]]] = {}
+
+
+def _wanted(rule_id: str, profile: TargetProfile) -> frozenset[str]:
+    """`declared` as a set, computed once per profile (profiles are not hashable)."""
+    key = (rule_id, id(profile))
+    hit = _WANTED.get(key)
+    if hit is None or hit[0] is not profile:
+        hit = (profile, frozenset(declared(rule_id, profile)))
+        _WANTED[key] = hit
+    return hit[1]
+
+
+def events_of(
+    rule_ids: tuple[str, ...], params: Mapping[str, Any], profile: TargetProfile
+) -> list[str]:
+    """The `class: ...` event labels for one request sent by a test of `rule_ids`."""
+    return [EVENT_PREFIX + c for r in rule_ids for c in observed(r, params, profile)]

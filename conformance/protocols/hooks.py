@@ -1,0 +1,134 @@
+"""Emulators' own test endpoints, adapted to the suite's hook contract.
+
+The suite reads delivered mail from `account.outbox_url` as `{"messages": [{"id", "to",
+"cc", "bcc"}, ...]}` (docs/architecture.md). ministack and LocalStack keep the same facts
+behind endpoints of their own shape; `account.outbox_format` names the adapter, so the
+tests keep one code path and an emulator needs no proxy. ministack also has a sandbox,
+switched through SESv2 PutAccountDetails (`account.sandbox_switch`), and its reset wipes
+the identities too, so provisioning is redone after a reset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from conformance.errors import SandboxSwitchFailed as SandboxSwitchFailed  # re-exported
+from conformance.profile import TargetProfile, with_protocol
+
+__all__ = ["OUTBOX_FORMATS", "SandboxSwitchFailed", "adapt_outbox", "switch_sandbox"]
+
+Messages = list[dict[str, Any]]
+
+
+def _addresses(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+        raise ValueError(f"{where}: expected a list of strings, got {value!r:.80}")
+    return list(value)
+
+
+def _contract(data: Any) -> Messages:
+    """The suite's own shape, as the reference server serves it."""
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        raise ValueError(f'expected {{"messages": [{{...}}, ...]}}, got {data!r:.80}')
+    return messages
+
+
+def _ministack(data: Any) -> Messages:
+    """GET /_ministack/ses/messages: {"messages": {account: [{MessageId, To, CC, BCC}]}}.
+
+    Every account's messages, in the order each account's list holds them (ministack
+    appends on send, ministack/app.py `_handle_ses_messages_request`).
+    """
+    groups = data.get("messages") if isinstance(data, dict) else None
+    if not isinstance(groups, dict):
+        raise ValueError(f'expected {{"messages": {{account: [...]}}}}, got {data!r:.80}')
+    found: Messages = []
+    for account, records in groups.items():
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise ValueError(f"messages.{account}: expected a list of objects, got {records!r:.80}")
+        for record in records:
+            where = f"messages.{account}[{record.get('MessageId')!r}]"
+            found.append(
+                {
+                    "id": record.get("MessageId"),
+                    "to": _addresses(record.get("To"), f"{where}.To"),
+                    "cc": _addresses(record.get("CC"), f"{where}.CC"),
+                    "bcc": _addresses(record.get("BCC"), f"{where}.BCC"),
+                }
+            )
+    return found
+
+
+def _localstack(data: Any) -> Messages:
+    """GET /_aws/ses: {"messages": [{Id, Destination: {ToAddresses, CcAddresses, ...}}]}."""
+    records = data.get("messages") if isinstance(data, dict) else None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        shape = '{"messages": [{"Id", "Destination"}, ...]}'
+        raise ValueError(f"expected {shape}, got {data!r:.80}")
+    found: Messages = []
+    for record in records:
+        where = f"messages[{record.get('Id')!r}]"
+        destination = record.get("Destination")
+        destination = {} if destination is None else destination
+        if not isinstance(destination, dict):
+            raise ValueError(f"{where}.Destination: expected an object, got {destination!r:.80}")
+        found.append(
+            {
+                "id": record.get("Id"),
+                "to": _addresses(destination.get("ToAddresses"), f"{where}.ToAddresses"),
+                "cc": _addresses(destination.get("CcAddresses"), f"{where}.CcAddresses"),
+                "bcc": _addresses(destination.get("BccAddresses"), f"{where}.BccAddresses"),
+            }
+        )
+    return found
+
+
+OUTBOX_FORMATS: Mapping[str, Callable[[Any], Messages]] = {
+    "contract": _contract,
+    "ministack": _ministack,
+    "localstack": _localstack,
+}
+"""`account.outbox_format` -> the adapter from that endpoint's JSON to the contract."""
+
+
+def adapt_outbox(outbox_format: str, data: Any) -> Messages:
+    """The contract's messages from an outbox endpoint's JSON; ValueError naming the shape."""
+    if outbox_format not in OUTBOX_FORMATS:
+        known = ", ".join(OUTBOX_FORMATS)
+        raise ValueError(f"account.outbox_format: unknown {outbox_format!r}; known: {known}")
+    return OUTBOX_FORMATS[outbox_format](data)
+
+
+ACCOUNT_DETAILS_PATH = "/v2/email/account/details"
+
+
+def switch_sandbox(profile: TargetProfile) -> None:
+    """Put the target into (or out of) the sandbox, as `account.sandbox` says.
+
+    SESv2 PutAccountDetails with ProductionAccessEnabled = not sandbox, over the target's
+    SESv2 endpoint whatever protocol the run speaks; the details are the fixed minimum the
+    API requires (MailType, WebsiteURL). Real SES only files a request for review here,
+    which is why the switch is opt-in per profile.
+    """
+    from conformance.protocols.sesv2 import SesV2Client
+
+    client = SesV2Client(with_protocol(profile, "sesv2"))
+    payload = {
+        "MailType": "TRANSACTIONAL",
+        "WebsiteURL": "https://example.com/",
+        "UseCaseDescription": "ses-conformance run",
+        "ProductionAccessEnabled": not profile.account.sandbox,
+    }
+    try:
+        status, data = client._admin("POST", ACCOUNT_DETAILS_PATH, payload)
+    finally:
+        client.close()
+    if status != 200:
+        raise SandboxSwitchFailed(
+            f"account.sandbox_switch: PutAccountDetails ProductionAccessEnabled="
+            f"{not profile.account.sandbox} answered HTTP {status}: {data!r:.200}"
+        )

@@ -1,0 +1,168 @@
+"""Planted faults that hide in one equivalence class (conformance/classes.py).
+
+Each breaks the reference in a class a narrower generator would miss: an invalid
+recipient only past position 5, whitespace only at an address's ends, a size counted in
+characters, duplicates left uncounted. The engine's hooks live in server/class_hooks.py
+and do nothing unless one of these is planted. `breaks` is the exact set of rules a
+default run must fail (TEAM.md); until `Fault` has that field it is recorded in BREAKS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from conformance.server.faults import Fault
+
+_E = "envelope"
+_SPEC: tuple[tuple[str, str, str, str | None], ...] = (
+    # recipients.valid
+    (
+        "class-invalid-past-5-unchecked",
+        "recipients.valid",
+        "recipients past position 5 are not validated",
+        None,
+    ),
+    (
+        "class-strips-address-ends",
+        "recipients.valid",
+        "whitespace at a recipient's ends is stripped, not refused",
+        None,
+    ),
+    (
+        "class-strips-crlf",
+        "recipients.valid",
+        "CR and LF in a recipient are dropped, not refused",
+        None,
+    ),
+    (
+        "class-unicode-space-allowed",
+        "recipients.valid",
+        "non-ASCII whitespace in a recipient is allowed",
+        None,
+    ),
+    # sender.verified
+    (
+        "class-source-trailing-dot",
+        "sender.verified",
+        "a Source domain's trailing dot is ignored",
+        None,
+    ),
+    (
+        "class-named-source-unchecked",
+        "sender.verified",
+        "with a display name only the Source's domain is checked",
+        None,
+    ),
+    (
+        "class-unbalanced-source",
+        "sender.verified",
+        "a Source `Name <addr` without `>` is accepted",
+        None,
+    ),
+    ("class-source-xn-refused", "sender.verified", "a Source under an xn-- label is refused", None),
+    (
+        "class-source-suffix-lookalike",
+        "sender.verified",
+        "verified.example.evil.example verifies as a Source",
+        None,
+    ),
+    (
+        "class-source-depth-1-only",
+        "sender.verified",
+        "a verified domain covers one subdomain level of Sources",
+        None,
+    ),
+    # sandbox.recipients
+    (
+        "class-recipient-case-insensitive",
+        "sandbox.recipients",
+        "sandbox recipients match address identities in any case",
+        None,
+    ),
+    (
+        "class-simulator-lookalike",
+        "sandbox.recipients",
+        "any domain containing the simulator's is the simulator",
+        None,
+    ),
+    (
+        "class-recipient-suffix-lookalike",
+        "sandbox.recipients",
+        "verified.example.evil.example is a verified recipient",
+        None,
+    ),
+    (
+        "class-recipient-domain-case",
+        "sandbox.recipients",
+        "sandbox recipient domains match case-sensitively",
+        None,
+    ),
+    # size.max
+    ("class-size-in-characters", "size.max", "the size counts characters, not UTF-8 bytes", None),
+    ("class-size-ignores-html", "size.max", "the size ignores the Html part", None),
+    ("class-size-ignores-subject", "size.max", "the size ignores the Subject", None),
+    ("class-size-largest-part", "size.max", "the size is the largest part's, not the sum", None),
+    # recipients.max and recipients.min
+    ("class-duplicates-uncounted", "recipients.max", "a repeated recipient counts once", None),
+    (
+        "class-far-beyond-accepted",
+        "recipients.max",
+        "counts over twice the limit wrap to zero",
+        None,
+    ),
+    (
+        "class-per-list-limit",
+        "recipients.max",
+        "the limit applies to each list, not to the three",
+        None,
+    ),
+    (
+        "class-empty-lists-accepted",
+        "recipients.min",
+        "three empty lists are taken for a recipient",
+        None,
+    ),
+    ("class-null-lists-accepted", "recipients.min", "null lists are taken for a recipient", None),
+    # request.required
+    ("class-null-optional-refused", "request.required", "a null optional member is refused", None),
+    (
+        "class-other-charset-refused",
+        "request.required",
+        "a Charset other than `UTF-8` is refused",
+        None,
+    ),
+    ("class-html-data-optional", "request.required", "an Html part without Data is ignored", None),
+    (
+        "class-empty-subject-accepted",
+        "request.required",
+        "an empty Subject object is accepted",
+        None,
+    ),
+    # robust.no-5xx
+    (
+        "class-unknown-nested-500",
+        "robust.no-5xx",
+        "an unknown member inside Message gets a 500",
+        _E,
+    ),
+    ("class-charset-type-500", "robust.no-5xx", "a Charset that is not a string gets a 500", _E),
+    (
+        "class-tags-element-500",
+        "robust.no-5xx",
+        "a Tags element that is not an object gets a 500",
+        _E,
+    ),
+)
+
+CLASS_FAULTS: tuple[Fault, ...] = tuple(
+    Fault(name, rule, description, wire=wire) for name, rule, description, wire in _SPEC
+)
+_ALSO: Mapping[str, frozenset[str]] = {
+    # The quota walk sends 49 valid recipients and an invalid 50th, and counts on its
+    # rejection: a target that lets it through uses the quota up (rules.md, "entire").
+    "class-invalid-past-5-unchecked": frozenset({"quota.recipients"}),
+}
+BREAKS: Mapping[str, frozenset[str]] = {
+    f.name: frozenset({f.rule_id or ""}) | _ALSO.get(f.name, frozenset()) for f in CLASS_FAULTS
+}
+"""The exact rules a default run fails against each fault (each its one rule)."""

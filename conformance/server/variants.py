@@ -1,0 +1,89 @@
+"""Planted-fault switches that depend on the request: monitor-only faults (wrong only on
+requests a rule's own test never sends) and correct-but-different variants.
+
+The engine asks three things per request: whether to refuse early, how to rewrite its
+result, and which wire switches to turn on for this one answer (the wires already know
+how to render `created-at-missing`, `status-200-on-error`, ...).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from conformance.server import checks
+
+if TYPE_CHECKING:
+    from conformance.profile import TargetProfile
+    from conformance.server.engine import Result
+
+BAD_SUCCESS = frozenset({"created-at-missing", "query-requestid-missing", "sesv2-no-message-id"})
+BAD_ERROR = frozenset({"error-without-message", "query-error-type-missing", "sesv2-no-error-type"})
+ODD_STATUSES = {"not-verified": 403, "too-large": 413, "invalid-address": 422}
+
+
+def _lists(params: Mapping[str, Any]) -> dict[str, list[Any]]:
+    destination = params.get("Destination")
+    if not isinstance(destination, Mapping):
+        return {key: [] for key in checks.LIST_KEYS}
+    return {
+        key: list(value) if isinstance(value, list) else []
+        for key, value in ((k, destination.get(k)) for k in checks.LIST_KEYS)
+    }
+
+
+def _only(params: Mapping[str, Any], key: str) -> bool:
+    lists = _lists(params)
+    return bool(lists[key]) and not any(v for k, v in lists.items() if k != key)
+
+
+def early_refusal(on: frozenset[str], params: Mapping[str, Any]) -> Any:
+    """A refusal before the usual checks (params are well typed here), or None."""
+    from conformance.server.engine import Kind, Refused
+
+    if "500-on-cc-only" in on and _only(params, "CcAddresses"):
+        return Refused(Kind.INTERNAL, "Internal failure.", status=500)
+    if "refuse-empty-body" in on:
+        body = (params.get("Message") or {}).get("Body") or {}
+        datas = [(body.get(part) or {}).get("Data") for part in ("Text", "Html")]
+        present = [d for d in datas if isinstance(d, str)]
+        if present and not any(present):
+            return Refused(Kind.MISSING_MEMBER, "Message must have either a HTML or Text body.")
+    return None
+
+
+def rewritten(on: frozenset[str], params: Mapping[str, Any], result: Result) -> Result:
+    """The result as a variant answers it: echoed input, its own statuses."""
+    from dataclasses import replace
+
+    from conformance.server.engine import Kind, Refused
+
+    if not isinstance(result, Refused):
+        return result
+    if "echo-input" in on:
+        echo = json.dumps(params, ensure_ascii=False, default=repr)
+        result = replace(result, message=f"{result.message} Request: {echo}")
+    if "odd-statuses" in on and result.kind.value in ODD_STATUSES:
+        result = replace(result, status=ODD_STATUSES[result.kind.value])
+    if "status-200-on-size-error" in on and result.kind is Kind.TOO_LARGE:
+        result = replace(result, status=200)
+    return result
+
+
+def request_switches(
+    on: frozenset[str], params: Mapping[str, Any], result: Result, profile: TargetProfile
+) -> frozenset[str]:
+    """Wire switches for this one answer."""
+    from conformance.server.engine import Accepted, Kind, Refused
+
+    extra: set[str] = set()
+    if isinstance(result, Accepted):
+        count = sum(len(v) for v in _lists(params).values())
+        if "bad-success-at-limit" in on and count == profile.limits.max_recipients:
+            extra |= BAD_SUCCESS
+        if "created-at-stale-bcc-only" in on and _only(params, "BccAddresses"):
+            extra.add("created-at-stale")
+    elif isinstance(result, Refused) and result.kind is Kind.THROTTLED:
+        extra |= BAD_ERROR if "bad-error-on-quota" in on else frozenset()
+    return frozenset(extra)

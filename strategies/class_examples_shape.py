@@ -1,0 +1,188 @@
+"""Explicit requests for size.max, request.required and robust.no-5xx's declared classes.
+
+Big contents are built by repetition (`fill_utf8`), never drawn: the four over-limit
+cases are the only ones that move 10 MB, and each covers several classes at once.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from conformance.addresses import Defect, Gray
+from conformance.class_shape import (
+    ELEMENT_PATHS,
+    EMPTIES,
+    LIST_PATHS,
+    OPTIONAL,
+    OPTIONAL_LISTS,
+    REQUIRED,
+    STRING_PATHS,
+    WRONG_TYPE_PATHS,
+)
+from conformance.class_size import safe_size
+from conformance.profile import TargetProfile
+from strategies.build import case_of, deliverable, explicit, params_of, verified_sender
+from strategies.cases import GeneratedCase
+from strategies.class_examples import defect_example, gray_example
+from strategies.content import fill_utf8
+from strategies.recipients import Recipients
+
+WIDE = {1: "abcdefghij", 2: "éüßñ", 3: "日本語", 4: "😀🎉"}
+
+
+def _message(subject: str, text: str | None = None, html: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if text is not None:
+        body["Text"] = {"Data": text, "Charset": "UTF-8"}
+    if html is not None:
+        body["Html"] = {"Data": html, "Charset": "UTF-8"}
+    return {"Subject": {"Data": subject, "Charset": "UTF-8"}, "Body": body}
+
+
+def _with_message(profile: TargetProfile, message: dict[str, Any], label: str) -> GeneratedCase:
+    params = params_of(
+        source=verified_sender(profile),
+        recipients=Recipients((deliverable(profile, 0),)),
+        message=message,
+    )
+    return case_of(params, f"class example: {label}")
+
+
+def size_class_cases(profile: TargetProfile) -> list[GeneratedCase]:
+    """Every band edge, part combination and UTF-8 width; over the limit by each part."""
+    limit = profile.limits.max_message_bytes
+    safe = safe_size(limit)
+    half = limit // 2 + 8
+    cases = [
+        _with_message(profile, _message("Hi", text="small"), "Subject+Text"),
+        _with_message(profile, _message("Hi", html="<p>small</p>"), "Subject+Html"),
+        _with_message(profile, _message("Hi", text="t", html="<p>h</p>"), "all parts"),
+        _with_message(profile, _message("", text="no subject"), "empty Subject"),
+    ]
+    for width, seed in WIDE.items():
+        text = fill_utf8(seed, 100_000)
+        cases.append(_with_message(profile, _message("w", text=text), f"width {width}, 100 kB"))
+    for size, label in ((safe, "safe"), (safe + 1, "safe + 1"), (limit, "limit")):
+        text = fill_utf8(WIDE[1], size - 4)
+        cases.append(_with_message(profile, _message("Size", text=text), label))
+    over = [
+        (_message("Size", text=fill_utf8(WIDE[1], limit - 3)), "limit + 1, Text, ASCII"),
+        (_message("S", html=fill_utf8(WIDE[4], limit + 999)), "just over, Html only, 4 bytes"),
+        (
+            _message(fill_utf8(WIDE[3], half), text=fill_utf8(WIDE[1], limit // 2)),
+            "Subject largest, 3 bytes",
+        ),
+        (
+            _message(
+                "S",
+                text=fill_utf8(WIDE[2], (limit + 1_048_576) // 2),
+                html=fill_utf8(WIDE[1], limit // 2 + 1_048_576),
+            ),
+            "far over, Text+Html, 2 bytes",
+        ),
+    ]
+    cases += [_with_message(profile, m, label) for m, label in over]
+    return cases
+
+
+def _set(params: dict[str, Any], path: str, value: Any, *, delete: bool = False) -> dict[str, Any]:
+    result = copy.deepcopy(params)
+    *parents, last = path.split(".")
+    node = result
+    for key in parents:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            node[key] = child
+        node = child
+    if delete:
+        node.pop(last, None)
+    else:
+        node[last] = value
+    return result
+
+
+def _base(profile: TargetProfile, *, html: bool = False) -> dict[str, Any]:
+    params = dict(explicit(profile).request.params)
+    if html:
+        params = _set(params, "Message.Body.Html", {"Data": "<p>x</p>"})
+    return params
+
+
+_GIVEN: dict[str, Any] = {
+    "ReplyToAddresses": None,  # filled per profile
+    "Tags": [{"Name": "campaign", "Value": "spring"}],
+    "ConfigurationSetName": "my-set",
+    "SourceArn": "arn:aws:ses:us-east-1:123456789012:identity/verified.example",
+    "ReturnPathArn": "arn:aws:ses:us-east-1:123456789012:identity/verified.example",
+}
+
+
+def request_class_cases(profile: TargetProfile) -> list[GeneratedCase]:
+    """Each required member missing and null; empties; body shapes; each optional member
+    given, null and empty; each documented Charset and an unknown one."""
+    cases: list[GeneratedCase] = []
+    for path in REQUIRED:
+        base = _base(profile, html=path.endswith("Html.Data"))
+        cases.append(case_of(_set(base, path, None, delete=True), f"missing {path}"))
+        cases.append(case_of(_set(base, path, None), f"null {path}"))
+    empties = {"Source": "", "Destination": {}, "Message": {}}
+    for path in EMPTIES:
+        cases.append(case_of(_set(_base(profile), path, empties.get(path, {})), f"empty {path}"))
+    body = {"Text only": {"Text": {"Data": "t"}}, "Html only": {"Html": {"Data": "<p>h</p>"}}}
+    body["Text and Html"] = {**body["Text only"], **body["Html only"]}
+    for shape, value in body.items():
+        cases.append(case_of(_set(_base(profile), "Message.Body", value), f"Body: {shape}"))
+    given = dict(_GIVEN, ReplyToAddresses=[deliverable(profile, 0)])
+    given["ReturnPath"] = verified_sender(profile)
+    for path in OPTIONAL:
+        base = _base(profile, html=path.startswith("Message.Body.Html"))
+        value = given.get(path, "UTF-8")
+        empty: Any = [] if path in OPTIONAL_LISTS else ""
+        cases.append(case_of(_set(base, path, value), f"given {path}"))
+        cases.append(case_of(_set(base, path, None), f"null {path}"))
+        cases.append(case_of(_set(base, path, empty), f"empty {path}"))
+    for charset in ("utf-8", "US-ASCII", "ISO-8859-1", "KOI8-R"):
+        params = _set(_base(profile), "Message.Subject.Charset", charset)
+        cases.append(case_of(params, f"Charset {charset}"))
+    return cases
+
+
+_WRONG: dict[str, Any] = {"string": 5, "list": "a@b.example", "object": ["x"]}
+
+
+def _wrong_value(path: str) -> Any:
+    if path in STRING_PATHS:
+        return _WRONG["string"]
+    if path in LIST_PATHS:
+        return _WRONG["list"]
+    return _WRONG["object"]
+
+
+def robust_class_cases(profile: TargetProfile) -> list[GeneratedCase]:
+    """Each member of the wrong type, wrong list elements, unknown members at every level,
+    each ReplyTo address class, and one huge string."""
+    cases = []
+    for path in WRONG_TYPE_PATHS:
+        base = _base(profile, html=path.startswith("Message.Body.Html"))
+        cases.append(case_of(_set(base, path, _wrong_value(path)), f"wrong type: {path}"))
+    elements = {"Destination.ToAddresses": [5], "ReplyToAddresses": [True], "Tags": ["x"]}
+    for path in ELEMENT_PATHS:
+        cases.append(case_of(_set(_base(profile), path, elements[path]), f"element: {path}"))
+    for where in ("", "Destination.", "Message.", "Message.Body.", "Message.Subject."):
+        params = _set(_base(profile), f"{where}UnknownMember", "x")
+        cases.append(case_of(params, f"unknown member in {where or 'top level'}"))
+    domain = deliverable(profile, 0).rpartition("@")[2]
+    reply = [defect_example(d, "reply", domain, i) for i, d in enumerate(Defect)]
+    # A plain display name is valid on a Source-like address; the reference server refuses
+    # it in ReplyToAddresses while the oracle accepts it (reported to the oracle's owner).
+    reply += [
+        gray_example(g, "reply", domain) for g in Gray if g is not Gray.RECIPIENT_DISPLAY_NAME
+    ]
+    for address in reply:
+        params = _set(_base(profile), "ReplyToAddresses", [address])
+        cases.append(case_of(params, f"ReplyTo {address!r}"))
+    huge = _set(_base(profile), "Message.Subject.Data", "x" * 1_000_000)
+    cases.append(case_of(huge, "huge Subject"))
+    return cases

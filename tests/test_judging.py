@@ -1,0 +1,139 @@
+"""The judgement's building blocks: readings, the only-reason gate, the run-wide id fold,
+skip reasons, and plain pytest selecting rules as the CLI does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance.checks import (
+    ANSWER_CHECKS,
+    Reading,
+    read,
+    rejection_problems,
+)
+from conformance.model import (
+    Accepted,
+    Exchange,
+    Reject,
+    Rejected,
+    TransportFailure,
+    Unrecognized,
+    WireRequest,
+    WireResponse,
+)
+from conformance.plugin import clean_skip_reason
+from conformance.profile import load_builtin_profile
+from conformance.suite.monitors import IDS_SUFFIX, fold_ids
+from tests._sesconf import REPO
+
+PROFILE = load_builtin_profile("reference")
+REQUEST = WireRequest("POST", "http://127.0.0.1:1/", (), b"{}")
+
+
+def exchange(status: int | None, outcome: object, **problems: tuple[str, ...]) -> Exchange:
+    response = None if status is None else WireResponse(status, (), b"", 0.0)
+    return Exchange(REQUEST, response, outcome, problems)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome", "reading"),
+    [
+        (200, Accepted("id-1"), Reading.ACCEPTED),
+        (200, Rejected("X", "m", 200), Reading.REJECTED),  # status is http.status's
+        (400, Unrecognized("HTML page", 400), Reading.REJECTED),  # any 4xx, whatever body
+        (200, Unrecognized("success is 'true'", 200), Reading.ACCEPTED),
+        (500, Rejected("InternalFailure", "m", 500), Reading.SERVER_ERROR),
+        (302, Unrecognized("redirect", 302), Reading.OTHER),
+        (None, TransportFailure("timeout", "slow"), Reading.NO_ANSWER),
+    ],
+)
+def test_an_answer_is_read_only_as_accepted_rejected_5xx_or_no_answer(
+    status: int | None, outcome: object, reading: Reading
+) -> None:
+    assert reading == read(exchange(status, outcome))
+
+
+def test_a_5xx_body_is_robust_no_5xx_s_and_not_envelope_error_s() -> None:
+    answer = exchange(500, Unrecognized("no Type", 500))
+    assert ("HTTP 500",) == ANSWER_CHECKS["robust.no-5xx"](answer, PROFILE)
+    assert () == ANSWER_CHECKS["envelope.error"](answer, PROFILE)
+    assert () == ANSWER_CHECKS["http.status"](answer, PROFILE)
+
+
+def test_a_json_error_on_the_xml_wire_is_envelope_error_s_alone() -> None:
+    answer = exchange(400, Unrecognized("not XML", 400))
+    assert ("not XML",) == ANSWER_CHECKS["envelope.error"](answer, PROFILE)
+    assert () == ANSWER_CHECKS["envelope.success"](answer, PROFILE)
+    assert () == ANSWER_CHECKS["http.status"](answer, PROFILE)
+
+
+def test_the_message_check_applies_only_when_the_rule_is_the_only_reason() -> None:
+    params = {
+        "Source": "a@unverified.example",
+        "Destination": {"ToAddresses": ["r@verified.example"]},
+    }
+    refusal = exchange(400, Rejected("X", "Message body is empty", 400))
+    alone = Reject(frozenset({"sender.verified"}))
+    assert rejection_problems("sender.verified", alone, refusal, PROFILE, params=params)
+    gray = Reject(frozenset({"sender.verified"}), gray=("Message.Body has only empty Data",))
+    assert () == rejection_problems("sender.verified", gray, refusal, PROFILE, params=params)
+    both = Reject(frozenset({"sender.verified", "recipients.max"}))
+    assert () == rejection_problems("sender.verified", both, refusal, PROFILE, params=params)
+    quota = exchange(429, Rejected("Throttling", "Daily message quota exceeded.", 429))
+    assert () == rejection_problems("sender.verified", alone, quota, PROFILE, params=params)
+    no_message = exchange(400, Rejected("X", None, 400))  # envelope.error's finding
+    assert () == rejection_problems("sender.verified", alone, no_message, PROFILE, params=params)
+
+
+def _ids(folder: Path, pid: int, *entries: tuple[str, str]) -> None:
+    lines = [
+        json.dumps({"id": ident, "test": test, "size": 10, "ce": {"params": {}}})
+        for ident, test in entries
+    ]
+    (folder / f"ids-{pid}{IDS_SUFFIX}").write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def test_ids_are_judged_across_processes(tmp_path: Path) -> None:
+    _ids(tmp_path, 1, ("a", "suite/test_x.py::t1"), ("b", "suite/test_x.py::t1"))
+    _ids(tmp_path, 2, ("c", "suite/test_y.py::t2"))
+    record = fold_ids(tmp_path)
+    assert record is not None and "pass" == record["status"]
+    assert 3 == record["examples"]
+    _ids(tmp_path, 3, ("b", "suite/test_quota.py::after_reset"))
+    record = fold_ids(tmp_path)
+    assert record is not None and "fail" == record["status"]
+    assert "'b'" in record["violations"][0]["summary"]
+    assert "test_quota.py::after_reset" in record["violations"][0]["summary"]
+    assert 1 == len((tmp_path / "monitor-ids.jsonl").read_text("utf-8").splitlines())
+
+
+def test_a_skip_reason_is_one_clean_line() -> None:
+    text = (
+        "Skipped: the sesv2 protocol answers with no created_at\n"
+        "Falsifying explicit example: test_created_at_is_now(\n    ctx=..."
+    )
+    assert "the sesv2 protocol answers with no created_at" == clean_skip_reason(text)
+
+
+def test_plain_pytest_selects_rules_as_the_cli_does(tmp_path: Path) -> None:
+    argv = [sys.executable, "-m", "pytest", "conformance", "-p", "conformance.plugin"]
+    argv += ["-p", "no:cacheprovider", "-q", "--sesconf-rules", "recipients.min"]
+    argv += ["--sesconf-report-dir", str(tmp_path), "--sesconf-max-examples", "2"]
+    proc = subprocess.run(
+        argv,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert 0 == proc.returncode, proc.stdout[-2000:] + proc.stderr[-2000:]
+    summary = json.loads((tmp_path / "summary.json").read_text("utf-8"))
+    assert 0 == summary["exit_code"]
+    assert ["recipients.min"] == [rule["id"] for rule in summary["rules"]]
