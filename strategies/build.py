@@ -140,7 +140,7 @@ def _message_pool() -> tuple[GeneratedMessage, ...]:
         ("Hi", "text", "<p>both</p>", None),
         ("Grüße 😀", "Ünïcode text 日本", None, "UTF-8"),
         ("", "an empty subject", None, "UTF-8"),
-        ("x" * 78, fill_utf8("abcdefghij ", 1000), None, None),
+        ("x" * 78, fill_utf8("abcdefghij ", 1024 - 78), None, None),
     ):
         body = {k: _part(v, charset) for k, v in (("Text", text), ("Html", html)) if v is not None}
         params = {"Subject": _part(subject, charset), "Body": body}

@@ -17,7 +17,6 @@ from strategies.addresses import ints
 
 SAFE_CONTENT_BYTES = 7_000_000
 SES_LIMIT_BYTES = 10_485_760
-SIZE_EDGES: tuple[int, ...] = (7_000_000, 7_000_001, 10_485_760, 10_485_761)
 DEFAULT_MAX_BYTES = 1024
 """Default content stays small so that a run is fast; the size strategies go large."""
 
@@ -147,15 +146,3 @@ def _message_of_size(draw: st.DrawFn, total: int) -> GeneratedMessage:
     if not all(d.isascii() for d in data):
         labels.append("content: non-ASCII UTF-8")
     return GeneratedMessage(params, total, tuple(labels))
-
-
-def sized_messages(*, total_bytes: int) -> st.SearchStrategy[GeneratedMessage]:
-    """Messages whose content is exactly `total_bytes` (for the size band's edges)."""
-    if isinstance(total_bytes, bool) or not isinstance(total_bytes, int) or total_bytes < 0:
-        raise ValueError(f"total_bytes: expected an integer >= 0, got {total_bytes!r}")
-    return content(min_bytes=total_bytes, max_bytes=total_bytes)
-
-
-def size_edge_messages() -> st.SearchStrategy[GeneratedMessage]:
-    """One of the four band edges: 7,000,000; 7,000,001; 10,485,760; 10,485,761."""
-    return _messages(st.sampled_from(SIZE_EDGES))

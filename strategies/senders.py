@@ -139,11 +139,3 @@ def senders(
     if not display_names:
         return base
     return st.one_of(base, st.builds(_with_display_name, base, _NAMES))
-
-
-def lookalike_senders(*, profile: TargetProfile) -> st.SearchStrategy[Sender]:
-    """Only look-alike domains (`evilverified.example`, `verified.example.evil.example`)."""
-    kinds = [k.filter(lambda s: not s.verified) for k in _lookalike_kinds(profile.identities)]
-    if not kinds:
-        raise ValueError(f"profile {profile.name!r} declares no verified domain to imitate")
-    return st.one_of(kinds)
