@@ -314,7 +314,8 @@ def _size_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str
     message = out.get("Message")
     if not isinstance(message, dict):
         return _message_control(params, profile)
-    body = message.get("Body") if isinstance(message.get("Body"), dict) else {}
+    found = message.get("Body")
+    body: dict[str, Any] = found if isinstance(found, dict) else {}
     for content in (message.get("Subject"), body.get("Text"), body.get("Html")):
         if isinstance(content, dict) and isinstance(content.get("Data"), str):
             content["Data"] = "x"
