@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,12 +46,17 @@ def size_declared(profile: TargetProfile) -> list[str]:
     return found
 
 
-def width_of(text: str) -> int:
-    """The widest character's UTF-8 length (1 to 4)."""
+_WIDER = {2: re.compile("[\u0080-\u07ff]"), 3: re.compile("[\u0800-\uffff]")}
+_WIDER[4] = re.compile("[\U00010000-\U0010ffff]")
+
+
+def widths_of(text: str) -> set[int]:
+    """The UTF-8 lengths (1 to 4) of the characters `text` holds: one message with
+    characters of several widths exercises each of them."""
     if text.isascii():
-        return 1
-    top = ord(max(text))
-    return 2 if top < 0x800 else 3 if top < 0x10000 else 4
+        return {1}
+    found = {w for w, pattern in _WIDER.items() if pattern.search(text)}
+    return found | ({1} if any(ch.isascii() for ch in text[:64]) else set())
 
 
 def _band(size: int, limit: int) -> str:
@@ -95,7 +101,7 @@ def size_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[str
     sizes = {p: len(d.encode("utf-8", "surrogatepass")) for p, d in parts.items()}
     total = sum(sizes.values())
     found = [f"band: {_band(total, limit)}"]
-    width = max((width_of(d) for d in parts.values()), default=1)
+    widths = set().union(*(widths_of(d) for d in parts.values() if d)) or {1}
     nonempty = [p for p in PARTS if sizes.get(p)]
     if total <= safe_size(limit):
         if "Subject" not in nonempty:
@@ -103,9 +109,9 @@ def size_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[str
         else:
             found.append("parts: " + "+".join(nonempty))
         if total > BIG_NON_ASCII:
-            found.append(f"width {width}: over 64 KiB, within the safe size")
+            found += [f"width {w}: over 64 KiB, within the safe size" for w in sorted(widths)]
     if total > limit:
-        found.append(f"width {width}: over the limit")
+        found += [f"width {w}: over the limit" for w in sorted(widths)]
         found.append(f"over the limit: largest part {max(sizes, key=lambda p: sizes[p])}")
         if all(n <= limit for n in sizes.values()):
             found.append("over the limit: no part over the limit alone")
