@@ -66,11 +66,23 @@ def test_deep_json_inside_a_member_is_shown_not_crashed() -> None:
     assert type(outcome).__name__ == "Unrecognized"
 
 
-def test_deep_xml_is_judged() -> None:
+def test_deep_xml_is_unreadable_at_once() -> None:
+    """100,000 nested tags: refused by counting, before a parse that took a second."""
     body = b"<a>" * 100_000 + b"</a>" * 100_000
-    outcome, problems = query.judge_send_answer(answer(body, "text/xml"))
-    assert "neither SendEmailResponse" in outcome.reason  # type: ignore[union-attr]
-    assert {"robust.no-5xx"} == set(problems)
+    with timed() as elapsed:
+        outcome, problems = query.judge_send_answer(answer(body, "text/xml"))
+    assert ("unreadable", {"robust.no-5xx"}) == (outcome.kind, set(problems))  # type: ignore[union-attr]
+    assert elapsed() < 0.1
+
+
+def test_a_shallow_ses_answer_still_parses() -> None:
+    body = (
+        b'<SendEmailResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><SendEmailResult>'
+        b"<MessageId>m-1</MessageId></SendEmailResult><ResponseMetadata><RequestId>r</RequestId>"
+        b"</ResponseMetadata></SendEmailResponse>"
+    )
+    outcome, problems = query.judge_send_answer(answer(body, "text/xml", status=200))
+    assert ("m-1", {}) == (outcome.id, problems)  # type: ignore[union-attr]
 
 
 # --- transport ----------------------------------------------------------------------------

@@ -34,6 +34,8 @@ SIGNING_NAME: Final = "ses"
 SES_XMLNS: Final = "http://ses.amazonaws.com/doc/2010-12-01/"
 MAX_XML_BYTES: Final = 1 << 20
 """An SES answer is a few hundred bytes; anything over 1 MiB is not one."""
+MAX_XML_TAGS: Final = 10_000
+"""An SES answer has a dozen elements; one with more is not parsed (nor is its depth)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +164,9 @@ def parse_xml(body: bytes, *, max_bytes: int = MAX_XML_BYTES) -> Element:
     """Parse an answer with defusedxml: no DTDs, no entities, no external references."""
     if len(body) > max_bytes:
         raise UnsafeXml(f"XML body of {len(body)} bytes is over the {max_bytes}-byte cap")
+    tags = body.count(b"<")
+    if tags > MAX_XML_TAGS:  # counted before parsing: 100,000 nested tags took a second each
+        raise UnsafeXml(f"XML body with {tags} tags is over the {MAX_XML_TAGS}-tag cap")
     try:
         return SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except SafeET.ParseError as exc:
