@@ -182,7 +182,11 @@ def publish(labels: Sequence[str], reports: Path, docs: Path) -> Path:
     columns = []
     for column in matrix.columns:
         (docs / column.label).mkdir()
-        shutil.copy(reports / column.label / "index.html", docs / column.label / "index.html")
+        # the replay lines name the run's folder: relative to the checkout, not this machine
+        source = (reports / column.label).resolve()
+        html = (source / "index.html").read_text("utf-8")
+        html = html.replace(str(source), os.path.relpath(source, REPO))
+        (docs / column.label / "index.html").write_text(html, encoding="utf-8")
         columns.append(replace(column, report_dir=docs / column.label))
     matrix = replace(matrix, columns=tuple(columns))
     (docs / "matrix.json").write_text(json.dumps(matrix.to_json(), indent=2) + "\n", "utf-8")
@@ -191,7 +195,7 @@ def publish(labels: Sequence[str], reports: Path, docs: Path) -> Path:
     return page
 
 
-def screenshot(page: Path, png: Path, size: str = "1700,1400") -> None:
+def screenshot(page: Path, png: Path, size: str = "1800,1560") -> None:
     browser = next(filter(None, map(shutil.which, ("chromium", "chromium-browser"))), None)
     if browser is None:
         raise SystemExit("matrix: no chromium (.ci/install-chromium installs it)")
@@ -217,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="LABEL",
         help="run only these columns (e.g. moto-sesv2); the others keep their reports",
     )
-    parser.add_argument("--window-size", default="1700,1400", help="screenshot WIDTH,HEIGHT")
+    parser.add_argument("--window-size", default="1800,1560", help="screenshot WIDTH,HEIGHT")
     parser.add_argument(
         "--publish-only",
         action="store_true",
