@@ -353,6 +353,11 @@ KEEPING_CONTROLS: Mapping[str, Callable[[Mapping[str, Any], TargetProfile], dict
 refused acceptance is theirs only when that control is refused too."""
 
 
+REASON_CONTROLS: Mapping[str, Control] = {}  # filled below, once CONTROLS exists
+"""The same request with only the rule's dimension made acceptable: refused too, the
+target has a reason of its own, and its message or code says nothing of the rule."""
+
+
 def baseline(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
     """The request's Source with everything else at the control values."""
     out = _recipients_control(params, profile)
@@ -370,3 +375,8 @@ CONTROLS: Mapping[str, Control] = {
 }
 """Rules that own a dimension of the request: a refused acceptance is theirs only when
 the same request with that dimension at its control value is accepted."""
+REASON_CONTROLS = {
+    **CONTROLS,
+    "recipients.max": _recipients_control,
+    "recipients.min": _recipients_control,
+}

@@ -16,12 +16,14 @@ from conformance.checks import (
     CONTROLS,
     KEEPING_CONTROLS,
     QUOTA_CODES,
+    REASON_CONTROLS,
     VERIFICATION_RULES,
     Reading,
     baseline,
     is_quota_rejection,
     read,
     rejection_problems,
+    ses_code_problems,
 )
 from conformance.model import (
     Accept,
@@ -47,6 +49,8 @@ __all__ = [
     "is_quota_rejection",
     "judge",
     "refusal_is_owed_to",
+    "refused_for_another_reason",
+    "ses_code_findings",
 ]
 
 
@@ -109,10 +113,24 @@ def judge(
             ctx.fail(rule_id, summary, exchange, expected=expected, params=params)
 
 
+def ses_code_findings(
+    ctx: TestContext, expectation: Reject, exchange: Exchange, params: Mapping[str, Any]
+) -> tuple[str, ...]:
+    """ses.error-codes for one refusal, unless the target refuses the rule's control too
+    (then its code names a reason of its own, not the rule's)."""
+    problems = ses_code_problems(expectation, exchange, ctx.profile, params)
+    if problems and len(expectation.rules) == 1:
+        (rule_id,) = expectation.rules
+        if refused_for_another_reason(ctx, rule_id, params):
+            return ()
+    return problems
+
+
 def refused_for_another_reason(ctx: TestContext, rule_id: str, params: Mapping[str, Any]) -> bool:
     """The control (this rule's dimension at a value every target accepts) is refused too:
     the target has a reason of its own to refuse, so the message says nothing of this rule."""
-    control = CONTROLS[rule_id](params, ctx.profile) if rule_id in CONTROLS else None
+    make = REASON_CONTROLS.get(rule_id)
+    control = make(params, ctx.profile) if make is not None else None
     if control is None or control == dict(params):
         return False
     return read(ctx.send_control(control)) is not Reading.ACCEPTED

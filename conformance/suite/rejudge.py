@@ -16,12 +16,11 @@ from conformance.checks import (
     Reading,
     accepted_id,
     read,
-    ses_code_problems,
 )
 from conformance.errors import SesConfError
 from conformance.model import Exchange, RawRequest, Reject, SendEmailRequest, TransportFailure
 from conformance.oracle import expect
-from conformance.suite.judging import describe_outcome
+from conformance.suite.judging import describe_outcome, ses_code_findings
 from conformance.suite.monitors import EXPECTED
 from conformance.suite.support import TestContext
 
@@ -77,7 +76,7 @@ def _error_codes(ctx: TestContext, params: Mapping[str, Any]) -> Exchange:
     exchange = ctx.check(SendEmailRequest(params))
     expectation = expect(ctx.target_params(params), ctx.profile)
     if isinstance(expectation, Reject):
-        problems = ses_code_problems(expectation, exchange, ctx.profile, params)
+        problems = ses_code_findings(ctx, expectation, exchange, params)
         if problems:
             ctx.fail(
                 ctx.rule,

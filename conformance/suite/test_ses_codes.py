@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import example, given
 
-from conformance.checks import applies, ses_code_problems
+from conformance.checks import applies
 from conformance.model import Reject
 from conformance.oracle import expect
+from conformance.suite.judging import ses_code_findings
 from conformance.suite.support import TestContext, configured, rule
 from strategies.build import case_of, explicit, faulty_requests
 from strategies.cases import GeneratedCase
@@ -37,7 +38,7 @@ def test_real_ses_codes(ctx: TestContext, case: GeneratedCase) -> None:
     expectation = expect(ctx.target_params(case.request.params), ctx.profile)
     if not isinstance(expectation, Reject):
         return
-    problems = ses_code_problems(expectation, exchange, ctx.profile, case.request.params)
+    problems = ses_code_findings(ctx, expectation, exchange, case.request.params)
     if problems:
         ctx.fail(
             RULE,
