@@ -309,7 +309,7 @@ def _message_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[
 
 
 def _size_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
-    """The same message, every Data cut to one character: only its size changes."""
+    """The same message, every non-empty Data cut to one character: only its size changes."""
     out = copy.deepcopy(dict(params))
     message = out.get("Message")
     if not isinstance(message, dict):
@@ -317,8 +317,8 @@ def _size_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str
     found = message.get("Body")
     body: dict[str, Any] = found if isinstance(found, dict) else {}
     for content in (message.get("Subject"), body.get("Text"), body.get("Html")):
-        if isinstance(content, dict) and isinstance(content.get("Data"), str):
-            content["Data"] = "x"
+        if isinstance(content, dict) and isinstance(content.get("Data"), str) and content["Data"]:
+            content["Data"] = "x"  # an empty Data stays empty: emptiness is not size
     return out
 
 
