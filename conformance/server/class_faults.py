@@ -3,8 +3,8 @@
 Each breaks the reference in a class a narrower generator would miss: an invalid
 recipient only past position 5, whitespace only at an address's ends, a size counted in
 characters, duplicates left uncounted. The engine's hooks live in server/class_hooks.py
-and do nothing unless one of these is planted. `breaks` is the exact set of rules a
-default run must fail (TEAM.md); until `Fault` has that field it is recorded in BREAKS.
+and do nothing unless one of these is planted. Each fault's `breaks` is the exact set of
+rules a default run must fail against it (tests/test_class_faults.py).
 """
 
 from __future__ import annotations
@@ -154,15 +154,20 @@ _SPEC: tuple[tuple[str, str, str, str | None], ...] = (
     ),
 )
 
-CLASS_FAULTS: tuple[Fault, ...] = tuple(
-    Fault(name, rule, description, wire=wire) for name, rule, description, wire in _SPEC
-)
 _ALSO: Mapping[str, frozenset[str]] = {
     # The quota walk sends 49 valid recipients and an invalid 50th, and counts on its
     # rejection: a target that lets it through uses the quota up (rules.md, "entire").
     "class-invalid-past-5-unchecked": frozenset({"quota.recipients"}),
 }
-BREAKS: Mapping[str, frozenset[str]] = {
-    f.name: frozenset({f.rule_id or ""}) | _ALSO.get(f.name, frozenset()) for f in CLASS_FAULTS
-}
-"""The exact rules a default run fails against each fault (each its one rule)."""
+CLASS_FAULTS: tuple[Fault, ...] = tuple(
+    Fault(
+        name,
+        rule,
+        description,
+        wire=wire,
+        breaks=frozenset({rule}) | _ALSO.get(name, frozenset()),
+    )
+    for name, rule, description, wire in _SPEC
+)
+BREAKS: Mapping[str, frozenset[str]] = {f.name: f.broken_rules for f in CLASS_FAULTS}
+"""The exact rules a default run fails against each fault (`Fault.breaks`), by name."""
