@@ -25,8 +25,8 @@ from strategies.senders import verified_by_identities
 
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
 SIMULATOR_MAILBOXES = ("success", "bounce", "ooto", "complaint", "suppressionlist")
-FIELDS = ("ToAddresses", "CcAddresses", "BccAddresses")
 Field = Literal["ToAddresses", "CcAddresses", "BccAddresses"]
+FIELDS: tuple[Field, ...] = ("ToAddresses", "CcAddresses", "BccAddresses")
 _SHORT = {"ToAddresses": "To", "CcAddresses": "Cc", "BccAddresses": "Bcc"}
 _DISTINCT_MAX = 8
 

@@ -38,8 +38,9 @@ DELIVERABLE = deliverable_recipients(profile=PROFILE)
 def _no_recipients(draw: st.DrawFn) -> GeneratedCase:
     """Zero recipients, written every way: no Destination members, empty lists."""
     shape = draw(st.sampled_from(("missing lists", "empty lists", "empty To only")))
+    no_lists: dict[str, list[str]] = {}
     destination = {
-        "missing lists": {},
+        "missing lists": no_lists,
         "empty lists": {"ToAddresses": [], "CcAddresses": [], "BccAddresses": []},
         "empty To only": {"ToAddresses": []},
     }[shape]
