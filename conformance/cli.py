@@ -49,7 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sesconf", description="Conformance suite for Amazon SES SendEmail.")
     parser.add_argument("--version", action="version", version=f"sesconf {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_run_parser(sub)
+    _add_serve_parser(sub)
+    sub.add_parser("rules", help="list the rules the suite checks")
+    from conformance.commands import register
 
+    register(sub)  # compare, replay: each sets `func`
+    return parser
+
+
+def _add_run_parser(sub: Any) -> None:
+    """`sesconf run`: what to run against, which rules, how hard, where the reports go."""
     run = sub.add_parser("run", help="run the suite against a target")
     where = run.add_mutually_exclusive_group()
     where.add_argument("--profile", help="target profile (TOML)")
@@ -88,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="test processes (pytest-xdist); auto (default): one for a fast target, more "
         "for a slow one, from a few probe round trips",
     )
+    _add_run_output_options(run)
+
+
+def _add_run_output_options(run: Any) -> None:
+    """Where `sesconf run` writes, what it prints, when it stops, what it expects to fail."""
     run.add_argument(
         "--report-dir",
         type=Path,
@@ -116,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="known failures (TOML): exit 0 when the failed rules are exactly these",
     )
 
+
+def _add_serve_parser(sub: Any) -> None:
     serve = sub.add_parser("serve", help="run the strict reference server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8025)
@@ -127,12 +144,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MS",
         help="delay every SendEmail answer by MS milliseconds (a slow but correct target)",
     )
-
-    sub.add_parser("rules", help="list the rules the suite checks")
-    from conformance.commands import register
-
-    register(sub)  # compare, replay: each sets `func`
-    return parser
 
 
 # --- run --------------------------------------------------------------------------------

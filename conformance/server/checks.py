@@ -63,20 +63,6 @@ def member_problems(
     """Missing required members and members of the wrong JSON type; unknown ones ignored."""
     missing: list[str] = []
     wrong: list[tuple[str, str]] = []
-
-    def content(value: Any, path: str) -> None:
-        if not isinstance(value, Mapping):
-            wrong.append((path, "a structure"))
-            return
-        data = value.get("Data")
-        if data is None:
-            missing.append(f"{path}.data")
-        elif not isinstance(data, str):
-            wrong.append((f"{path}.data", "a string"))
-        charset = value.get("Charset")
-        if charset is not None and not isinstance(charset, str):
-            wrong.append((f"{path}.charset", "a string"))
-
     source = params.get("Source")
     if source is None:
         if require_source:
@@ -90,17 +76,7 @@ def member_problems(
     elif not isinstance(destination, Mapping):
         wrong.append(("destination", "a structure"))
     else:
-        for key in LIST_KEYS:
-            path = f"destination.{key[0].lower()}{key[1:]}"
-            addresses = destination.get(key)
-            if addresses is None:
-                continue
-            if not isinstance(addresses, list):
-                wrong.append((path, "a list"))
-                continue
-            for index, item in enumerate(addresses, start=1):
-                if not isinstance(item, str):
-                    wrong.append((f"{path}.member.{index}", "a string"))
+        wrong += _destination_problems(destination)
 
     message = params.get("Message")
     if message is None:
@@ -108,25 +84,73 @@ def member_problems(
     elif not isinstance(message, Mapping):
         wrong.append(("message", "a structure"))
     else:
-        subject = message.get("Subject")
-        if subject is None:
-            if require_subject:
-                missing.append("message.subject")
-        else:
-            content(subject, "message.subject")
-        body = message.get("Body")
-        if body is not None and not isinstance(body, Mapping):
-            wrong.append(("message.body", "a structure"))
-        elif body is None or (body.get("Text") is None and body.get("Html") is None):
-            missing.append("message.body")  # an empty Body is sent as nothing by SDKs
-        else:
-            for key in ("Text", "Html"):
-                if body.get(key) is not None:
-                    content(body[key], f"message.body.{key.lower()}")
-            if require_html and body.get("Html") is None:
-                missing.append("message.body.html")
+        _message_problems(
+            message, missing, wrong, require_subject=require_subject, require_html=require_html
+        )
     wrong += _optional_problems(params)
     return MemberProblems(tuple(missing), tuple(wrong))
+
+
+def _destination_problems(destination: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Address lists that are not lists, and members that are not strings."""
+    wrong: list[tuple[str, str]] = []
+    for key in LIST_KEYS:
+        path = f"destination.{key[0].lower()}{key[1:]}"
+        addresses = destination.get(key)
+        if addresses is None:
+            continue
+        if not isinstance(addresses, list):
+            wrong.append((path, "a list"))
+            continue
+        for index, item in enumerate(addresses, start=1):
+            if not isinstance(item, str):
+                wrong.append((f"{path}.member.{index}", "a string"))
+    return wrong
+
+
+def _message_problems(
+    message: Mapping[str, Any],
+    missing: list[str],
+    wrong: list[tuple[str, str]],
+    *,
+    require_subject: bool,
+    require_html: bool,
+) -> None:
+    """The Message's Subject and Body, added to `missing` and `wrong`."""
+    subject = message.get("Subject")
+    if subject is None:
+        if require_subject:
+            missing.append("message.subject")
+    else:
+        _content_problems(subject, "message.subject", missing, wrong)
+    body = message.get("Body")
+    if body is not None and not isinstance(body, Mapping):
+        wrong.append(("message.body", "a structure"))
+    elif body is None or (body.get("Text") is None and body.get("Html") is None):
+        missing.append("message.body")  # an empty Body is sent as nothing by SDKs
+    else:
+        for key in ("Text", "Html"):
+            if body.get(key) is not None:
+                _content_problems(body[key], f"message.body.{key.lower()}", missing, wrong)
+        if require_html and body.get("Html") is None:
+            missing.append("message.body.html")
+
+
+def _content_problems(
+    value: Any, path: str, missing: list[str], wrong: list[tuple[str, str]]
+) -> None:
+    """One Content (Subject, Text, Html): a structure whose Data is a string."""
+    if not isinstance(value, Mapping):
+        wrong.append((path, "a structure"))
+        return
+    data = value.get("Data")
+    if data is None:
+        missing.append(f"{path}.data")
+    elif not isinstance(data, str):
+        wrong.append((f"{path}.data", "a string"))
+    charset = value.get("Charset")
+    if charset is not None and not isinstance(charset, str):
+        wrong.append((f"{path}.charset", "a string"))
 
 
 def _optional_problems(params: Mapping[str, Any]) -> list[tuple[str, str]]:
