@@ -353,7 +353,21 @@ def profile_from_mapping(
         changes[name] = replace(getattr(base, name), **values)
     changes["codes"] = _codes(_table(data, "codes"), base.codes)
     changes["secrets"] = _secrets(base, changes)
-    return replace(base, **changes)
+    return _supported(replace(base, **changes))
+
+
+def _supported(profile: TargetProfile) -> TargetProfile:
+    """Keys that are each valid but together cannot support a run: a daily quota below the
+    recipient limit makes a message the limit allows cross the quota, so the two rules
+    would contradict each other on one request."""
+    quota, limit = profile.account.max_24h_send, profile.limits.max_recipients
+    if quota is not None and 0 <= quota < limit:
+        raise ProfileError(
+            f"account.max_24h_send: {quota} is below limits.max_recipients ({limit}), so a "
+            "message the recipient limit allows would cross the quota; declare a quota of at "
+            "least the limit, or -1 (unlimited)"
+        )
+    return profile
 
 
 def _secrets(base: TargetProfile, changes: Mapping[str, Any]) -> tuple[str, ...]:

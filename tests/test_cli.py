@@ -41,6 +41,7 @@ def test_rules_lists_every_rule_with_level_and_test(tmp_path: Path) -> None:
             "SESCONF_UNSET_VARIABLE",
         ),
         ("this is not toml", "not valid TOML"),
+        ("[account]\nmax_24h_send = 10\n", "account.max_24h_send: 10 is below limits"),
     ],
 )
 def test_a_bad_profile_exits_2_naming_the_key(

@@ -133,3 +133,9 @@ def test_every_builtin_profile_loads(name: str, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("AWS_REGION", "eu-west-1")  # the `aws` profile names both
     monkeypatch.setenv("SESCONF_AWS_SENDER", "me@example.com")
     assert isinstance(load_builtin_profile(name), TargetProfile)
+
+
+def test_a_quota_below_the_recipient_limit_is_refused_naming_the_key() -> None:
+    with pytest.raises(ProfileError, match=r"^account\.max_24h_send: 49 is below limits"):
+        profile_from_mapping({"account": {"max_24h_send": 49}, "limits": {"max_recipients": 50}})
+    assert 50 == profile_from_mapping({"account": {"max_24h_send": 50}}).account.max_24h_send
