@@ -8,6 +8,7 @@
     │   ├── TargetUnreachable       nothing answers at the target's address: exit 3
     │   ├── AdminCallFailed         provisioning or GetSendQuota failed: exit 3
     │   ├── SandboxSwitchFailed     PutAccountDetails did not set the profile's sandbox
+    │   ├── ProbeFailed             a latency probe got no answer: `auto` keeps one process
     │   ├── SendBudgetExhausted     safety.max_sends is used up: the rule ends `skip`
     │   └── TestHookError           reset_url / outbox_url failed: the rule ends `broken`
     ├── RuleViolation (AssertionError)   a target broke a rule: the rule ends `fail`
@@ -24,7 +25,7 @@
 
 Verdicts (RuleViolation, TargetBroken) stand apart from SesConfError so that no handler of
 the suite's own errors can swallow a verdict. The classes are also importable from the
-modules that raise them (protocols.base, protocols.aws, protocols.hooks,
+modules that raise them (commands.concurrency, protocols.base, protocols.aws, protocols.hooks,
 protocols.transport, violations, server.http, server.wire_query).
 """
 
@@ -70,6 +71,10 @@ class TestHookError(SesConfError):
 
 class SandboxSwitchFailed(SesConfError):
     """PutAccountDetails did not set the sandbox the profile declares."""
+
+
+class ProbeFailed(SesConfError):
+    """A latency probe got no answer; `--concurrency auto` then keeps the run in one process."""
 
 
 class RunStopped(KeyboardInterrupt):

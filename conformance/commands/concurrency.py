@@ -16,7 +16,7 @@ import math
 import os
 from collections.abc import Sequence
 
-from conformance.errors import SesConfError, UsageError
+from conformance.errors import ProbeFailed, SesConfError, UsageError
 from conformance.model import SendEmailRequest, TransportFailure
 from conformance.profile import TargetProfile
 from conformance.rules import RULES
@@ -72,10 +72,6 @@ def probe_latency(profile: TargetProfile, *, probes: int = PROBES) -> float:
     finally:
         client.close()
     return min(times)  # the target's floor: a slower probe waited for this machine's CPU
-
-
-class ProbeFailed(SesConfError):
-    """A latency probe got no answer; `auto` then keeps the run in one process."""
 
 
 def independent_tests(selected: Sequence[str]) -> int:
