@@ -154,18 +154,13 @@ _SPEC: tuple[tuple[str, str, str, str | None], ...] = (
     ),
 )
 
-_ALSO: Mapping[str, frozenset[str]] = {
-    # The quota walk sends 49 valid recipients and an invalid 50th, and counts on its
-    # rejection: a target that lets it through uses the quota up (rules.md, "entire").
-    "class-invalid-past-5-unchecked": frozenset({"quota.recipients"}),
-}
 CLASS_FAULTS: tuple[Fault, ...] = tuple(
     Fault(
         name,
         rule,
         description,
         wire=wire,
-        breaks=frozenset({rule}) | _ALSO.get(name, frozenset()),
+        breaks=frozenset({rule}),
     )
     for name, rule, description, wire in _SPEC
 )
