@@ -114,6 +114,7 @@ class Engine:
     def begin_request(self) -> None:
         """Forget the switches the previous request on this thread turned on."""
         self._request.extra = frozenset()
+        self._request.viewed = None
 
     def verify_address(self, address: str) -> None:
         with self._lock:
@@ -159,9 +160,9 @@ class Engine:
         self.begin_request()
         if not isinstance(params, Mapping):
             return Refused(Kind.MALFORMED, "The request must be a JSON object of SES parameters.")
-        refused = self._validate(params, protocol)  # no state is read: outside the lock
+        refused, viewed = self._validate(params, protocol)  # no state read: outside the lock
         with self._lock:
-            result = self._commit(params, protocol) if refused is None else refused
+            result = self._commit(viewed, protocol) if refused is None else refused
             if isinstance(result, Refused) and self.has_effect(
                 "rejected-counted", protocol=protocol
             ):
@@ -170,9 +171,17 @@ class Engine:
         self._request.extra = variants.request_switches(on, params, result, self.profile)
         return variants.rewritten(on, params, result)
 
-    def _validate(self, params: Mapping[str, Any], protocol: str) -> Result | None:
+    def _validate(
+        self, params: Mapping[str, Any], protocol: str
+    ) -> tuple[Result | None, Mapping[str, Any]]:
         """Every check that needs no state: members, addresses, recipient count, size.
-        None when all pass; a planted class fault may accept here (its delivery locks)."""
+        (None when all pass, or the refusal; a planted class fault may accept here, its
+        delivery locks), and the request as the target reads it, which the checks under
+        the lock (identities, quota, delivery) read too."""
+        refused = self._validate_viewed(params, protocol)
+        return refused, getattr(self._request, "viewed", None) or params
+
+    def _validate_viewed(self, params: Mapping[str, Any], protocol: str) -> Result | None:
         on = self.effects(protocol)
         if checks.recipients_declared(params) > RECIPIENTS_READ:  # before any member is read
             return Refused(
@@ -183,6 +192,7 @@ class Engine:
         with self._lock:  # the placeholder reads the identities: state
             placeholder = self._placeholder()
         params, early = class_hooks.view(params, on, placeholder)
+        self._request.viewed = params
         if early == class_hooks.ACCEPT:
             with self._lock:
                 return self._deliver(params.get("Source"), checks.recipient_lists(params), on)
