@@ -154,13 +154,19 @@ _SPEC: tuple[tuple[str, str, str, str | None], ...] = (
     ),
 )
 
+_ALSO: Mapping[str, frozenset[str]] = {
+    # The quota walk sends 49 valid recipients and an invalid 50th and counts on its
+    # refusal; a target that takes the invalid one in its place (the fault delivers a
+    # placeholder) uses up quota the walk did not expect to be used.
+    "class-invalid-past-5-unchecked": frozenset({"quota.recipients"}),
+}
 CLASS_FAULTS: tuple[Fault, ...] = tuple(
     Fault(
         name,
         rule,
         description,
         wire=wire,
-        breaks=frozenset({rule}),
+        breaks=frozenset({rule}) | _ALSO.get(name, frozenset()),
     )
     for name, rule, description, wire in _SPEC
 )
