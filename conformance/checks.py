@@ -308,6 +308,15 @@ def _message_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[
     return _with(params, "Message", CONTROL_MESSAGE)
 
 
+def _shape_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
+    """Source and Destination as sent, the control message, and no other member: the
+    request's shape (its optional and unknown members, the Message's form) is
+    request.required's dimension, so a target refusing a null optional member is seen."""
+    out = {key: copy.deepcopy(params[key]) for key in ("Source", "Destination") if key in params}
+    out["Message"] = copy.deepcopy(CONTROL_MESSAGE)
+    return out
+
+
 def _size_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
     """The same message, every non-empty Data cut to one character: only its size changes."""
     out = copy.deepcopy(dict(params))
@@ -371,7 +380,7 @@ CONTROLS: Mapping[str, Control] = {
     "sandbox.recipients": _recipients_control,
     "recipients.valid": _recipients_control,
     "size.max": _size_control,
-    "request.required": _message_control,
+    "request.required": _shape_control,
 }
 """Rules that own a dimension of the request: a refused acceptance is theirs only when
 the same request with that dimension at its control value is accepted."""
