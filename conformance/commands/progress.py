@@ -8,6 +8,10 @@ with its last. Its outcome is folded from the very records the conformance plugi
 summary.json never disagree (fail vs non-strict, broken vs fail). Without a records folder
 the pytest reports give a plain pass/fail/skip. Serial runs only: under xdist the tests run
 in other processes, whose hooks this process does not see.
+
+The answer rules (`suite.monitors.EXPECTED`) judge every exchange of the run, not only their
+own tests': their verdict and example count are known only once the session has ended and
+the monitors have written their records, so they finish last.
 """
 
 from __future__ import annotations
@@ -20,7 +24,11 @@ from typing import Any
 
 import pytest
 
+from conformance.report.summary import load_records
 from conformance.report.terminal import ProgressPrinter
+from conformance.suite.monitors import EXPECTED, ID_RULE, IDS_VERDICT
+
+MONITORED = frozenset(EXPECTED)
 
 
 class ProgressPlugin:
@@ -37,6 +45,7 @@ class ProgressPlugin:
         self._offset = 0
         self._partial = b""
         self._strict = False
+        self._deferred: list[str] = []
 
     # --- collection: which tests make up each rule --------------------------------------
 
@@ -74,17 +83,15 @@ class ProgressPlugin:
                 self._statuses.setdefault(rule_id, []).append(status)
         if report.when != "teardown":
             return
-        for record in self._new_records():
-            for rule_id in record.get("rules", ()):
-                self._records.setdefault(rule_id, []).append(record)
-                for _ in range(int(record.get("examples", 0))):
-                    self.printer.example(rule_id)
+        self._take(self._new_records())
         for rule_id in rules:
             pending = self._pending.get(rule_id)
             if pending is None or report.nodeid not in pending:
                 continue
             pending.discard(report.nodeid)
-            if not pending:
+            if not pending and rule_id in MONITORED and self._records_file is not None:
+                self._deferred.append(rule_id)  # the monitors go on judging: see the docstring
+            elif not pending:
                 self.printer.rule_finished(rule_id, self._outcome(rule_id))
 
     @pytest.hookimpl(wrapper=True)
@@ -96,8 +103,24 @@ class ProgressPlugin:
             return category, "", word
         return result
 
+    @pytest.hookimpl(trylast=True)  # after the conformance plugin has written the monitors'
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self._deferred:
+            self._take(self._new_records())
+            folder = self._records_file.parent if self._records_file else None
+            if folder is not None and (folder / IDS_VERDICT).exists():
+                self._records.pop(ID_RULE, None)  # the run-wide verdict replaces the partial one
+                self._take(load_records(folder, only=IDS_VERDICT))
+            for rule_id in self._deferred:
+                self.printer.rule_finished(rule_id, self._outcome(rule_id))
         self.printer.close()
+
+    def _take(self, records: Iterable[Mapping[str, Any]]) -> None:
+        for record in records:
+            for rule_id in record.get("rules", ()):
+                self._records.setdefault(rule_id, []).append(dict(record))
+                for _ in range(int(record.get("examples", 0))):
+                    self.printer.example(rule_id)
 
     # --- outcomes -----------------------------------------------------------------------
 

@@ -25,12 +25,12 @@ from conformance.rules import RULES, Level
 OUTCOMES = ("pass", "fail", "non-strict", "skip", "broken")
 
 
-def load_records(folder: Path | None) -> list[dict[str, Any]]:
-    """Every record the test processes wrote (one JSON object a line)."""
+def load_records(folder: Path | None, *, only: str = "*.jsonl") -> list[dict[str, Any]]:
+    """Every record the test processes wrote (one JSON object a line); `only` picks files."""
     if folder is None or not folder.is_dir():
         return []
     records = []
-    for path in sorted(folder.glob("*.jsonl")):
+    for path in sorted(folder.glob(only)):
         for line in path.read_text("utf-8", "replace").splitlines():
             if not line.strip():
                 continue
