@@ -354,6 +354,11 @@ def _classify(text: str, role: Role) -> AddressVerdict:
     return AddressVerdict(AddressClass.VALID, address)
 
 
+def comments_removed(text: str) -> str:
+    """`text` without its RFC 5322 (comments); unchanged when its parentheses don't balance."""
+    return _strip_comments(text)[0]
+
+
 def _strip_comments(text: str) -> tuple[str, bool, bool]:
     """(text without its (comments), whether it had any, whether the parentheses balance)."""
     if "(" not in text and ")" not in text:

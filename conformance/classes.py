@@ -20,6 +20,7 @@ from conformance.class_shape import (
     robust_observed,
 )
 from conformance.class_size import size_declared, size_observed
+from conformance.oracle import is_simulator, verified_as_read
 from conformance.profile import TargetProfile
 
 EVENT_PREFIX = "class: "
@@ -147,7 +148,25 @@ def _sender_declared(profile: TargetProfile) -> list[str]:
     found += [f"Source with display name: gray: {name(g)}" for g in SOURCE_NAMED_GRAY]
     found += [f"identity: {r}" for r in IDENTITY_RELATIONS if _applies(r, profile)]
     found += ["identity: verified, with display name", "identity: not verified, with display name"]
+    found += [f"identity: {v}, {g}" for g in GRAY_IDENTITY for v in ("verified", "not verified")]
     return found
+
+
+GRAY_IDENTITY = ("with gray display name", "gray address")
+"""A gray Source is gray for its syntax only: the address inside is still verified or not."""
+
+
+def _gray_identity(text: str, role: str, profile: TargetProfile) -> str | None:
+    """`verified, gray address` and the like, for a gray address; None otherwise."""
+    verdict = classify_address(text, role="source" if role == "source" else "recipient")
+    if verdict.cls is not AddressClass.GRAY:
+        return None
+    verified = verified_as_read(verdict, profile.identities)
+    if verified is None:
+        return None
+    named = all(g in _NAME_ONLY_GRAY for g in verdict.gray)
+    kind = GRAY_IDENTITY[0] if named and role == "source" else GRAY_IDENTITY[1]
+    return f"{'verified' if verified else 'not verified'}, {kind}"
 
 
 def _applies(relation: str, profile: TargetProfile) -> bool:
@@ -168,6 +187,9 @@ def _sender_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[
     where = "Source with display name" if named else "Source bare"
     classes = address_classes(source, "source")
     found = [f"{where}: {c}" for c in classes]
+    gray = _gray_identity(source, "source", profile)
+    if gray is not None:
+        found.append(f"identity: {gray}")
     relation = identity_relation(bare, profile)
     if relation is not None and relation in IDENTITY_RELATIONS:
         if not named:
@@ -184,7 +206,9 @@ def _sandbox_declared(profile: TargetProfile) -> list[str]:
     relations = [r for r in IDENTITY_RELATIONS if _applies(r, profile)]
     relations.remove("trailing dot after a verified domain")  # invalid: recipients.valid's
     return [f"recipient: {r}" for r in (*relations, *SIMULATOR_RELATIONS)] + [
-        "recipient: gray address"
+        "recipient: gray address",
+        "recipient: verified, gray address",
+        "recipient: not verified, gray address",
     ]
 
 
@@ -195,6 +219,9 @@ def _sandbox_observed(params: Mapping[str, Any], profile: TargetProfile) -> list
             classes = address_classes(address, "recipient")
             if _kind(classes) == "gray":
                 found.append("recipient: gray address")
+                gray = _gray_identity(address, "recipient", profile)
+                if gray is not None and not is_simulator(address):
+                    found.append(f"recipient: {gray}")
             relation = identity_relation(bare_address(address), profile)
             if relation is not None:
                 found.append(f"recipient: {relation}")

@@ -11,7 +11,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from conformance.addresses import AddressClass, AddressVerdict, bare_address, classify_address
+from conformance.addresses import (
+    AddressClass,
+    AddressVerdict,
+    bare_address,
+    classify_address,
+    comments_removed,
+)
 from conformance.model import JSON, Accept, Either, Expectation, Reject
 from conformance.profile import SES_SIZE_LIMIT, Identities, TargetProfile
 
@@ -98,6 +104,29 @@ def is_verified(address: str, identities: Identities) -> bool | None:
     return False
 
 
+def verified_as_read(verdict: AddressVerdict, identities: Identities) -> bool | None:
+    """`is_verified` of the address inside a verdict, however a target may read it.
+
+    A (comment) may be dropped, a quoted local part unquoted and a non-ASCII domain read
+    in Punycode: verified in any reading is not False. A domain IDNA cannot encode leaves
+    it open (None).
+    """
+    readings = {verdict.address, comments_removed(verdict.address).strip(" ")}
+    for address in list(readings):
+        local, _, domain = address.rpartition("@")
+        if len(local) > 1 and local[0] == local[-1] == '"':  # `"a.b"@x` may be read as a.b@x
+            readings.add(re.sub(r"\\(.)", r"\1", local[1:-1]) + "@" + domain)
+        if local and not domain.isascii():
+            try:
+                readings.add(f"{local}@{domain.encode('idna').decode('ascii')}")
+            except UnicodeError:
+                return None
+    found = [is_verified(address, identities) for address in sorted(readings)]
+    if True in found:
+        return True
+    return None if None in found else False
+
+
 def is_simulator(address: str) -> bool:
     """A mailbox-simulator address, exactly as documented (lower case, optional +label)."""
     return _SIMULATOR.fullmatch(bare_address(address)) is not None
@@ -169,14 +198,17 @@ def _check_source(params: Mapping[str, JSON], profile: TargetProfile, found: _Fi
     verdict = classify_address(source, role="source")
     if verdict.cls is AddressClass.INVALID:
         found.violate("sender.verified", f"invalid Source {source!r}: {_why(verdict)}")
-    elif verdict.cls is AddressClass.GRAY:
+        return
+    if verdict.cls is AddressClass.GRAY:
+        # Gray for its own question only (issue 8): whether the target takes this syntax.
+        # The address inside stays a question of identities: unverified, it is refused
+        # either way (as invalid or as not verified).
         found.gray.append(f"gray Source {source!r}: {_why(verdict)}")
-    else:
-        verified = is_verified(verdict.address, profile.identities)
-        if verified is False:
-            found.violate("sender.verified", f"Source {verdict.address!r} is not verified")
-        elif verified is None:
-            found.gray.append(f"Source {verdict.address!r}: +label on a verified address")
+    verified = verified_as_read(verdict, profile.identities)
+    if verified is False:
+        found.violate("sender.verified", f"Source {verdict.address!r} is not verified")
+    elif verified is None and verdict.cls is AddressClass.VALID:
+        found.gray.append(f"Source {verdict.address!r}: +label on a verified address")
 
 
 def _check_destination(
@@ -220,12 +252,13 @@ def _check_recipient(recipient: str, profile: TargetProfile, found: _Findings) -
     if verdict.cls is AddressClass.INVALID:
         found.violate("recipients.valid", f"invalid recipient {recipient!r}: {_why(verdict)}")
         return
-    if verdict.cls is AddressClass.GRAY:
+    if verdict.cls is AddressClass.GRAY:  # gray syntax; still checked against identities
         found.gray.append(f"gray recipient {recipient!r}: {_why(verdict)}")
-        return
     if not profile.account.sandbox or is_simulator(verdict.address):
         return
-    verified = is_verified(verdict.address, profile.identities)
+    verified = verified_as_read(verdict, profile.identities)
+    if verified is None and verdict.cls is AddressClass.GRAY:
+        return  # the gray reason already makes either answer right
     if verified is None:
         found.gray.append(f"recipient {recipient!r}: +label on a verified address (sandbox)")
     elif not verified:

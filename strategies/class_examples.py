@@ -165,6 +165,11 @@ def sender_sources(profile: TargetProfile) -> list[str]:
         f"a@{domain}.",
         f"a@{ids.unverified_domain}",
         f"Sender Name <a@{ids.unverified_domain}>",
+        # gray for their syntax only: the address inside is still verified or not (issue 8)
+        f"=?UTF-8?B?SsO2cmc=?= <a@{ids.unverified_domain}>",
+        f'"Doe, John" <a@{ids.unverified_domain}>',
+        f'"s,x"@{ids.unverified_domain}',
+        f"a(comment)@{ids.unverified_domain}",
     ]
     return found
 
@@ -209,6 +214,9 @@ def sandbox_recipients(profile: TargetProfile) -> list[str]:
         f"success@evil{sim}",
         f"Bob <r@{domain}>",
         f"Bob <r@{ids.unverified_domain}>",
+        f'"r,x"@{domain}',
+        f'"r,x"@{ids.unverified_domain}',
+        f"r(comment)@{ids.unverified_domain}",
     ]
 
 

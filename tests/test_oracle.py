@@ -125,7 +125,16 @@ SENDERS = [
     pytest.param(PROFILE, "Name <sender@verified.example", reject("sender.verified"), id="<"),
     pytest.param(PROFILE, '"q q"@verified.example', EITHER, id="gray-quoted-local"),
     pytest.param(PROFILE, "=?UTF-8?B?QQ==?= <a@verified.example>", EITHER, id="encoded-word"),
-    pytest.param(PROFILE, "x@unverified.test", EITHER, id="gray-wins-over-verification"),
+    # gray for its syntax only (issue 8): the address inside is still judged as read
+    pytest.param(PROFILE, "x@unverified.test", reject("sender.verified"), id="gray-unverified"),
+    pytest.param(
+        PROFILE, "=?UTF-8?B?QQ==?= <a@unverified.example>", reject("sender.verified"), id="ew-unv"
+    ),
+    pytest.param(PROFILE, '"Doe, J" <a@unverified.example>', reject("sender.verified"), id="nm"),
+    pytest.param(PROFILE, "a@verified.example (Ann)", EITHER, id="comment-dropped-verified"),
+    pytest.param(PROFILE, "a(c)@unverified.example", reject("sender.verified"), id="comment-unv"),
+    pytest.param(SOLO, '"ann"@solo.example', EITHER, id="quoted-identity-unquoted"),
+    pytest.param(SOLO, '"ann x"@solo.example', reject("sender.verified"), id="quoted-unv"),
 ]
 
 
@@ -192,8 +201,19 @@ SANDBOX_ROWS = [
         EITHER,
         id="plus-label-on-address",
     ),
-    pytest.param(SANDBOX, to("Ann <x@unverified.example>"), EITHER, id="gray-recipient"),
+    pytest.param(SANDBOX, to("Ann <x@verified.example>"), EITHER, id="gray-recipient"),
+    pytest.param(
+        SANDBOX, to("Ann <x@unverified.example>"), reject("sandbox.recipients"), id="gray-unv"
+    ),
+    pytest.param(SANDBOX, to('"x,y"@unverified.example'), reject("sandbox.recipients"), id="q"),
+    pytest.param(SANDBOX, to("Ann <success@simulator.amazonses.com>"), EITHER, id="gray-sim"),
 ]
+
+
+def test_idn_domain_verified_in_punycode_is_gray() -> None:
+    profile = replace(PROFILE, identities=Identities(verified_domains=("xn--bcher-kva.example",)))
+    assert EITHER == shape(expect(params(Source="a@bücher.example"), profile))
+    assert reject("sender.verified") == shape(expect(params(Source="a@bücher.test"), profile))
 
 
 @pytest.mark.parametrize(("profile", "request_params", "expected"), SANDBOX_ROWS)

@@ -138,6 +138,19 @@ _SPEC: tuple[tuple[str, str, str, str | None], ...] = (
         "an empty Subject object is accepted",
         None,
     ),
+    # sender.verified and sandbox.recipients: gray for its syntax only (issue 8, item 4)
+    (
+        "class-gray-source-unverified",
+        "sender.verified",
+        "a gray Source (display name, quoted or commented address) is taken unverified",
+        None,
+    ),
+    (
+        "class-gray-recipient-unverified",
+        "sandbox.recipients",
+        "in the sandbox, a gray recipient is delivered without its identity checked",
+        None,
+    ),
     # robust.no-5xx
     (
         "class-unknown-nested-500",
@@ -157,6 +170,12 @@ _SPEC: tuple[tuple[str, str, str, str | None], ...] = (
 _ALSO: Mapping[str, frozenset[str]] = {}
 """Rules a class fault breaks besides its own; none: the quota tests reset after a wrongly
 accepted invalid message, so `class-invalid-past-5-unchecked` is blamed once."""
+_WITH: Mapping[str, frozenset[str]] = {
+    # a target that accepts gray addresses (a legal choice) and then skips their identities
+    "class-gray-source-unverified": frozenset({"gray-accepted"}),
+    "class-gray-recipient-unverified": frozenset({"gray-accepted"}),
+}
+"""Switches a class fault turns on besides its own (legal choices it builds on)."""
 CLASS_FAULTS: tuple[Fault, ...] = tuple(
     Fault(
         name,
@@ -164,6 +183,7 @@ CLASS_FAULTS: tuple[Fault, ...] = tuple(
         description,
         wire=wire,
         breaks=frozenset({rule}) | _ALSO.get(name, frozenset()),
+        effects=frozenset({name}) | _WITH.get(name, frozenset()),
     )
     for name, rule, description, wire in _SPEC
 )

@@ -198,6 +198,14 @@ def verified_override(
     return None
 
 
+def identity_skipped(text: str, role: str, on: frozenset[str]) -> bool:
+    """The gray-identity faults: a gray Source or recipient is taken without a check."""
+    if f"class-gray-{role}-unverified" not in on:
+        return False
+    verdict = classify_address(text, role="source" if role == "source" else "recipient")
+    return verdict.cls is AddressClass.GRAY
+
+
 def is_simulator_override(address: str, on: frozenset[str]) -> bool:
     """The simulator look-alike fault: any domain containing the simulator's."""
     if "class-simulator-lookalike" not in on:

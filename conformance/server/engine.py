@@ -359,7 +359,8 @@ class Engine:
         failed: list[str] = []
         if source is not None:
             bare = source if "display-name-unverified" in on else _bare(source)
-            if not verified(bare, "source"):
+            skipped = class_hooks.identity_skipped(source, "source", on)
+            if not skipped and not verified(bare, "source"):
                 failed.append(source)
         return_path = params.get("ReturnPath")
         if return_path is not None and not verified(return_path):
@@ -371,6 +372,7 @@ class Engine:
                 for address in recipients
                 if not checks.is_simulator(address, allow_label=allow_label)
                 and not class_hooks.is_simulator_override(address, on)
+                and not class_hooks.identity_skipped(address, "recipient", on)
                 and not verified(_bare(address))
             ]
         if not failed:
