@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from conformance.addresses import AddressClass, Defect, Gray, bare_address, classify_address
+from conformance.class_quota import quota_declared, quota_observed
 from conformance.class_shape import (
     request_shape_declared,
     request_shape_observed,
@@ -349,6 +350,7 @@ _RULES: dict[str, tuple[Declared, Observed]] = {
     "size.max": (size_declared, size_observed),
     "request.required": (request_shape_declared, request_shape_observed),
     "robust.no-5xx": (robust_declared, robust_observed),
+    "quota.recipients": (quota_declared, quota_observed),
 }
 
 

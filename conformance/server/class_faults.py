@@ -151,6 +151,13 @@ _SPEC: tuple[tuple[str, str, str, str | None], ...] = (
         "in the sandbox, a gray recipient is delivered without its identity checked",
         None,
     ),
+    # quota.recipients
+    (
+        "class-quota-duplicates-once",
+        "quota.recipients",
+        "a recipient listed twice uses the quota once",
+        None,
+    ),
     # robust.no-5xx
     (
         "class-unknown-nested-500",

@@ -389,6 +389,8 @@ class Engine:
     def _quota_cost(self, recipients: list[str], on: frozenset[str]) -> int:
         if "quota-counts-messages" in on:
             return 1
+        if "class-quota-duplicates-once" in on:  # a planted class fault: distinct only
+            recipients = list(dict.fromkeys(recipients))
         if self.profile.account.quota_counts_simulator:
             return len(recipients)
         return sum(1 for address in recipients if not checks.is_simulator(_bare(address)))

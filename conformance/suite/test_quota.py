@@ -19,6 +19,7 @@ from hypothesis.stateful import rule as step
 from conformance.checks import Reading, accepted_id, read
 from conformance.model import Exchange, Reject, SendEmailRequest
 from conformance.oracle import expect, is_simulator
+from conformance.suite.reach import note_class
 from conformance.suite.support import TestContext, configured, current, examples, judge, rule
 from conformance.violations import violation_for
 from strategies.build import deliverable, params_of, verified_sender
@@ -170,8 +171,9 @@ TestSendingQuota.settings = settings(
 @rule(RULE)
 @pytest.mark.exclusive
 def test_quota_boundary(ctx: TestContext) -> None:
-    """The quota, walked exactly: rejected sends count nothing, full messages count every
-    recipient, and the send after the last one that fits must be refused."""
+    """The quota, walked exactly: rejected sends count nothing, duplicates count each time,
+    simulator recipients as the profile says; the send after the last that fits is refused.
+    Every declared class of the rule (conformance/class_quota.py) is reached here."""
     profile = ctx.profile
     if not profile.has_quota:
         pytest.skip("needs account.max_24h_send and account.reset_url in the profile")
@@ -182,36 +184,67 @@ def test_quota_boundary(ctx: TestContext) -> None:
     if quota // per_message > 200:
         pytest.skip(f"a quota of {quota} is too large to use up in a test")
     ctx.target.client.reset()
-    serial = iter(range(10**6))
-
-    def send(n: int, *, invalid: bool = False) -> tuple[dict, Exchange]:
-        addresses = [deliverable(profile, 1000 + next(serial)) for _ in range(n)]
-        if invalid:
-            addresses.append("bad..dot@x.example")
-        params = params_of(source=verified_sender(profile), recipients=Recipients(tuple(addresses)))
-        ctx.begin_example((f"quota walk: {n} recipients{' + 1 invalid' if invalid else ''}",))
-        return params, ctx.send(SendEmailRequest(params))
-
-    left = quota
+    walk = _Walk(ctx, quota)
     for _ in range(2):  # refused messages must not use the quota up
-        params, exchange = send(per_message - 1, invalid=True)
-        judge(ctx, RULE, expect(params, profile), exchange, params=params)
-        if read(exchange) is Reading.ACCEPTED:  # recipients.valid's failure, not this rule's:
-            ctx.target.client.reset()  # what it counted is unknowable, so walk from zero
-    while left > 0:
-        n = min(per_message, left)
-        params, exchange = send(n)
-        judge(ctx, RULE, expect(params, profile), exchange, params=params)
-        if read(exchange) is not Reading.ACCEPTED:  # refused, not for quota: no walk
-            ctx.target.client.reset()
+        walk.send([*walk.fresh(per_message - 1), "bad..dot@x.example"], "rejected send")
+    first = walk.fresh(1)[0]
+    simulator = "success+quota@simulator.amazonses.com"
+    mixed = [first, first, simulator] if walk.left >= 3 else [first]
+    if not walk.send(mixed, "duplicates and a simulator recipient"):
+        return
+    while walk.left > 0:
+        if not walk.send(walk.fresh(min(per_message, walk.left)), "accepted send"):
             return
-        left -= n
-    params, exchange = send(1)
-    judge(
-        ctx,
-        RULE,
-        Reject(frozenset({RULE}), (f"the quota of {quota} recipients is used up",)),
-        exchange,
-        params=params,
-    )
+    reason = f"the quota of {quota} recipients is used up"
+    walk.send(walk.fresh(1), "past the boundary", Reject(frozenset({RULE}), (reason,)))
     ctx.target.client.reset()
+
+
+class _Walk:
+    """The boundary walk's state: recipients left, and the classes each send exercises."""
+
+    def __init__(self, ctx: TestContext, quota: int) -> None:
+        self.ctx, self.left, self.serial = ctx, quota, 1000
+
+    def fresh(self, n: int) -> list[str]:
+        self.serial += n
+        return [deliverable(self.ctx.profile, self.serial - i) for i in range(n)]
+
+    def _cost(self, addresses: list[str]) -> int:
+        if self.ctx.profile.account.quota_counts_simulator:
+            return len(addresses)
+        return sum(1 for a in addresses if not is_simulator(a))
+
+    def _classes(self, addresses: list[str], what: str) -> list[str]:
+        found = {"rejected send": "rejected send counts nothing"}.get(what, "")
+        found = found or {"past the boundary": "past the boundary refused"}.get(what, "")
+        names = [found or "accepted send counts its recipients"]
+        if len(set(addresses)) < len(addresses):
+            names.append("duplicate recipients count each time")
+        if any(is_simulator(a) for a in addresses):
+            names.append("simulator recipients")
+        if what != "past the boundary" and self._cost(addresses) == self.left:
+            names.append("exact boundary accepted")
+        return names
+
+    def send(self, addresses: list[str], what: str, expectation: Reject | None = None) -> bool:
+        """Send and judge; True when the walk goes on (refusals other than quota stop it)."""
+        ctx = self.ctx
+        params = params_of(
+            source=verified_sender(ctx.profile), recipients=Recipients(tuple(addresses))
+        )
+        ctx.begin_example((f"quota walk: {what}, {len(addresses)} recipients, {self.left} left",))
+        for name in self._classes(addresses, what):
+            note_class(ctx, name)
+        exchange = ctx.send(SendEmailRequest(params))
+        judge(ctx, RULE, expectation or expect(params, ctx.profile), exchange, params=params)
+        accepted = read(exchange) is Reading.ACCEPTED
+        if what == "rejected send":
+            if accepted:  # recipients.valid's failure, not this rule's: what it counted is
+                ctx.target.client.reset()  # unknowable, so walk from zero
+            return True
+        if not accepted:  # refused, not for quota: no walk
+            ctx.target.client.reset()
+            return False
+        self.left -= self._cost(addresses)
+        return True
