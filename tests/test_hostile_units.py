@@ -19,6 +19,7 @@ from conformance.protocols.base import TestHookError
 from conformance.protocols.envelope import EnvelopeClient
 from conformance.protocols.transport import RunStopped, clear_stop, stop_all_calls
 from conformance.report.caps import MAX_STRING_CHARS, cap_record, expand_params
+from conformance.report.caps import cut as cut_text
 from conformance.report.html import render_index_html
 from conformance.report.redact import (
     MASK,
@@ -152,6 +153,17 @@ def test_a_secret_is_masked_whatever_surrounds_it(secrets: None) -> None:
         masked = redact(text)
         assert (TOKEN in masked, encoded in masked, MASK in masked) == (False, False, True)
     assert f"a{MASK}b" == redact(f"a{TOKEN}b")
+
+
+def test_a_secret_cut_in_half_by_a_cap_is_masked(secrets: None) -> None:
+    """A client keeps only so much of an answer and records cut long strings: the head of
+    a secret left at the cut no longer matches the whole value, and must not leak."""
+    echoed = "a" * (MAX_STRING_CHARS - 10) + TOKEN + "b" * 100
+    stored = cap_record({"body": echoed})["body"]
+    assert TOKEN[:10] in cut_text(echoed)  # the cap leaves the secret's head
+    assert (False, True) == (TOKEN[:10] in redact(stored), MASK in redact(stored))
+    assert f"echo: {MASK}" == redact(f"echo: {TOKEN[:12]}")  # a body the client cut short
+    assert f"ends {TOKEN[:5]}" == redact(f"ends {TOKEN[:5]}")  # too short to be a secret's
 
 
 def test_a_secret_written_in_pieces_is_masked(secrets: None) -> None:

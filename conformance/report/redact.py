@@ -75,11 +75,42 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 def redact(text: str) -> str:
     """`text` with access key ids, secret keys, auth headers, tokens and signatures masked:
     the registered credential values wherever they appear, then the patterns."""
-    for secret in registered_secrets():
+    secrets = registered_secrets()
+    for secret in secrets:
         if secret in text:
             text = text.replace(secret, MASK)
+    if secrets:
+        text = _mask_cut_heads(text, secrets)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
+    return text
+
+
+_CUT_MARK = re.compile(r"\.\.\. \[cut: ")
+"""What caps.cut and report.text put where they cut a string."""
+
+
+def _mask_cut_heads(text: str, secrets: tuple[str, ...]) -> str:
+    """Mask the head of a secret that a cap cut in half: it ends the text or stands just
+    before a cut marker (a client keeps only so much of an answer; records cut long
+    strings), and the whole value no longer matches. Heads under MIN_SECRET_CHARS stay."""
+    ends = [m.start() for m in _CUT_MARK.finditer(text)] + [len(text)]
+    for end in reversed(ends):  # from the back, so earlier positions stay valid
+        tail = text[max(0, end - MIN_SECRET_CHARS) : end]
+        for secret in secrets:
+            if len(tail) < MIN_SECRET_CHARS or tail not in secret:
+                continue  # the common case, at one substring test a secret
+            head = next(
+                (
+                    n
+                    for n in range(len(secret) - 1, MIN_SECRET_CHARS - 1, -1)
+                    if text.endswith(secret[:n], 0, end)
+                ),
+                0,
+            )
+            if head:
+                text = text[: end - head] + MASK + text[end:]
+                break
     return text
 
 
