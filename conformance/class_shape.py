@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from conformance.members import KNOWN
+
 REQUIRED = (
     "Source",
     "Destination",
@@ -62,23 +64,7 @@ MALFORMED = (
     "body of the other wire format",
 )
 _MISSING = object()
-_KNOWN = {
-    "top level": {
-        "Source",
-        "Destination",
-        "Message",
-        "ReplyToAddresses",
-        "ReturnPath",
-        "Tags",
-        "ConfigurationSetName",
-        "SourceArn",
-        "ReturnPathArn",
-    },
-    "Destination": {"ToAddresses", "CcAddresses", "BccAddresses"},
-    "Message": {"Subject", "Body"},
-    "Message.Body": {"Text", "Html"},
-    "Message.Subject": {"Data", "Charset"},
-}
+_KNOWN = KNOWN
 
 
 def lookup(params: Mapping[str, Any], path: str) -> Any:

@@ -18,26 +18,19 @@ from conformance.addresses import (
     classify_address,
     comments_removed,
 )
+from conformance.members import (
+    BODY_PARTS,
+    CONTENT_MEMBERS,
+    DESTINATION_LISTS,
+    MESSAGE_MEMBERS,
+    TOP_LEVEL,
+)
 from conformance.model import JSON, Accept, Either, Expectation, Reject
 from conformance.profile import SES_SIZE_LIMIT, Identities, TargetProfile
 
 SAFE_CONTENT_BYTES = 7_000_000
 """Content at or under this fits in 10 MiB after MIME and base64 (rules.md size.max)."""
 
-DESTINATION_LISTS = ("ToAddresses", "CcAddresses", "BccAddresses")
-TOP_LEVEL = frozenset(
-    {
-        "Source",
-        "Destination",
-        "Message",
-        "ReplyToAddresses",
-        "ReturnPath",
-        "Tags",
-        "ConfigurationSetName",
-        "SourceArn",
-        "ReturnPathArn",
-    }
-)
 KNOWN_CHARSETS = frozenset({"utf-8", "us-ascii", "iso-8859-1"})
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
 _SIMULATOR = re.compile(
@@ -277,7 +270,7 @@ def _check_message(params: Mapping[str, JSON], profile: TargetProfile, found: _F
         found.violate("robust.no-5xx", f"Message is a {type(message).__name__}, not an object")
         return
     for key in message:
-        if key not in ("Subject", "Body"):
+        if key not in MESSAGE_MEMBERS:
             found.gray.append(f"unknown member 'Message.{key}'")
     well_formed = _check_content(message, "Subject", "Message", found, required=True)
     if _absent(message, "Body"):
@@ -289,16 +282,16 @@ def _check_message(params: Mapping[str, JSON], profile: TargetProfile, found: _F
     else:
         body = message["Body"]
         for key in body:
-            if key not in ("Text", "Html"):
+            if key not in BODY_PARTS:
                 found.gray.append(f"unknown member 'Message.Body.{key}'")
         if _absent(body, "Text") and _absent(body, "Html"):
             found.violate("request.required", "Message.Body has neither Text nor Html")
             well_formed = False
-        for part in ("Text", "Html"):
+        for part in BODY_PARTS:
             if not _absent(body, part):
                 ok = _check_content(body, part, "Message.Body", found, required=False)
                 well_formed = well_formed and ok
-        datas = [(_mapping(body.get(p)) or {}).get("Data") for p in ("Text", "Html")]
+        datas = [(_mapping(body.get(p)) or {}).get("Data") for p in BODY_PARTS]
         present = [d for d in datas if isinstance(d, str)]
         if well_formed and present and not any(present):
             # Neither the documentation nor a capture says whether an empty body is a
@@ -322,7 +315,7 @@ def _check_content(
         found.violate("robust.no-5xx", f"{path} is not an object")
         return False
     for member in content:
-        if member not in ("Data", "Charset"):
+        if member not in CONTENT_MEMBERS:
             found.gray.append(f"unknown member '{path}.{member}'")
     if _absent(content, "Data"):
         found.violate("request.required", f"{path}.Data is missing")

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.addresses import AddressClass, AddressVerdict, Defect
+from conformance.members import DESTINATION_LISTS
 
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
 SIMULATOR_NAMES = frozenset({"success", "bounce", "ooto", "complaint", "suppressionlist"})
 MIME_HEADER_BYTES = 1024
 """Rough size of the headers SES writes around the parts it base64-encodes."""
-LIST_KEYS = ("ToAddresses", "CcAddresses", "BccAddresses")
+LIST_KEYS = DESTINATION_LISTS
 
 
 SHOWN_PROBLEMS = 20

@@ -12,18 +12,12 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from conformance.addresses import AddressClass, classify_address
+from conformance.members import BODY_PARTS, DESTINATION_LISTS, TOP_LEVEL_OPTIONAL
 
 _SIM = "simulator.amazonses.com"
 _SIM_BOXES = ("success", "bounce", "ooto", "complaint", "suppressionlist")
-_LISTS = ("ToAddresses", "CcAddresses", "BccAddresses")
-_OPTIONAL = (
-    "ReplyToAddresses",
-    "ReturnPath",
-    "Tags",
-    "ConfigurationSetName",
-    "SourceArn",
-    "ReturnPathArn",
-)
+_LISTS = DESTINATION_LISTS
+_OPTIONAL = TOP_LEVEL_OPTIONAL
 
 
 def active(on: frozenset[str]) -> bool:
@@ -162,7 +156,7 @@ def _unknown_nested(params: Mapping[str, Any]) -> bool:
     known = {"Subject", "Body"}
     if any(k not in known for k in message):
         return True
-    return isinstance(body, Mapping) and any(k not in ("Text", "Html") for k in body)
+    return isinstance(body, Mapping) and any(k not in BODY_PARTS for k in body)
 
 
 # --- identities, size, counts -----------------------------------------------------------
