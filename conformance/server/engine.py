@@ -23,6 +23,7 @@ from conformance.addresses import AddressClass, classify_address
 from conformance.profile import SES_SIZE_LIMIT, TargetProfile
 from conformance.server import checks, class_hooks, variants
 from conformance.server.faults import Fault, get_fault
+from conformance.server.identities import bare_address_of, unverified
 
 SESV2_SIZE_LIMIT = 41_943_040
 STRICT_SIZE_FAULT_BYTES = 1_000_000
@@ -337,44 +338,7 @@ class Engine:
         self, params: Mapping[str, Any], recipients: list[str], on: frozenset[str]
     ) -> Refused | None:
         """Source and Return-Path must be verified; recipients too in the sandbox."""
-        source = params.get("Source")
-        rules = checks.IdentityRules(
-            address_case_sensitive="address-case-insensitive" not in on,
-            domain_case_insensitive="domain-case-sensitive" not in on,
-            subdomains="subdomain-not-verified" not in on,
-            lookalike_domains="lookalike-domain-verified" in on,
-            plus_label_on_addresses="plus-label" in on,
-        )
-
-        def verified(address: str, role: str = "recipient") -> bool:
-            planted = class_hooks.verified_override(
-                address, role, on, self._addresses, self._domains
-            )
-            if planted is not None:
-                return planted
-            return checks.is_verified(
-                address, addresses=self._addresses, domains=self._domains, rules=rules
-            )
-
-        failed: list[str] = []
-        if source is not None:
-            bare = source if "display-name-unverified" in on else _bare(source)
-            skipped = class_hooks.identity_skipped(source, "source", on)
-            if not skipped and not verified(bare, "source"):
-                failed.append(source)
-        return_path = params.get("ReturnPath")
-        if return_path is not None and not verified(return_path):
-            failed.append(return_path)
-        if self.profile.account.sandbox and "sandbox-ignored" not in on:
-            allow_label = "simulator-label-refused" not in on
-            failed += [
-                address
-                for address in recipients
-                if not checks.is_simulator(address, allow_label=allow_label)
-                and not class_hooks.is_simulator_override(address, on)
-                and not class_hooks.identity_skipped(address, "recipient", on)
-                and not verified(_bare(address))
-            ]
+        failed = unverified(params, recipients, on, self.profile, self._addresses, self._domains)
         if not failed:
             return None
         region = self.profile.region.upper()
@@ -393,7 +357,7 @@ class Engine:
             recipients = list(dict.fromkeys(recipients))
         if self.profile.account.quota_counts_simulator:
             return len(recipients)
-        return sum(1 for address in recipients if not checks.is_simulator(_bare(address)))
+        return sum(1 for address in recipients if not checks.is_simulator(bare_address_of(address)))
 
     def _deliver(
         self, source: str | None, lists: dict[str, list[str]], on: frozenset[str]
@@ -422,10 +386,6 @@ class Engine:
         kept = {key: [a for a in addresses if valid(a)] for key, addresses in lists.items()}
         if any(kept.values()):
             self._deliver(source, kept, frozenset())
-
-
-def _bare(text: str) -> str:
-    return classify_address(text, role="source").address
 
 
 def _countable_guess(params: Mapping[str, Any]) -> int:

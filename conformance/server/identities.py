@@ -1,0 +1,65 @@
+"""Who the reference takes as verified: Source and Return-Path, and recipients in the sandbox.
+
+The engine asks `unverified` for the identities that fail and words the refusal itself.
+Faults and class faults (server/faults.py, server/class_hooks.py) bend the answer here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from conformance.addresses import classify_address
+from conformance.profile import TargetProfile
+from conformance.server import checks, class_hooks
+
+
+def unverified(
+    params: Mapping[str, Any],
+    recipients: list[str],
+    on: frozenset[str],
+    profile: TargetProfile,
+    addresses: Collection[str],
+    domains: Collection[str],
+) -> list[str]:
+    """The Source, Return-Path and (in the sandbox) recipients that are not verified."""
+    rules = checks.IdentityRules(
+        address_case_sensitive="address-case-insensitive" not in on,
+        domain_case_insensitive="domain-case-sensitive" not in on,
+        subdomains="subdomain-not-verified" not in on,
+        lookalike_domains="lookalike-domain-verified" in on,
+        plus_label_on_addresses="plus-label" in on,
+    )
+
+    def verified(address: str, role: str = "recipient") -> bool:
+        planted = class_hooks.verified_override(address, role, on, addresses, domains)
+        if planted is not None:
+            return planted
+        return checks.is_verified(address, addresses=addresses, domains=domains, rules=rules)
+
+    failed: list[str] = []
+    source = params.get("Source")
+    if source is not None:
+        bare = source if "display-name-unverified" in on else bare_address_of(source)
+        skipped = class_hooks.identity_skipped(source, "source", on)
+        if not skipped and not verified(bare, "source"):
+            failed.append(source)
+    return_path = params.get("ReturnPath")
+    if return_path is not None and not verified(return_path):
+        failed.append(return_path)
+    if profile.account.sandbox and "sandbox-ignored" not in on:
+        allow_label = "simulator-label-refused" not in on
+        failed += [
+            address
+            for address in recipients
+            if not checks.is_simulator(address, allow_label=allow_label)
+            and not class_hooks.is_simulator_override(address, on)
+            and not class_hooks.identity_skipped(address, "recipient", on)
+            and not verified(bare_address_of(address))
+        ]
+    return failed
+
+
+def bare_address_of(text: str) -> str:
+    """The address inside a `Name <address>` (the text itself when there is no name)."""
+    return classify_address(text, role="source").address
