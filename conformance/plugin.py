@@ -21,10 +21,9 @@ from hypothesis import HealthCheck, Phase, settings
 
 from conformance.errors import ProfileError, SesConfError, TargetUnreachable
 from conformance.profile import DEFAULT_MAX_EXAMPLES, TargetProfile, resolve_target
-from conformance.protocols.base import SendBudgetExhausted, TestHookError
 from conformance.rules import RULES
 from conformance.suite import support
-from conformance.violations import RuleViolation, TargetBroken
+from conformance.suite.records import record_of
 
 
 def _exclusive(item: pytest.Item) -> bool:
@@ -295,87 +294,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "call" or (report.when == "setup" and not report.passed):
         stash = item.stash.get(_RECORDS, {})
         ctx: support.TestContext | None = stash.get("ctx")
-        record = _record(item.nodeid, rules, report, call, ctx)
+        record = record_of(item.nodeid, rules, report, call, ctx)
         _write_record(item.config, record)
     return report
-
-
-def _record(
-    nodeid: str,
-    rules: tuple[str, ...],
-    report: pytest.TestReport,
-    call: pytest.CallInfo[None],
-    ctx: support.TestContext | None,
-) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "nodeid": nodeid.split("suite/", 1)[-1],
-        "rules": list(rules),
-        "status": "pass",
-        "examples": ctx.examples if ctx else 0,
-        "events": dict(ctx.events) if ctx else {},
-        "reason": "",
-        "violations": [],
-    }
-    if report.skipped:
-        record["status"] = "skip"
-        longrepr = report.longrepr
-        text = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
-        record["reason"] = clean_skip_reason(text)
-        return record
-    if report.passed:
-        return record
-    errors = list(_flatten(call.excinfo.value if call.excinfo else None))
-    budget = [e for e in errors if isinstance(e, SendBudgetExhausted)]
-    if budget and len(budget) == len(errors):
-        record["status"] = "skip"
-        record["reason"] = f"not finished: {budget[0]}"
-        return record
-    violations = [e for e in errors if isinstance(e, RuleViolation)]
-    # A test hook (reset, outbox) answering garbage is the target's doing, not a suite bug.
-    broken = [e for e in errors if isinstance(e, TargetBroken | TestHookError)]
-    others = [e for e in errors if not isinstance(e, RuleViolation | TargetBroken | TestHookError)]
-    if violations:
-        record["status"] = "fail"
-        record["violations"] = [
-            {"rule": v.rule_id, "summary": v.summary, "counterexample": v.counterexample}
-            for v in violations
-        ]
-        record["reason"] = violations[0].summary
-    elif broken:
-        record["status"] = "broken"
-        hook_or_broken = broken[0]
-        if isinstance(hook_or_broken, TargetBroken):
-            detail = hook_or_broken.detail
-            record["counterexample"] = hook_or_broken.counterexample or None
-        else:
-            detail = str(hook_or_broken)
-            record["counterexample"] = None
-        record["reason"] = f"target gave no usable answer: {detail}"
-    else:
-        record["status"] = "error"
-        first = others[0] if others else None
-        record["reason"] = (
-            f"suite error: {type(first).__name__}: {first}"
-            if first
-            else str(report.longrepr)[:2000]
-        )
-    return record
-
-
-def clean_skip_reason(text: str) -> str:
-    """One clean line: no "Skipped: " prefix, no Hypothesis "Falsifying explicit example"."""
-    line = next((part.strip() for part in str(text).splitlines() if part.strip()), "")
-    return line.removeprefix("Skipped: ")
-
-
-def _flatten(exc: BaseException | None) -> Iterator[BaseException]:
-    if exc is None:
-        return
-    if isinstance(exc, BaseExceptionGroup):
-        for inner in exc.exceptions:
-            yield from _flatten(inner)
-    else:
-        yield exc
 
 
 def records_dir(config: pytest.Config) -> Path | None:

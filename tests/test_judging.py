@@ -27,9 +27,9 @@ from conformance.model import (
     WireRequest,
     WireResponse,
 )
-from conformance.plugin import clean_skip_reason
 from conformance.profile import load_builtin_profile
 from conformance.suite.monitors import IDS_SUFFIX, fold_ids
+from conformance.suite.records import clean_skip_reason
 from tests._sesconf import REPO
 
 PROFILE = load_builtin_profile("reference")
