@@ -44,7 +44,13 @@ def record_of(
         return record
     if report.passed:
         return record
-    errors = list(_flatten(call.excinfo.value if call.excinfo else None))
+    return _failed(record, list(_flatten(call.excinfo.value if call.excinfo else None)), report)
+
+
+def _failed(
+    record: dict[str, Any], errors: list[BaseException], report: pytest.TestReport
+) -> dict[str, Any]:
+    """`record` for a test that raised `errors`: what they say about the target, or not."""
     budget = [e for e in errors if isinstance(e, SendBudgetExhausted)]
     if budget and len(budget) == len(errors):
         record["status"] = "skip"
