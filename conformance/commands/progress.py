@@ -26,7 +26,7 @@ import pytest
 
 from conformance.report.summary import load_records
 from conformance.report.terminal import ProgressPrinter
-from conformance.suite.monitors import EXPECTED, ID_RULE, IDS_VERDICT
+from conformance.suite.monitors import EXPECTED, IDS_VERDICT
 
 MONITORED = frozenset(EXPECTED)
 
@@ -108,8 +108,7 @@ class ProgressPlugin:
         if self._deferred:
             self._take(self._new_records())
             folder = self._records_file.parent if self._records_file else None
-            if folder is not None and (folder / IDS_VERDICT).exists():
-                self._records.pop(ID_RULE, None)  # the run-wide verdict replaces the partial one
+            if folder is not None:  # the run-wide id verdict, beside the rule's own tests'
                 self._take(load_records(folder, only=IDS_VERDICT))
             for rule_id in self._deferred:
                 self.printer.rule_finished(rule_id, self._outcome(rule_id))
