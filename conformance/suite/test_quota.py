@@ -19,6 +19,7 @@ from hypothesis.stateful import rule as step
 from conformance.checks import Reading, accepted_id, read
 from conformance.model import Either, Exchange, Expectation, Reject, SendEmailRequest
 from conformance.oracle import expect, is_simulator
+from conformance.profile import TargetProfile
 from conformance.suite.reach import note_class
 from conformance.suite.support import TestContext, configured, current, examples, judge, rule
 from conformance.violations import violation_for
@@ -27,6 +28,13 @@ from strategies.recipients import Recipients
 
 PROFILE = configured().profile
 RULE = "quota.recipients"
+
+
+def counted(profile: TargetProfile, addresses: list[str]) -> int:
+    """The recipients a message uses of the quota: simulator ones as the profile says."""
+    if profile.account.quota_counts_simulator:
+        return len(addresses)
+    return sum(1 for a in addresses if not is_simulator(a))
 
 
 class SendingQuota(RuleBasedStateMachine):
@@ -56,11 +64,6 @@ class SendingQuota(RuleBasedStateMachine):
             self.ids_known = False
         self.ids.add(ident or "")
 
-    def _counted(self, addresses: list[str]) -> int:
-        if self.ctx.profile.account.quota_counts_simulator:
-            return len(addresses)
-        return sum(1 for a in addresses if not is_simulator(a))
-
     def _recipients(self, n: int, simulator: int) -> list[str]:
         self.serial += 1
         plain = [deliverable(PROFILE, self.serial * 100 + i) for i in range(n - simulator)]
@@ -77,18 +80,18 @@ class SendingQuota(RuleBasedStateMachine):
     def send_valid(self, n: int, simulator: int) -> None:
         addresses = self._recipients(n, min(simulator, n))
         params = params_of(source=verified_sender(PROFILE), recipients=Recipients(tuple(addresses)))
-        counted = self._counted(addresses)
-        self.ctx.begin_example((f"quota: {self.sent}+{counted} of {self.quota}",))
-        if self.sent + counted <= self.quota:
+        cost = counted(self.ctx.profile, addresses)
+        self.ctx.begin_example((f"quota: {self.sent}+{cost} of {self.quota}",))
+        if self.sent + cost <= self.quota:
             expectation = expect(params, PROFILE)  # accept, unless the oracle knows better
         else:
             expectation = Reject(
-                frozenset({RULE}), (f"{self.sent}+{counted} would pass the quota {self.quota}",)
+                frozenset({RULE}), (f"{self.sent}+{cost} would pass the quota {self.quota}",)
             )
         exchange = self.ctx.send(SendEmailRequest(params))
         judge(self.ctx, RULE, expectation, exchange, params=params)
         if read(exchange) is Reading.ACCEPTED:
-            self.sent += counted
+            self.sent += cost
             self._note_id(exchange)
 
     @step()
@@ -142,8 +145,10 @@ class SendingQuota(RuleBasedStateMachine):
         # only messages the target said it accepted: a delivery of a refused message is
         # recipients.valid's finding (atomic rejection), not a quota count
         messages = [m for m in self.ctx.target.client.outbox() or [] if m.get("id") in self.ids]
+        profile = self.ctx.profile
         delivered = sum(
-            self._counted([*m.get("to", []), *m.get("cc", []), *m.get("bcc", [])]) for m in messages
+            counted(profile, [*m.get("to", []), *m.get("cc", []), *m.get("bcc", [])])
+            for m in messages
         )
         if delivered != self.sent:
             summary = (
@@ -199,6 +204,11 @@ def test_quota_boundary(ctx: TestContext) -> None:
     ctx.target.client.reset()
 
 
+_SEND_CLASS = {
+    "rejected send": "rejected send counts nothing",
+    "past the boundary": "past the boundary refused",
+}
+"""The class a send of the walk exercises, by what it is; any other send is accepted."""
 PROBE = "duplicates and a simulator recipient"
 PROBE_EITHER = Either((f"{PROBE}: whether they are taken is other rules' question",))
 """Taken, the probe counts (each duplicate, the simulator as the profile says) and the
@@ -215,20 +225,13 @@ class _Walk:
         self.serial += n
         return [deliverable(self.ctx.profile, self.serial - i) for i in range(n)]
 
-    def _cost(self, addresses: list[str]) -> int:
-        if self.ctx.profile.account.quota_counts_simulator:
-            return len(addresses)
-        return sum(1 for a in addresses if not is_simulator(a))
-
     def _classes(self, addresses: list[str], what: str) -> list[str]:
-        found = {"rejected send": "rejected send counts nothing"}.get(what, "")
-        found = found or {"past the boundary": "past the boundary refused"}.get(what, "")
-        names = [found or "accepted send counts its recipients"]
+        names = [_SEND_CLASS.get(what, "accepted send counts its recipients")]
         if len(set(addresses)) < len(addresses):
             names.append("duplicate recipients count each time")
         if any(is_simulator(a) for a in addresses):
             names.append("simulator recipients")
-        if what != "past the boundary" and self._cost(addresses) == self.left:
+        if what != "past the boundary" and counted(self.ctx.profile, addresses) == self.left:
             names.append("exact boundary accepted")
         return names
 
@@ -253,5 +256,5 @@ class _Walk:
         if not accepted:  # refused, not for quota: no walk
             ctx.target.client.reset()
             return False
-        self.left -= self._cost(addresses)
+        self.left -= counted(self.ctx.profile, addresses)
         return True
