@@ -12,12 +12,10 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from conformance.addresses import AddressClass, classify_address
-from conformance.members import BODY_PARTS, DESTINATION_LISTS, TOP_LEVEL_OPTIONAL
+from conformance.members import BODY_PARTS, DESTINATION_LISTS, MESSAGE_MEMBERS, TOP_LEVEL_OPTIONAL
 
 _SIM = "simulator.amazonses.com"
 _SIM_BOXES = ("success", "bounce", "ooto", "complaint", "suppressionlist")
-_LISTS = DESTINATION_LISTS
-_OPTIONAL = TOP_LEVEL_OPTIONAL
 
 
 def active(on: frozenset[str]) -> bool:
@@ -39,7 +37,7 @@ def _lists(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def _recipients_view(params: dict[str, Any], on: frozenset[str], placeholder: str) -> None:
     destination = _lists(params)
-    for key in _LISTS:
+    for key in DESTINATION_LISTS:
         items = destination.get(key)
         if not isinstance(items, list):
             continue
@@ -107,18 +105,18 @@ def view(
 def _early(params: Mapping[str, Any], on: frozenset[str]) -> str | None:
     """Faults that answer before any check: a refusal, a 500 or an acceptance."""
     destination = _lists(params)
-    lists = [destination.get(k) for k in _LISTS]
+    lists = [destination.get(k) for k in DESTINATION_LISTS]
     nobody = not any(isinstance(items, list) and items for items in lists)
     if "class-empty-lists-accepted" in on and nobody and all(i == [] for i in lists):
         return ACCEPT
     if (
         "class-null-lists-accepted" in on
         and nobody
-        and any(k in destination and destination[k] is None for k in _LISTS)
+        and any(k in destination and destination[k] is None for k in DESTINATION_LISTS)
     ):
         return ACCEPT
     if "class-null-optional-refused" in on and any(
-        k in params and params[k] is None for k in _OPTIONAL
+        k in params and params[k] is None for k in TOP_LEVEL_OPTIONAL
     ):
         return "refuse: Value null at an optional member"
     contents = _contents(params)
@@ -153,8 +151,7 @@ def _unknown_nested(params: Mapping[str, Any]) -> bool:
     if not isinstance(message, Mapping):
         return False
     body = message.get("Body")
-    known = {"Subject", "Body"}
-    if any(k not in known for k in message):
+    if any(k not in MESSAGE_MEMBERS for k in message):
         return True
     return isinstance(body, Mapping) and any(k not in BODY_PARTS for k in body)
 

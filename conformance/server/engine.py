@@ -115,7 +115,6 @@ class Engine:
     def begin_request(self) -> None:
         """Forget the switches the previous request on this thread turned on."""
         self._request.extra = frozenset()
-        self._request.viewed = None
 
     def verify_address(self, address: str) -> None:
         with self._lock:
@@ -179,21 +178,24 @@ class Engine:
         (None when all pass, or the refusal; a planted class fault may accept here, its
         delivery locks), and the request as the target reads it, which the checks under
         the lock (identities, quota, delivery) read too."""
-        refused = self._validate_viewed(params, protocol)
-        return refused, getattr(self._request, "viewed", None) or params
-
-    def _validate_viewed(self, params: Mapping[str, Any], protocol: str) -> Result | None:
         on = self.effects(protocol)
         if checks.recipients_declared(params) > RECIPIENTS_READ:  # before any member is read
-            return Refused(
+            refused = Refused(
                 Kind.TOO_MANY_RECIPIENTS,
                 f"Recipient count exceeds {self.profile.limits.max_recipients}.",
             )
+            return refused, params
         # Planted class faults (server/class_hooks.py) read the request their own way.
         with self._lock:  # the placeholder reads the identities: state
             placeholder = self._placeholder()
-        params, early = class_hooks.view(params, on, placeholder)
-        self._request.viewed = params
+        viewed, early = class_hooks.view(params, on, placeholder)
+        return self._validate_viewed(viewed, early, protocol, on), viewed
+
+    def _validate_viewed(
+        self, params: Mapping[str, Any], early: str | None, protocol: str, on: frozenset[str]
+    ) -> Result | None:
+        """`_validate`'s checks on the request as the target reads it (`early`: a planted
+        class fault's own answer, if it has one)."""
         if early == class_hooks.ACCEPT:
             with self._lock:
                 return self._deliver(params.get("Source"), checks.recipient_lists(params), on)
