@@ -104,15 +104,20 @@ def run_bare(url: str, n: int) -> Sample:
     return Sample(n, wall)
 
 
-def run_sesconf(url: str, work: Path, extra: tuple[str, ...] = ()) -> Sample:
-    """A default `sesconf run` against `url`: examples of the whole run, its verdicts."""
+def run_sesconf(url: str, work: Path, counter: Counting) -> Sample:
+    """A default `sesconf run` against `url`: the SendEmail calls the server got, the verdicts.
+
+    The unit is the call, not summary.json's `examples`: those count an exchange once
+    for its own rule and again for every answer rule that monitors it.
+    """
     report = work / "sesconf"
     argv = [sys.executable, "-m", "conformance", "run", "--url", url, "--report-dir"]
-    wall, proc = _timed([*argv, str(report), "--quiet", *extra], REPO)
+    before = counter.calls
+    wall, proc = _timed([*argv, str(report), "--quiet"], REPO)
+    calls = counter.calls - before
     summary = json.loads((report / "summary.json").read_text())
-    examples = sum(rule["examples"] for rule in summary["rules"])
     verdicts = {rule["id"]: rule["outcome"] for rule in summary["rules"]}
-    return Sample(examples, wall, f"exit {proc.returncode}", verdicts)
+    return Sample(calls, wall, f"exit {proc.returncode}", verdicts)
 
 
 def run_schemathesis(exe: Path, spec: Path, url: str, n: int, work: Path) -> Sample:
@@ -212,14 +217,13 @@ def report(samples: dict[str, list[Sample]], units: dict[str, str]) -> None:
         print(f"  {name:<13} {rate:8.1f} {units[name]}/s  ({count:.0f} in {wall:.1f} s)")
     print("\nratios (median of the rounds' ratios)")
     print(
-        "  "
-        + ratio_line("sesconf examples/s : bare requests/s", samples["sesconf"], samples["bare"])
+        "  " + ratio_line("sesconf calls/s : bare requests/s", samples["sesconf"], samples["bare"])
     )
     if "schemathesis" in samples:
         print(
             "  "
             + ratio_line(
-                "sesconf examples/s : schemathesis cases/s",
+                "sesconf calls/s : schemathesis cases/s",
                 samples["sesconf"],
                 samples["schemathesis"],
             )
@@ -232,11 +236,11 @@ def slow_target(latency_ms: int, fast: dict[str, str]) -> None:
     with start_server(REFERENCE, latency_s=latency_ms / 1000) as server:
         counter = Counting(server)
         with tempfile.TemporaryDirectory() as tmp:
-            sample = run_sesconf(server.url, Path(tmp))
+            sample = run_sesconf(server.url, Path(tmp), counter)
     same = "the same verdicts" if sample.verdicts == fast else "DIFFERENT verdicts"
     print(
-        f"  {sample.wall_s:.1f} s wall, {sample.note}, {sample.units} examples, "
-        f"{counter.calls} SendEmail calls; {same} as without latency"
+        f"  {sample.wall_s:.1f} s wall, {sample.note}, {sample.units} SendEmail calls, "
+        f"{same} as without latency"
     )
     if sample.verdicts != fast:
         changed = {k: (fast.get(k), v) for k, v in sample.verdicts.items() if fast.get(k) != v}
@@ -260,12 +264,13 @@ def main() -> None:
     compile_all = [sys.executable, "-m", "compileall", "-q", "conformance", "strategies"]
     subprocess.run(compile_all, cwd=REPO, env=ENV, check=True)
     exe = None if args.no_schemathesis else ensure_schemathesis(args.venv, fresh=args.fresh_venv)
-    tools: dict[str, Tool] = {
-        "bare": lambda url, _: run_bare(url, args.requests),
-        "sesconf": run_sesconf,
-    }
-    units = {"bare": "requests", "sesconf": "examples", "schemathesis": "cases"}
-    with tempfile.TemporaryDirectory() as spec_dir:
+    units = {"bare": "requests", "sesconf": "calls", "schemathesis": "cases"}
+    with tempfile.TemporaryDirectory() as spec_dir, start_server(REFERENCE) as server:
+        counter = Counting(server)
+        tools: dict[str, Tool] = {
+            "bare": lambda url, _: run_bare(url, args.requests),
+            "sesconf": lambda url, work: run_sesconf(url, work, counter),
+        }
         if exe is not None:
             spec = Path(spec_dir) / "openapi.json"
             spec.write_text(json.dumps(envelope_openapi(), indent=1))
@@ -275,8 +280,7 @@ def main() -> None:
                 exe, spec, url, args.st_examples, work
             )
         print(f"\n{args.rounds} interleaved rounds against one reference server")
-        with start_server(REFERENCE) as server:
-            samples = interleaved(tools, server.url, args.rounds)
+        samples = interleaved(tools, server.url, args.rounds)
     report(samples, units)
     if not args.no_latency:
         slow_target(args.latency_ms, samples["sesconf"][-1].verdicts)
