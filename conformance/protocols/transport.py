@@ -7,15 +7,20 @@ garbage and endless bodies all come back as a `TransportResult` with a failure k
 from __future__ import annotations
 
 import contextlib
+import heapq
+import os
 import socket
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+import certifi
 import requests
-import requests.adapters
+import requests.models
+import urllib3
 import urllib3.connection
 import urllib3.connectionpool
 import urllib3.exceptions
@@ -148,16 +153,15 @@ class _Watch:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.expired = threading.Event()
+        self.cancelled = False
         self._lock = threading.Lock()
         self._sock: socket.socket | None = None
-        self._timer = threading.Timer(seconds, self.expire)
-        self._timer.daemon = True
 
     def start(self) -> None:
-        self._timer.start()
+        _WATCHDOG.arm(self, time.monotonic() + self.seconds)
 
     def cancel(self) -> None:
-        self._timer.cancel()
+        self.cancelled = True  # the watchdog drops it when its time comes
 
     def attach(self, sock: socket.socket | None) -> None:
         """The socket the call now uses (a fresh one, or a kept-alive one)."""
@@ -170,6 +174,43 @@ class _Watch:
         with self._lock:
             self.expired.set()
             _shutdown(self._sock)
+
+
+class _Watchdog:
+    """One thread for every call's deadline (a thread per call cost a thread start each).
+
+    Deadlines wait in a heap; a cancelled one stays there until its time and is dropped.
+    The thread starts on first use and again in a forked child, which has no threads.
+    """
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, _Watch]] = []
+        self._wake = threading.Condition()
+        self._serial = 0
+        self._pid = 0
+
+    def arm(self, watch: _Watch, at: float) -> None:
+        with self._wake:
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._due.clear()
+                threading.Thread(target=self._run, name="call-deadlines", daemon=True).start()
+            self._serial += 1
+            heapq.heappush(self._due, (at, self._serial, watch))
+            if self._due[0][2] is watch:
+                self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    self._wake.wait(self._due[0][0] - time.monotonic() if self._due else None)
+                _, _, watch = heapq.heappop(self._due)
+            if not watch.cancelled:
+                watch.expire()
+
+
+_WATCHDOG = _Watchdog()
 
 
 def _shutdown(sock: socket.socket | None) -> None:
@@ -222,22 +263,38 @@ class _HttpsPool(urllib3.connectionpool.HTTPSConnectionPool):
     ConnectionCls = _HttpsConnection
 
 
-class _Adapter(requests.adapters.HTTPAdapter):
-    """requests' adapter on connections whose sockets a call deadline can shut down."""
+@lru_cache(maxsize=256)
+def _prepared_url(url: str) -> str:
+    """The URL as requests would send it (IDNA host, re-quoted path): one parse per URL."""
+    prepared = requests.models.PreparedRequest()
+    prepared.prepare_url(url, None)
+    return str(prepared.url)
 
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HttpPool, "https": _HttpsPool}
+
+def _headers(
+    defaults: Mapping[str, str], given: Mapping[str, str], body: bytes, method: str
+) -> dict[str, str]:
+    """The request's headers as sent: the defaults, overridden by `given` (names compared
+    without case), then Content-Length as requests would set it."""
+    merged = {k: v for k, v in defaults.items() if k.lower() not in {g.lower() for g in given}}
+    merged.update(given)
+    if not any(k.lower() == "content-length" for k in merged):
+        if body:
+            merged["Content-Length"] = str(len(body))
+        elif method not in ("GET", "HEAD"):
+            merged["Content-Length"] = "0"
+    return merged
 
 
 class HttpTransport:
-    """One keep-alive session; every call has one deadline that covers all of it.
+    """One keep-alive connection pool; every call has one deadline that covers all of it.
 
     The deadline (default: the timeout itself, counted from the start of the call) covers
     connecting, sending, the status line, the headers and the body: a target that sends
     any of them a byte at a time gets a `timeout` when it passes. Bodies are capped at
     `max_body_bytes` and never decoded (a gzip bomb stays compressed).
-    One transport is meant for one thread at a time (requests.Session is not thread-safe).
+    urllib3 directly, not requests: a session's per-call merging of settings cost more
+    than the rest of a call. One transport is meant for one thread at a time.
     """
 
     def __init__(
@@ -256,27 +313,22 @@ class HttpTransport:
         self.timeout_s = float(timeout_s)
         self.deadline_s = float(deadline_s) if deadline_s is not None else self.timeout_s
         self.max_body_bytes = max_body_bytes
-        self.session = requests.Session()
-        self.session.trust_env = False  # no proxies or netrc: talk to the target itself
-        adapter = _Adapter()
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers.clear()
-        self.session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
+        # no proxies or netrc: talk to the target itself; https checked against certifi's
+        # roots, as requests did
+        self.pools = urllib3.PoolManager(num_pools=4, retries=False, ca_certs=certifi.where())
+        self.pools.pool_classes_by_scheme = {"http": _HttpPool, "https": _HttpsPool}
+        self.default_headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
 
     def call(
         self, method: str, url: str, *, headers: Mapping[str, str], body: bytes = b""
     ) -> TransportResult:
         """Send once (no retries, no redirects) and return the answer, never raising for it."""
-        prepared = self.session.prepare_request(
-            requests.Request(method, url, headers=dict(headers), data=body or None)
-        )
-        sent = prepared.body if isinstance(prepared.body, bytes) else body
+        sent_headers = _headers(self.default_headers, headers, body, method)
         wire = WireRequest(
             method=method,
             url=url,
-            headers=redact_headers(tuple(prepared.headers.items())),
-            body=sent,
+            headers=redact_headers(tuple(sent_headers.items())),
+            body=body,
         )
         _raise_if_stopped()
         started = time.monotonic()
@@ -286,18 +338,22 @@ class HttpTransport:
         watch.start()
         try:
             try:
-                response = self.session.send(
-                    prepared,
-                    stream=True,
-                    allow_redirects=False,
-                    timeout=(self.timeout_s, self.timeout_s),
+                response = self.pools.urlopen(
+                    method,
+                    _prepared_url(url),
+                    body=body or None,
+                    headers=sent_headers,
+                    redirect=False,
+                    preload_content=False,
+                    decode_content=False,
+                    timeout=urllib3.Timeout(connect=self.timeout_s, read=self.timeout_s),
                 )
             except Exception as exc:  # every transport error ends here, classified once
                 failure = classify_exception(exc)
                 if watch.expired.is_set():
                     failure = self._late(failure)
                 return TransportResult(wire, None, failure)
-            cap = max(self.max_body_bytes, ECHO_FACTOR * len(sent or b"") + 65_536)
+            cap = max(self.max_body_bytes, ECHO_FACTOR * len(body) + 65_536)
             return self._read(wire, response, started, watch, cap)
         finally:
             watch.cancel()
@@ -314,7 +370,7 @@ class HttpTransport:
     def _read(
         self,
         wire: WireRequest,
-        response: requests.Response,
+        response: urllib3.BaseHTTPResponse,
         started: float,
         watch: _Watch,
         cap: int,
@@ -325,7 +381,7 @@ class HttpTransport:
         failure: TransportFailure | None = None
         try:
             while not watch.expired.is_set():
-                chunk = response.raw.read(_CHUNK, decode_content=False)
+                chunk = response.read(_CHUNK, decode_content=False)
                 if not chunk:
                     break
                 room = cap - kept
@@ -347,13 +403,13 @@ class HttpTransport:
         elif failure is not None and failure.kind != "too-large":
             truncated = True
         if failure is None:
-            response.raw.release_conn()  # body complete: the connection goes back to the pool
+            response.release_conn()  # body complete: the connection goes back to the pool
         else:
-            response.raw.close()  # unread or broken: never reuse this connection
-            response.raw.release_conn()
+            response.close()  # unread or broken: never reuse this connection
+            response.release_conn()
         answer = WireResponse(
-            status=response.status_code,
-            headers=tuple(response.raw.headers.items()),
+            status=response.status,
+            headers=tuple(response.headers.items()),
             body=b"".join(chunks),
             elapsed_s=time.monotonic() - started,
             truncated=truncated,
@@ -361,4 +417,4 @@ class HttpTransport:
         return TransportResult(wire, answer, failure)
 
     def close(self) -> None:
-        self.session.close()
+        self.pools.clear()
