@@ -22,6 +22,8 @@ MIN_SECRET_CHARS = 6
 
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
+_longest_first: list[tuple[str, ...]] = [()]
+"""`_secrets` sorted, kept with it: `redact` reads it for every string of a report."""
 
 
 def register_secrets(values: Iterable[str | None]) -> None:
@@ -36,18 +38,19 @@ def register_secrets(values: Iterable[str | None]) -> None:
                 continue
             escaped = json.dumps(value)[1:-1]
             _secrets.update({value, quote(value, safe=""), quote_plus(value), escaped})
+        _longest_first[0] = tuple(sorted(_secrets, key=len, reverse=True))
 
 
 def registered_secrets() -> tuple[str, ...]:
     """The values masked by value, longest first (so a longer form is masked whole)."""
-    with _secrets_lock:
-        return tuple(sorted(_secrets, key=len, reverse=True))
+    return _longest_first[0]
 
 
 def forget_secrets() -> None:
     """Drop every registered value (tests)."""
     with _secrets_lock:
         _secrets.clear()
+        _longest_first[0] = ()
 
 
 # A separator between a name and its value: `name=value`, `name: value`, `"name": "value"`.
@@ -72,6 +75,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+_ANY_PATTERN = re.compile(r"(?i)akia|asia|secret|authorization|x-amz-security-token|signature=")
+"""A word every match of `_PATTERNS` holds: text without one is left alone at once (a
+report redacts tens of thousands of strings, nearly all of them without a credential)."""
+
+
 def redact(text: str) -> str:
     """`text` with access key ids, secret keys, auth headers, tokens and signatures masked:
     the registered credential values wherever they appear, then the patterns."""
@@ -81,6 +89,8 @@ def redact(text: str) -> str:
             text = text.replace(secret, MASK)
     if secrets:
         text = _mask_cut_heads(text, secrets)
+    if _ANY_PATTERN.search(text) is None:
+        return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
