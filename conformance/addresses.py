@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum, auto
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Literal, TypeAlias
 
 from email_validator import EmailNotValidError, validate_email
@@ -124,8 +124,9 @@ def _char_defects(text: str) -> list[Defect]:
 def _unquoted(text: str, wanted: str) -> list[int]:
     """Indexes of `wanted` characters outside "quotes" (with \\ escapes) and (comments)."""
     if not _QUOTING.search(text):  # nothing quoted or commented: every hit counts
-        pattern = "[" + re.escape(wanted) + "]"
-        return [m.start() for m in re.finditer(pattern, text)] if _any_of(text, wanted) else []
+        if not _any_of(text, wanted):
+            return []
+        return [m.start() for m in _one_of(wanted).finditer(text)]
     hits: list[int] = []
     quoted = escaped = False
     depth = 0
@@ -146,6 +147,11 @@ def _unquoted(text: str, wanted: str) -> list[int]:
         elif depth == 0 and ch in wanted:
             hits.append(i)
     return hits
+
+
+@cache
+def _one_of(wanted: str) -> re.Pattern[str]:
+    return re.compile("[" + re.escape(wanted) + "]")
 
 
 def _any_of(text: str, wanted: str) -> bool:
@@ -178,8 +184,10 @@ def _split_name(text: str) -> tuple[str | None, str, str] | None:
     return text[:lt], text[lt + 1 : gt], text[gt + 1 :]
 
 
+@lru_cache(maxsize=8192)
 def bare_address(text: str) -> str:
-    """The address inside `<>` when the text has a display name; the text otherwise."""
+    """The address inside `<>` when the text has a display name; the text otherwise.
+    (Cached: the oracle asks it of every recipient several times.)"""
     split = _split_name(text)
     return text if split is None else split[1]
 
