@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conformance.checks import ANSWER_CHECKS, accepted_id, applies
 from conformance.model import Exchange
 from conformance.suite.monitors import EXPECTED
-from conformance.suite.support import TestContext, configured, rule
+from conformance.suite.support import TestContext, configured, examples, rule
 from strategies.build import explicit, faulty_requests, requests
 from strategies.cases import GeneratedCase
 
 PROFILE = configured().profile
+OWN_SHARE = settings(max_examples=examples(0.5, at_least=10))
+"""The answer rules' own tests take half the run's example budget: the run-wide monitors
+hold every answer of the run (over a thousand in a default run) to the same checks, so
+these tests add focused cases, not the bulk of the evidence."""
 
 
 def _answer_rule(ctx: TestContext, rule_id: str, case: GeneratedCase) -> Exchange:
@@ -35,6 +39,7 @@ def _answer_rule(ctx: TestContext, rule_id: str, case: GeneratedCase) -> Exchang
 @rule("envelope.success")
 @given(case=requests(profile=PROFILE))
 @example(case=explicit(PROFILE))
+@OWN_SHARE
 def test_success_envelope(ctx: TestContext, case: GeneratedCase) -> None:
     _answer_rule(ctx, "envelope.success", case)
 
@@ -42,13 +47,16 @@ def test_success_envelope(ctx: TestContext, case: GeneratedCase) -> None:
 @rule("envelope.error")
 @given(case=faulty_requests(profile=PROFILE))
 @example(case=explicit(PROFILE, to=0, label="0 recipients"))
+@OWN_SHARE
 def test_error_envelope(ctx: TestContext, case: GeneratedCase) -> None:
     _answer_rule(ctx, "envelope.error", case)
 
 
 @rule("envelope.id-unique")
+@pytest.mark.sends(3)
 @given(case=requests(profile=PROFILE), copies=st.integers(2, 4))
 @example(case=explicit(PROFILE), copies=2)
+@OWN_SHARE
 def test_ids_are_unique(ctx: TestContext, case: GeneratedCase, copies: int) -> None:
     """Every accepted message gets its own id, even when the very same request is sent
     again (one request, sent 2-4 times, shrinks far faster than a list of requests). The
@@ -72,6 +80,7 @@ def test_ids_are_unique(ctx: TestContext, case: GeneratedCase, copies: int) -> N
 @rule("envelope.created-at")
 @given(case=requests(profile=PROFILE))
 @example(case=explicit(PROFILE))
+@OWN_SHARE
 def test_created_at_is_now(ctx: TestContext, case: GeneratedCase) -> None:
     if not applies("envelope.created-at", ctx.profile.protocol):
         pytest.skip(f"the {ctx.profile.protocol} protocol answers with no created_at")
@@ -82,5 +91,6 @@ def test_created_at_is_now(ctx: TestContext, case: GeneratedCase) -> None:
 @given(case=st.one_of(requests(profile=PROFILE), faulty_requests(profile=PROFILE)))
 @example(case=explicit(PROFILE))
 @example(case=explicit(PROFILE, to=0, label="0 recipients"))
+@OWN_SHARE
 def test_http_status(ctx: TestContext, case: GeneratedCase) -> None:
     _answer_rule(ctx, "http.status", case)
