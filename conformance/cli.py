@@ -169,7 +169,9 @@ def _run(
             max_examples=max_examples,
         )
         with shared_limits_in(report_dir / "limits"):  # probes and every pass share them
-            workers = _workers(args, profile, selected)
+            workers, latency_s = _workers(args, profile, selected)
+            if latency_s is not None:  # a slow target: exclusive tests fit their sends to it
+                base += ["--sesconf-latency-ms", str(round(latency_s * 1000))]
             returncodes = run_pytest(
                 base, workers=workers, report_dir=report_dir, quiet=args.quiet, guard=guard
             )
@@ -232,8 +234,11 @@ def _report(
     return code
 
 
-def _workers(args: argparse.Namespace, profile: TargetProfile, selected: Sequence[str]) -> int:
-    """The processes of this run (`--concurrency`); see `commands/concurrency.py`."""
+def _workers(
+    args: argparse.Namespace, profile: TargetProfile, selected: Sequence[str]
+) -> tuple[int, float | None]:
+    """The processes of this run (`--concurrency`), and the target's round trip when
+    `auto` found it slow; see `commands/concurrency.py`."""
     from conformance.commands.concurrency import resolve
     from conformance.protocols import shared_limits
 
@@ -246,11 +251,14 @@ def _workers(args: argparse.Namespace, profile: TargetProfile, selected: Sequenc
                 "share them: running in one process so they hold for the whole run",
                 file=sys.stderr,
             )
-        return 1
-    workers, why = resolve(args.workers, profile, selected=selected)
-    if workers > 1 and not args.quiet:
-        print(f"sesconf: {workers} processes for the independent tests ({why})", flush=True)
-    return workers
+        return 1, None
+    choice = resolve(args.workers, profile, selected=selected)
+    if choice.processes > 1 and not args.quiet:
+        print(
+            f"sesconf: {choice.processes} processes for the independent tests ({choice.why})",
+            flush=True,
+        )
+    return choice.processes, choice.latency_s if choice.slow else None
 
 
 def _provision(profile: TargetProfile) -> None:

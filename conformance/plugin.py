@@ -113,6 +113,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the caller verified the profile's identities already (sesconf run)",
     )
     group.addoption(
+        "--sesconf-latency-ms",
+        type=int,
+        default=None,
+        help="the target's measured round trip, when slow (sesconf run passes it)",
+    )
+    group.addoption(
         "--sesconf-seed",
         type=int,
         default=None,
@@ -127,6 +133,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(*ids): the conformance rule(s) a test checks")
     config.addinivalue_line("markers", "exclusive: resets or counts shared target state")
+    config.addinivalue_line("markers", "sends(n): about n SendEmail calls per example")
     spec = config.getoption("--target-profile")
     is_file = spec is not None and Path(spec).is_file()
     try:
@@ -146,8 +153,14 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile(name)
     settings.register_profile(f"{name}-run", settings.get_profile(name), max_examples=max_examples)
     settings.load_profile(f"{name}-run")
+    latency_ms = config.getoption("--sesconf-latency-ms")
     support.configure(
-        config, profile=profile, embedded=embedded, max_examples=max_examples, seed=seed
+        config,
+        profile=profile,
+        embedded=embedded,
+        max_examples=max_examples,
+        seed=seed,
+        latency_s=latency_ms / 1000 if latency_ms else None,
     )
 
 
@@ -188,7 +201,49 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=drop)
     # Exclusive tests reset the target's quota: run them after everything else.
     keep.sort(key=_exclusive)
-    items[:] = keep
+    processes = getattr(config, "workerinput", {}).get("workercount", 1)
+    items[:] = balanced_by_cost(keep, processes) if phase == "shared" else keep
+
+
+def _cost(item: pytest.Item) -> int:
+    """About how many SendEmail calls a test makes: its explicit examples plus its share
+    of the example budget, times `@pytest.mark.sends(n)` for tests that send n per example."""
+    test = getattr(item, "obj", None)
+    explicit = len(getattr(test, "hypothesis_explicit_examples", ()) or ())
+    chosen = getattr(test, "_hypothesis_internal_use_settings", None)
+    generated = getattr(chosen, "max_examples", 0)
+    marker = item.get_closest_marker("sends")
+    return (explicit + generated) * (marker.args[0] if marker else 1)
+
+
+def balanced_by_cost(items: list[pytest.Item], processes: int) -> list[pytest.Item]:
+    """The tests in the order that spreads their cost evenly over `processes`.
+
+    pytest-xdist's worksteal hands the idle processes runs of consecutive tests, of the
+    sizes `_runs` computes; it steals only from processes with more than two queued. So
+    the order is cut into those runs and the tests dealt dearest first, each to the run
+    with the least cost so far that has room (LPT): against a slow target the parallel
+    pass then ends with its longest test, not with two long ones back to back.
+    """
+    runs: list[list[pytest.Item]] = [[] for _ in _runs(len(items), processes)]
+    room = _runs(len(items), processes)
+    load = [0] * len(runs)
+    for item in sorted(items, key=_cost, reverse=True):
+        open_runs = [i for i in range(len(runs)) if len(runs[i]) < room[i]]
+        best = min(open_runs, key=lambda i: load[i])
+        runs[best].append(item)
+        load[best] += _cost(item)
+    return [item for run in runs for item in run]
+
+
+def _runs(tests: int, processes: int) -> list[int]:
+    """The run sizes worksteal deals `tests` pending tests to `processes` idle ones."""
+    sizes = []
+    for i in range(max(1, processes)):
+        size = tests // (max(1, processes) - i)
+        sizes.append(size)
+        tests -= size
+    return sizes
 
 
 def _rules_of(item: pytest.Item) -> tuple[str, ...]:

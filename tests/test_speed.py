@@ -6,6 +6,7 @@ start real processes against real servers and count what arrives on the server's
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -204,8 +205,10 @@ def test_a_capped_run_in_several_processes_stays_under_the_cap(tmp_path: Path) -
 def test_auto_overlaps_a_slow_target_and_keeps_the_verdicts(tmp_path: Path) -> None:
     """A slow but correct target: auto picks several processes, the verdicts stay those
     of the fast reference (the 400 ms default run is in bench/side_by_side.py)."""
-    # Both passes: recipients.valid has an exclusive test (the outbox), envelope.* has none.
-    args = ("--max-examples", "4", "--rules", "envelope.*", "--rules", "recipients.*")
+    # Both passes: quota.recipients's tests are exclusive (they reset and count the quota),
+    # recipients.* and envelope.* run beside each other (the atomic test has its witness).
+    args: tuple[str, ...] = ("--max-examples", "4", "--rules", "envelope.*")
+    args += ("--rules", "recipients.*", "--rules", "quota.*")
     with start_server(REFERENCE) as server:
         fast = sesconf("run", "--url", server.url, *args, report_dir=tmp_path / "fast")
     with start_server(REFERENCE, latency_s=0.1) as server:
@@ -240,8 +243,75 @@ def test_a_target_that_hangs_is_not_slow_but_broken_one_process() -> None:
     with RawServer(hang) as server:
         hanging = replace(REFERENCE.with_url(server.url), timeout_s=0.5)
         started = time.monotonic()
-        workers, why = resolve(AUTO, hanging, selected=list(RULES))
+        choice = resolve(AUTO, hanging, selected=list(RULES))
         elapsed = time.monotonic() - started
-    assert 1 == workers
-    assert "no usable answer" in why
+    assert (1, None) == (choice.processes, choice.latency_s)
+    assert "no usable answer" in choice.why
     assert elapsed < 3, f"the probes took {elapsed:.1f} s"  # one probe, not three
+
+
+class _Test:
+    """What `_cost` reads of a collected test: Hypothesis's explicit examples and settings."""
+
+    def __init__(self, name: str, explicit: int, generated: int, sends: int = 1) -> None:
+        self.name = name
+        self.obj = type("Fn", (), {})()
+        self.obj.hypothesis_explicit_examples = [None] * explicit
+        self.obj._hypothesis_internal_use_settings = type("S", (), {"max_examples": generated})
+        self._sends = sends
+
+    def get_closest_marker(self, name: str) -> object:
+        return pytest.mark.sends(self._sends).mark if name == "sends" and self._sends > 1 else None
+
+
+def test_runs_are_the_sizes_worksteal_deals() -> None:
+    from conformance.plugin import _runs
+
+    assert [2] * 8 == _runs(16, 8)
+    assert [1, 1, 1, 1, 2, 2, 2, 2, 2, 2] == _runs(16, 10)
+    assert [0, 0, 0, 0, 0, 1, 1, 1] == _runs(3, 8)
+    assert [16] == _runs(16, 1)
+
+
+def test_the_parallel_order_gives_each_long_test_a_run_of_its_own() -> None:
+    """16 tests on 10 processes: the four dearest get the four runs of one, and no run of
+    two holds two of the eight dearest (a slow target's pass ends with its longest test)."""
+    from conformance.plugin import _runs, balanced_by_cost
+
+    costs = [152, 138, 123, 120, 88, 88, 70, 63, 60, 42, 32, 31, 31, 31, 25]
+    tests = [_Test(f"t{c}-{i}", c - 10, 10) for i, c in enumerate(costs)]
+    tests.append(_Test("copies", 21, 10, sends=3))  # 93
+    order = balanced_by_cost(tests, 10)  # type: ignore[arg-type]
+    assert sorted(t.name for t in tests) == sorted(t.name for t in order)
+    runs, start = [], 0
+    for size in _runs(16, 10):
+        runs.append([t.name for t in order[start : start + size]])
+        start += size
+    assert [["t152-0"], ["t138-1"], ["t123-2"], ["t120-3"]] == runs[:4]
+    dearest = {"copies", "t88-4", "t88-5", "t70-6", "t63-7", "t60-8"}
+    assert all(len(dearest.intersection(run)) <= 1 for run in runs[4:])
+
+
+def _machine_sends(tmp_path: Path, *extra: str) -> int:
+    """The state machine's judged sends in a plain pytest run of quota.recipients."""
+    argv = [sys.executable, "-m", "pytest", "conformance", "-p", "conformance.plugin"]
+    argv += ["-p", "no:cacheprovider", "-q", "--sesconf-rules", "quota.recipients"]
+    argv += ["--sesconf-report-dir", str(tmp_path), *extra]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
+    assert 0 == proc.returncode, proc.stdout[-2000:] + proc.stderr[-2000:]
+    records = [
+        json.loads(line)
+        for path in (tmp_path / "records").glob("*.jsonl")
+        for line in path.read_text("utf-8").splitlines()
+    ]
+    return sum(r["examples"] for r in records if r["nodeid"].endswith("runTest"))
+
+
+def test_a_slow_target_gets_fewer_sequential_sends_in_the_state_machine(tmp_path: Path) -> None:
+    """The quota state machine runs alone, one send after another: against a target that
+    `sesconf run` measured slow (`--sesconf-latency-ms`) it keeps to about 30 s of waiting
+    (3 examples at 2 s a send), not its share of the example budget (12 of 60)."""
+    budgeted = _machine_sends(tmp_path / "slow", "--sesconf-latency-ms", "2000")
+    plain = _machine_sends(tmp_path / "fast")
+    assert 0 < budgeted <= 3 * 25 < plain

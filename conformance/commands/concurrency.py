@@ -15,6 +15,7 @@ import argparse
 import math
 import os
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from conformance.errors import ProbeFailed, SesConfError, UsageError
 from conformance.model import SendEmailRequest, TransportFailure
@@ -22,10 +23,11 @@ from conformance.profile import TargetProfile
 from conformance.rules import RULES
 
 AUTO = "auto"
-MAX_AUTO = 8
+MAX_AUTO = 12
 """The most processes `auto` starts: each one imports Hypothesis and collects the suite
-(about 3 s of CPU) and holds about 100 MB; beyond 8 the longest single test, not the
-waiting, bounds a default run."""
+(about 1.5 s of CPU) and holds about 100 MB. A default run has 16 independent tests;
+with as many processes as its long tests the longest single test, not the waiting,
+bounds the run (10 processes for a 400 ms target on 2 cores)."""
 LATENCY_FLOOR_S = 0.05
 """Below this round trip a run is bound by its own CPU: one process."""
 CPU_PER_EXAMPLE_S = 0.1
@@ -118,17 +120,28 @@ def load_average() -> float:
         return 0.0
 
 
-def resolve(
-    requested: str | int, profile: TargetProfile, *, selected: Sequence[str]
-) -> tuple[int, str]:
-    """(processes, why) for `--concurrency`; `auto` probes the target first."""
+class Choice(NamedTuple):
+    """What `resolve` chose, and the round trip it measured (None: not measured)."""
+
+    processes: int
+    why: str
+    latency_s: float | None = None
+
+    @property
+    def slow(self) -> bool:
+        """A target whose waiting the run overlaps (and whose exclusive tests it budgets)."""
+        return self.latency_s is not None and self.latency_s >= LATENCY_FLOOR_S
+
+
+def resolve(requested: str | int, profile: TargetProfile, *, selected: Sequence[str]) -> Choice:
+    """(processes, why, latency) for `--concurrency`; `auto` probes the target first."""
     if requested != AUTO:
-        return int(requested), f"--concurrency {requested}"
+        return Choice(int(requested), f"--concurrency {requested}")
     try:
         profile = _with_quota_rate(profile)
         latency = probe_latency(profile)
     except SesConfError as exc:  # e.g. a max_sends too small for the probes
-        return 1, f"auto: no probe ({exc}); one process"
+        return Choice(1, f"auto: no probe ({exc}); one process")
     load = load_average()
     n = choose(
         latency,
@@ -138,7 +151,7 @@ def resolve(
         load=load,
     )
     why = f"auto: the target answers in {latency * 1000:.0f} ms (fastest of {PROBES})"
-    return n, why + (f"; load average {load:.0f}" if load > 2 * cores() else "")
+    return Choice(n, why + (f"; load average {load:.0f}" if load > 2 * cores() else ""), latency)
 
 
 def _with_quota_rate(profile: TargetProfile) -> TargetProfile:

@@ -115,6 +115,9 @@ class RunSettings:
     embedded: bool
     max_examples: int
     seed: int | None
+    latency_s: float | None = None
+    """The target's round trip as `sesconf run` measured it, when it found the target
+    slow; tests that must run alone fit their sends to it (test_quota.py)."""
 
 
 @dataclass(slots=True)
@@ -140,9 +143,11 @@ def configure(
     embedded: bool,
     max_examples: int,
     seed: int | None,
+    latency_s: float | None = None,
 ) -> None:
     global _config
-    config.stash[STATE] = RunState(RunSettings(profile, embedded, max_examples, seed))
+    settings = RunSettings(profile, embedded, max_examples, seed, latency_s)
+    config.stash[STATE] = RunState(settings)
     _config = config
 
 
