@@ -297,3 +297,34 @@ def test_grammar_built_addresses_are_valid_and_email_validator_agrees(
     verdict = classify_address(address, role="recipient")
     validate_email(address, check_deliverability=False)
     assert AddressVerdict(AddressClass.VALID, address) == verdict
+
+
+_LABELS = st.one_of(
+    st.sampled_from(["example", "EXAMPLE", "a", "x-y", "-x", "x-", "1", "123", "xn--bcher-kva"]),
+    st.sampled_from(["test", "local", "localhost", "invalid", "onion", "arpa", "example", "com"]),
+    st.text("abcxyz019-_", min_size=0, max_size=8),
+    st.just("d" * 63),
+    st.just("d" * 64),
+)
+_DOMAINS = st.lists(_LABELS, min_size=1, max_size=5).map(".".join)
+_LOCALS = st.one_of(
+    st.text("abcXYZ019.+-_!#$%&'*/=?^`{|}~", min_size=0, max_size=12),
+    st.sampled_from(["postmaster", "Abuse", "a" * 64, "a" * 65, "a..b", ".a", "a."]),
+    st.text(min_size=0, max_size=4),
+)
+
+
+@given(local=_LOCALS, domain=_DOMAINS)
+@example(local="xyz", domain=_DOMAIN_249)  # 254 characters: the fast path
+@example(local="wxyz", domain=_DOMAIN_249)  # 255: the whole address, too long
+@example(local="a", domain="xn--bcher-kva.example")
+@settings(max_examples=1500, deadline=None)
+def test_the_cached_domain_path_agrees_with_email_validator_on_the_whole_address(
+    local: str, domain: str
+) -> None:
+    """`_email_validator_accepts` reads a plain ASCII address by its domain alone (cached);
+    that must be email_validator's verdict on the whole address, for every local part."""
+    from conformance.addresses import _email_validator_accepts, _whole_accepted
+
+    address = f"{local}@{domain}"
+    assert _whole_accepted(address) == _email_validator_accepts(address)
