@@ -63,67 +63,53 @@ settings.register_profile(
 _RECORDS = pytest.StashKey[dict[str, Any]]()
 
 
+OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("--target-profile", {"help": "profile TOML file, or a built-in name (default: reference)"}),
+    ("--target-url", {"help": "override the profile's url"}),
+    ("--sesconf-protocol", {"help": "override the profile's protocol"}),
+    (
+        "--sesconf-max-examples",
+        {"type": int, "help": "Hypothesis examples per test (default: the profile's, else 60)"},
+    ),
+    (
+        "--sesconf-rules",
+        {"action": "append", "default": [], "help": "run only rules matching a glob (repeatable)"},
+    ),
+    (
+        "--sesconf-exclude",
+        {"action": "append", "default": [], "help": "skip rules matching a glob (repeatable)"},
+    ),
+    (
+        "--sesconf-phase",
+        {
+            "choices": ("all", "shared", "exclusive"),
+            "default": "all",
+            "help": "shared: tests safe to run in parallel; exclusive: the others",
+        },
+    ),
+    ("--sesconf-records", {"help": "folder for per-test records (default: <report dir>/records)"}),
+    ("--sesconf-report-dir", {"help": "write summary.json here at the end (plain pytest runs)"}),
+    ("--sesconf-strict", {"action": "store_true", "help": "SHOULD rules gate too"}),
+    (
+        "--sesconf-no-provision",
+        {"action": "store_true", "help": "the caller verified the identities already"},
+    ),
+    (
+        "--sesconf-latency-ms",
+        {"type": int, "help": "the target's measured round trip, when slow (sesconf run)"},
+    ),
+    (
+        "--sesconf-seed",
+        {"type": int, "help": "random generation from this seed (default: derandomized 'ci')"},
+    ),
+)
+"""The plugin's command-line options (a public contract: extended, never renamed)."""
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sesconf", "SES SendEmail conformance")
-    group.addoption(
-        "--target-profile",
-        default=None,
-        help="profile TOML file, or a built-in target name (default: reference)",
-    )
-    group.addoption("--target-url", default=None, help="override the profile's url")
-    group.addoption("--sesconf-protocol", default=None, help="override the profile's protocol")
-    group.addoption(
-        "--sesconf-max-examples",
-        type=int,
-        default=None,
-        help="Hypothesis examples per test (default: the profile's, else 60)",
-    )
-    group.addoption(
-        "--sesconf-rules",
-        action="append",
-        default=[],
-        help="run only rules matching this glob (repeatable)",
-    )
-    group.addoption(
-        "--sesconf-exclude",
-        action="append",
-        default=[],
-        help="skip rules matching this glob (repeatable)",
-    )
-    group.addoption(
-        "--sesconf-phase",
-        choices=("all", "shared", "exclusive"),
-        default="all",
-        help="shared: tests safe to run in parallel; exclusive: the others",
-    )
-    group.addoption(
-        "--sesconf-records",
-        default=None,
-        help="folder for per-test records (default: <report dir>/records)",
-    )
-    group.addoption(
-        "--sesconf-report-dir",
-        default=None,
-        help="write summary.json here at the end (plain pytest runs)",
-    )
-    group.addoption("--sesconf-strict", action="store_true", help="SHOULD rules gate too")
-    group.addoption(
-        "--sesconf-no-provision",
-        action="store_true",
-        help="the caller verified the profile's identities already (sesconf run)",
-    )
-    group.addoption(
-        "--sesconf-latency-ms",
-        type=int,
-        default=None,
-        help="the target's measured round trip, when slow (sesconf run passes it)",
-    )
-    group.addoption(
-        "--sesconf-seed",
-        type=int,
-        default=None,
-        help="random generation from this seed (default: derandomized 'ci')",
-    )
+    for name, spec in OPTIONS:
+        group.addoption(name, **spec)
 
 
 # --- configuration ----------------------------------------------------------------------
