@@ -2,15 +2,12 @@
 
 Nothing a target does raises out of `HttpTransport.call`: hangs, trickles, resets,
 garbage and endless bodies all come back as a `TransportResult` with a failure kind.
+The deadlines themselves, and stopping the run, are in `deadlines.py`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import heapq
-import os
 import socket
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +26,15 @@ from conformance import __version__
 from conformance.errors import RunStopped as RunStopped  # re-exported: defined there
 from conformance.model import TransportFailure, TransportKind, WireRequest, WireResponse
 from conformance.protocols.curl import redact_headers
+from conformance.protocols.deadlines import (  # the stop functions are re-exported
+    Watch,
+    call_deadline,
+    clear_stop,
+    current_watch,
+    raise_if_stopped,
+    stop_all_calls,
+    stop_reason,
+)
 
 __all__ = [
     "ECHO_FACTOR",
@@ -51,55 +57,6 @@ ECHO_FACTOR = 3
 
 USER_AGENT = f"ses-conformance/{__version__}"
 _CHUNK = 65_536
-
-
-# --- stopping the run ----------------------------------------------------------------
-
-
-_stopped: list[str] = []  # the first reason, once stopped (a list: no lock in a handler)
-_active: set[_Watch] = set()
-
-
-def stop_all_calls(reason: str) -> None:
-    """Stop the run: calls in flight end now, later calls raise `RunStopped`.
-
-    Safe in a signal handler: the sockets are shut down from a helper thread, since the
-    interrupted thread may hold a lock they need.
-    """
-    if not _stopped:
-        _stopped.append(reason)
-    threading.Thread(target=_expire_all, name="stop-calls", daemon=True).start()
-
-
-def _expire_all() -> None:
-    for _ in range(3):  # the set may change while it is copied
-        try:
-            watches = tuple(_active)
-            break
-        except RuntimeError:
-            continue
-    else:
-        return
-    for watch in watches:
-        watch.expire()
-
-
-def stop_reason() -> str | None:
-    """Why the run was stopped, or None while it runs."""
-    return _stopped[0] if _stopped else None
-
-
-def clear_stop() -> None:
-    """A new run in the same process (tests): calls are allowed again."""
-    _stopped.clear()
-
-
-def _raise_if_stopped() -> None:
-    if _stopped:
-        raise RunStopped(_stopped[0])
-
-
-# --- transport ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,98 +99,13 @@ def classify_exception(exc: BaseException) -> TransportFailure:
     return TransportFailure(kind, detail)
 
 
-class _Watch:
-    """One call's deadline: when it passes, the call's socket is shut down.
-
-    Shutting the socket down wakes whatever the call is blocked in (connecting, sending,
-    reading the status line, the headers or the body), so a target that trickles any part
-    of its answer a byte at a time cannot hold a call past its deadline.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.expired = threading.Event()
-        self.cancelled = False
-        self._lock = threading.Lock()
-        self._sock: socket.socket | None = None
-
-    def start(self) -> None:
-        _WATCHDOG.arm(self, time.monotonic() + self.seconds)
-
-    def cancel(self) -> None:
-        self.cancelled = True  # the watchdog drops it when its time comes
-
-    def attach(self, sock: socket.socket | None) -> None:
-        """The socket the call now uses (a fresh one, or a kept-alive one)."""
-        with self._lock:
-            self._sock = sock
-            if self.expired.is_set():
-                _shutdown(sock)
-
-    def expire(self) -> None:
-        with self._lock:
-            self.expired.set()
-            _shutdown(self._sock)
-
-
-class _Watchdog:
-    """One thread for every call's deadline (a thread per call cost a thread start each).
-
-    Deadlines wait in a heap; a cancelled one stays there until its time and is dropped.
-    The thread starts on first use and again in a forked child, which has no threads.
-    """
-
-    def __init__(self) -> None:
-        self._due: list[tuple[float, int, _Watch]] = []
-        self._wake = threading.Condition()
-        self._serial = 0
-        self._pid = 0
-
-    def arm(self, watch: _Watch, at: float) -> None:
-        with self._wake:
-            if self._pid != os.getpid():
-                self._pid = os.getpid()
-                self._due.clear()
-                threading.Thread(target=self._run, name="call-deadlines", daemon=True).start()
-            self._serial += 1
-            heapq.heappush(self._due, (at, self._serial, watch))
-            if self._due[0][2] is watch:
-                self._wake.notify()
-
-    def _run(self) -> None:
-        while True:
-            with self._wake:
-                while not self._due or self._due[0][0] > time.monotonic():
-                    self._wake.wait(self._due[0][0] - time.monotonic() if self._due else None)
-                _, _, watch = heapq.heappop(self._due)
-            if not watch.cancelled:
-                watch.expire()
-
-
-_WATCHDOG = _Watchdog()
-
-
-def _shutdown(sock: socket.socket | None) -> None:
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-
-
-_CALL = threading.local()
-"""`_CALL.watch`: the deadline of the call this thread is making, if any."""
-
-
-def _current_watch() -> _Watch | None:
-    return getattr(_CALL, "watch", None)
-
-
 class _WatchedConnection:
     """Mixed into urllib3's connections: each call's socket is handed to its deadline."""
 
     sock: socket.socket | None
 
     def connect(self) -> None:
-        watch = _current_watch()
+        watch = current_watch()
         if watch is not None and watch.expired.is_set():
             raise TimeoutError(f"the {watch.seconds:g} s call deadline passed before connecting")
         super().connect()  # type: ignore[misc]
@@ -241,7 +113,7 @@ class _WatchedConnection:
             watch.attach(self.sock)
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        watch = _current_watch()
+        watch = current_watch()
         if watch is not None and self.sock is not None:  # a kept-alive connection
             watch.attach(self.sock)
         super().request(*args, **kwargs)  # type: ignore[misc]
@@ -330,13 +202,9 @@ class HttpTransport:
             headers=redact_headers(tuple(sent_headers.items())),
             body=body,
         )
-        _raise_if_stopped()
+        raise_if_stopped()
         started = time.monotonic()
-        watch = _Watch(self.deadline_s)
-        _CALL.watch = watch
-        _active.add(watch)
-        watch.start()
-        try:
+        with call_deadline(self.deadline_s) as watch:
             try:
                 response = self.pools.urlopen(
                     method,
@@ -355,11 +223,6 @@ class HttpTransport:
                 return TransportResult(wire, None, failure)
             cap = max(self.max_body_bytes, ECHO_FACTOR * len(body) + 65_536)
             return self._read(wire, response, started, watch, cap)
-        finally:
-            watch.cancel()
-            _CALL.watch = None
-            _active.discard(watch)
-            _raise_if_stopped()  # an answer cut short by the stop is not the target's doing
 
     def _late(self, failure: TransportFailure | None) -> TransportFailure:
         cause = f" ({failure.kind}: {failure.detail[:200]})" if failure else ""
@@ -372,7 +235,7 @@ class HttpTransport:
         wire: WireRequest,
         response: urllib3.BaseHTTPResponse,
         started: float,
-        watch: _Watch,
+        watch: Watch,
         cap: int,
     ) -> TransportResult:
         chunks: list[bytes] = []
