@@ -211,14 +211,14 @@ def balanced_by_cost(items: list[pytest.Item], processes: int) -> list[pytest.It
     with the least cost so far that has room (LPT): against a slow target the parallel
     pass then ends with its longest test, not with two long ones back to back.
     """
-    runs: list[list[pytest.Item]] = [[] for _ in _runs(len(items), processes)]
     room = _runs(len(items), processes)
+    runs: list[list[pytest.Item]] = [[] for _ in room]
     load = [0] * len(runs)
-    for item in sorted(items, key=_cost, reverse=True):
+    for cost, item in sorted(((_cost(item), item) for item in items), key=lambda c: -c[0]):
         open_runs = [i for i in range(len(runs)) if len(runs[i]) < room[i]]
         best = min(open_runs, key=lambda i: load[i])
         runs[best].append(item)
-        load[best] += _cost(item)
+        load[best] += cost
     return [item for run in runs for item in run]
 
 

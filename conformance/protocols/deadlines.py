@@ -112,7 +112,7 @@ class Watch:
             _shutdown(self._sock)
 
 
-class Watchdog:
+class _Watchdog:
     """One thread for every call's deadline (a thread per call cost a thread start each).
 
     Deadlines wait in a heap; a cancelled one stays there until its time and is dropped.
@@ -146,7 +146,7 @@ class Watchdog:
                 watch.expire()
 
 
-_WATCHDOG = Watchdog()
+_WATCHDOG = _Watchdog()
 
 
 def _shutdown(sock: socket.socket | None) -> None:
@@ -159,7 +159,8 @@ _CALL = threading.local()
 """`_CALL.watch`: the deadline of the call this thread is making, if any."""
 
 
-def _current_watch() -> Watch | None:
+def current_watch() -> Watch | None:
+    """The deadline of the call this thread is making, if any."""
     return getattr(_CALL, "watch", None)
 
 
@@ -179,12 +180,3 @@ def call_deadline(seconds: float) -> Iterator[Watch]:
         _CALL.watch = None
         _active.discard(watch)
         raise_if_stopped()
-
-
-_CALL = threading.local()
-"""`_CALL.watch`: the deadline of the call this thread is making, if any."""
-
-
-def current_watch() -> Watch | None:
-    """The deadline of the call this thread is making, if any."""
-    return getattr(_CALL, "watch", None)

@@ -16,7 +16,13 @@ from typing import Any
 from conformance.errors import SandboxSwitchFailed as SandboxSwitchFailed  # re-exported
 from conformance.profile import TargetProfile, with_protocol
 
-__all__ = ["OUTBOX_FORMATS", "SandboxSwitchFailed", "adapt_outbox", "switch_sandbox"]
+__all__ = [
+    "OUTBOX_FORMATS",
+    "SandboxSwitchFailed",
+    "adapt_outbox",
+    "delivered_to",
+    "switch_sandbox",
+]
 
 Messages = list[dict[str, Any]]
 
@@ -85,6 +91,11 @@ def _localstack(data: Any) -> Messages:
             }
         )
     return found
+
+
+def delivered_to(message: Mapping[str, Any]) -> list[str]:
+    """Every recipient of one outbox message of the contract: To, then Cc, then Bcc."""
+    return [*message.get("to", []), *message.get("cc", []), *message.get("bcc", [])]
 
 
 OUTBOX_FORMATS: Mapping[str, Callable[[Any], Messages]] = {

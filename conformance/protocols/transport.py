@@ -148,7 +148,8 @@ def _headers(
 ) -> dict[str, str]:
     """The request's headers as sent: the defaults, overridden by `given` (names compared
     without case), then Content-Length as requests would set it."""
-    merged = {k: v for k, v in defaults.items() if k.lower() not in {g.lower() for g in given}}
+    overridden = {name.lower() for name in given}
+    merged = {k: v for k, v in defaults.items() if k.lower() not in overridden}
     merged.update(given)
     if not any(k.lower() == "content-length" for k in merged):
         if body:

@@ -20,6 +20,7 @@ from conformance.checks import Reading, accepted_id, read
 from conformance.model import Either, Exchange, Expectation, Reject, SendEmailRequest
 from conformance.oracle import expect, is_simulator
 from conformance.profile import TargetProfile
+from conformance.protocols.hooks import delivered_to
 from conformance.suite.reach import note_class
 from conformance.suite.support import TestContext, configured, current, examples, judge, rule
 from conformance.violations import violation_for
@@ -146,10 +147,7 @@ class SendingQuota(RuleBasedStateMachine):
         # recipients.valid's finding (atomic rejection), not a quota count
         messages = [m for m in self.ctx.target.client.outbox() or [] if m.get("id") in self.ids]
         profile = self.ctx.profile
-        delivered = sum(
-            counted(profile, [*m.get("to", []), *m.get("cc", []), *m.get("bcc", [])])
-            for m in messages
-        )
+        delivered = sum(counted(profile, delivered_to(m)) for m in messages)
         if delivered != self.sent:
             summary = (
                 f"the outbox holds {delivered} counted recipients; the messages the target "
