@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum, auto
 from functools import cache, lru_cache
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from email_validator import EmailNotValidError, validate_email
 from email_validator.rfc_constants import DOT_ATOM_TEXT
@@ -294,7 +294,7 @@ def _domain_checks(domain: str) -> tuple[list[Defect], list[Gray]]:
     return defects, gray
 
 
-def _unique(items: list[Defect] | list[Gray]) -> tuple:
+def _unique(items: list[Defect] | list[Gray]) -> tuple[Any, ...]:
     return tuple(dict.fromkeys(items))
 
 

@@ -50,7 +50,7 @@ def select_rules(include: Sequence[str], exclude: Sequence[str]) -> list[str]:
 
 def cmd_run(args: argparse.Namespace) -> ExitCode:
     from conformance.commands.guard import RunGuard, RunInterrupted
-    from conformance.report.redact import RedactingStream
+    from conformance.redact import RedactingStream
 
     started = time.time()
     profile, embedded = resolve_target(
@@ -94,7 +94,7 @@ def _run_timeout(
 
 def _register_secrets(profile: TargetProfile) -> None:
     """Every credential this run holds is masked in everything it writes or prints."""
-    from conformance.report.redact import register_secrets
+    from conformance.redact import register_secrets
 
     register_secrets(profile.secrets)
     if profile.protocol in ("ses-query", "sesv2"):

@@ -352,8 +352,8 @@ def _write_record(config: pytest.Config, record: dict[str, Any]) -> None:
     folder = records_dir(config)
     if folder is None:
         return
+    from conformance.redact import redact_strings
     from conformance.report.caps import cap_record
-    from conformance.report.redact import redact_strings
 
     folder.mkdir(parents=True, exist_ok=True)
     line = json.dumps(redact_strings(cap_record(record)), default=repr)  # issue 12: capped

@@ -1,6 +1,6 @@
 """Hypothesis strategies for SendEmail requests (docs/architecture.md, "Strategies")."""
 
-from strategies.addresses import (
+from sesconf_strategies.addresses import (
     GrayAddress,
     PlantedAddress,
     defect_label,
@@ -8,13 +8,13 @@ from strategies.addresses import (
     invalid_addresses,
     valid_addresses,
 )
-from strategies.cases import GeneratedCase
-from strategies.content import (
+from sesconf_strategies.cases import GeneratedCase
+from sesconf_strategies.content import (
     GeneratedMessage,
     content,
     fill_utf8,
 )
-from strategies.recipients import (
+from sesconf_strategies.recipients import (
     Recipients,
     deliverable_recipients,
     recipient_counts,
@@ -22,10 +22,10 @@ from strategies.recipients import (
     sandbox_violating_recipients,
     simulator_addresses,
 )
-from strategies.requests import (
+from sesconf_strategies.requests import (
     WRONG_TYPES,
 )
-from strategies.senders import Sender, senders
+from sesconf_strategies.senders import Sender, senders
 
 __all__ = [
     "WRONG_TYPES",

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from conformance.model import SendEmailRequest
 from conformance.profile import TargetProfile
-from strategies.addresses import invalid_addresses
-from strategies.cases import GeneratedCase
-from strategies.content import GeneratedMessage, fill_utf8, size_label
-from strategies.recipients import FIELDS, Recipients
-from strategies.senders import Sender
+from sesconf_strategies.addresses import invalid_addresses
+from sesconf_strategies.cases import GeneratedCase
+from sesconf_strategies.content import GeneratedMessage, fill_utf8, size_label
+from sesconf_strategies.recipients import FIELDS, Recipients
+from sesconf_strategies.senders import Sender
 
 SIMPLE_MESSAGE: dict[str, Any] = {
     "Subject": {"Data": "Hello", "Charset": "UTF-8"},

@@ -13,9 +13,15 @@ from conformance.addresses import Defect, Gray
 from conformance.classes import POSITIONS, SIMULATOR_DOMAIN
 from conformance.oracle import is_verified
 from conformance.profile import TargetProfile
-from strategies.build import SIMPLE_MESSAGE, case_of, deliverable, params_of, verified_sender
-from strategies.cases import GeneratedCase
-from strategies.recipients import FIELDS, Recipients
+from sesconf_strategies.build import (
+    SIMPLE_MESSAGE,
+    case_of,
+    deliverable,
+    params_of,
+    verified_sender,
+)
+from sesconf_strategies.cases import GeneratedCase
+from sesconf_strategies.recipients import FIELDS, Recipients
 
 
 def _domain(profile: TargetProfile) -> str:

@@ -22,11 +22,11 @@ from conformance.class_shape import (
 )
 from conformance.class_size import safe_size, wide_over_limit
 from conformance.profile import TargetProfile
-from strategies.build import case_of, deliverable, explicit, params_of, verified_sender
-from strategies.cases import GeneratedCase
-from strategies.class_examples import defect_example, gray_example
-from strategies.content import fill_utf8
-from strategies.recipients import Recipients
+from sesconf_strategies.build import case_of, deliverable, explicit, params_of, verified_sender
+from sesconf_strategies.cases import GeneratedCase
+from sesconf_strategies.class_examples import defect_example, gray_example
+from sesconf_strategies.content import fill_utf8
+from sesconf_strategies.recipients import Recipients
 
 WIDE = {1: "abcdefghij", 2: "éüßñ", 3: "日本語", 4: "😀🎉"}
 MIXED = "é日😀"

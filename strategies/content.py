@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from strategies.addresses import ints
+from sesconf_strategies.addresses import ints
 
 SAFE_CONTENT_BYTES = 7_000_000
 SES_LIMIT_BYTES = 10_485_760
@@ -81,7 +81,8 @@ _CHARSETS = st.sampled_from((None, "UTF-8"))
 
 
 def _seed(draw: st.DrawFn, size: int) -> str:
-    return draw(_SEEDS[size <= _UNICODE_LIMIT])
+    seed: str = draw(_SEEDS[size <= _UNICODE_LIMIT])
+    return seed
 
 
 def _split(draw: st.DrawFn, total: int, parts: int) -> list[int]:

@@ -13,7 +13,7 @@ from typing import Literal
 from hypothesis import strategies as st
 
 from conformance.profile import TargetProfile
-from strategies.addresses import (
+from sesconf_strategies.addresses import (
     POOLED_LABELS,
     POOLED_LOCALS,
     at_domain,
@@ -21,7 +21,7 @@ from strategies.addresses import (
     strings,
     valid_addresses,
 )
-from strategies.senders import verified_by_identities
+from sesconf_strategies.senders import verified_by_identities
 
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
 SIMULATOR_MAILBOXES = ("success", "bounce", "ooto", "complaint", "suppressionlist")

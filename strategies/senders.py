@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 from conformance.profile import Identities, TargetProfile
-from strategies.addresses import POOLED_LABELS, POOLED_LOCALS, at_domain
+from sesconf_strategies.addresses import POOLED_LABELS, POOLED_LOCALS, at_domain
 
 DISPLAY_NAMES: tuple[str, ...] = ("Alice", "Bob Smith", "No Reply", "Team", "Billing Dept")
 

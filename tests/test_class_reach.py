@@ -18,14 +18,14 @@ from conformance.classes import _RULES, declared, observed
 from conformance.exitcodes import ExitCode
 from conformance.profile import load_builtin_profile
 from conformance.report.summary import class_reach
-from strategies.class_examples import (
+from sesconf_strategies.class_examples import (
     count_class_cases,
     min_class_cases,
     recipient_class_cases,
     sandbox_class_cases,
     sender_class_cases,
 )
-from strategies.class_examples_shape import (
+from sesconf_strategies.class_examples_shape import (
     request_class_cases,
     robust_class_cases,
     size_class_cases,

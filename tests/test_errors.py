@@ -14,11 +14,11 @@ import pytest
 
 import conformance
 import conformance.errors as errors
-import strategies
+import sesconf_strategies
 
 MODULES = sorted(
     info.name
-    for package in (conformance, strategies)
+    for package in (conformance, sesconf_strategies)
     for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
     if ".suite." not in info.name  # the conformance tests: their conftest needs a session
     and not info.name.endswith("__main__")  # runs the CLI when imported
@@ -39,7 +39,7 @@ def test_every_exception_class_is_defined_in_errors() -> None:
         f"{name}: {cls.__module__}.{cls.__qualname__}"
         for module_name in MODULES
         for name, cls in _exceptions(module_name).items()
-        if cls.__module__.startswith(("conformance", "strategies"))
+        if cls.__module__.startswith(("conformance", "sesconf_strategies"))
         and cls.__module__ != "conformance.errors"
     }
     assert set() == defined_elsewhere

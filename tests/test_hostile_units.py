@@ -18,18 +18,18 @@ from conformance.protocols import envelope, query, sesv2
 from conformance.protocols.base import TestHookError
 from conformance.protocols.envelope import EnvelopeClient
 from conformance.protocols.transport import RunStopped, clear_stop, stop_all_calls
-from conformance.report.caps import MAX_STRING_CHARS, cap_record, expand_params
-from conformance.report.caps import cut as cut_text
-from conformance.report.html import render_index_html
-from conformance.report.redact import (
+from conformance.redact import (
     MASK,
     RedactingStream,
     forget_secrets,
     redact,
     register_secrets,
 )
+from conformance.report.caps import MAX_STRING_CHARS, cap_record, expand_params
+from conformance.report.caps import cut as cut_text
+from conformance.report.html import render_index_html
 from conformance.report.text import pretty_body
-from strategies.content import fill_utf8
+from sesconf_strategies.content import fill_utf8
 from tests._hostile import BATTERY
 from tests._servers import PARAMS, RawServer, hang, target_profile, timed
 

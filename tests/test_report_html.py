@@ -18,9 +18,9 @@ import pytest
 from _browser import PageRun, load, screenshot
 
 from conformance.exitcodes import ExitCode
+from conformance.redact import MASK, redact, redact_value
 from conformance.report.html import OUTCOMES, pretty_body, render_index_html, write_index_html
 from conformance.report.matrix import load_matrix, only_one_target, write_matrix_html
-from conformance.report.redact import MASK, redact, redact_value
 from conformance.rules import RULES
 
 Shape = Literal["all-pass", "failing"]

@@ -15,7 +15,7 @@ from conformance.addresses import AddressClass, Defect, Gray, classify_address
 from conformance.model import Accept, Either, Reject, SendEmailRequest
 from conformance.oracle import content_bytes, expect, is_simulator, is_verified
 from conformance.profile import Account, TargetProfile, load_builtin_profile
-from strategies import (
+from sesconf_strategies import (
     WRONG_TYPES,
     GeneratedMessage,
     GrayAddress,
@@ -32,7 +32,7 @@ from strategies import (
     senders,
     valid_addresses,
 )
-from strategies.build import explicit, requests
+from sesconf_strategies.build import explicit, requests
 
 SIZE_EDGES = (7_000_000, 7_000_001, 10_485_760, 10_485_761)
 

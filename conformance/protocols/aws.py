@@ -26,7 +26,7 @@ from conformance.errors import AdminCallFailed as AdminCallFailed  # re-exported
 from conformance.errors import ProfileError, UnsafeXml
 from conformance.profile import TargetProfile
 from conformance.protocols.base import HttpClient, HttpTransport, RateLimiter, SendBudget
-from conformance.report.redact import register_secrets
+from conformance.redact import register_secrets
 
 SIGNING_NAME: Final = "ses"
 """botocore's signingName for both `ses` (2010-12-01) and `sesv2` (2019-09-27)."""

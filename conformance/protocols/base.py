@@ -206,7 +206,7 @@ class HttpClient:
         self.limiter = limiter or shared_limits.limiter_for(profile.safety.rate_per_s)
         self._dead = 0
         self._dead_detail = ""
-        from conformance.report.redact import register_secrets
+        from conformance.redact import register_secrets
 
         register_secrets(profile.secrets)
 

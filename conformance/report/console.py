@@ -69,7 +69,7 @@ class _Shown:
         self.inner = inner
 
     def write(self, text: str) -> None:
-        from conformance.report.redact import redact
+        from conformance.redact import redact
         from conformance.report.text import printable
 
         self.inner.write(redact(printable(text)))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.exitcodes import ExitCode
-from conformance.report.redact import redact
+from conformance.redact import redact
 from conformance.report.text import BODY_LIMIT, pretty_body, printable
 from conformance.rules import RULES
 
@@ -250,9 +250,11 @@ def _events_html(events: object, *, limit: int | None = None) -> str:
 
 
 def _int(value: object) -> int:
+    if not isinstance(value, str | int | float):
+        return 0
     try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
         return 0
 
 

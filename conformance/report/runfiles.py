@@ -16,8 +16,8 @@ from typing import Any
 
 from conformance.exitcodes import ExitCode
 from conformance.profile import TargetProfile
+from conformance.redact import redact
 from conformance.report.files import write_atomic
-from conformance.report.redact import redact
 
 __all__ = ["NOT_FINISHED", "PYTEST_JUNIT", "RunFiles"]
 

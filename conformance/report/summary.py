@@ -236,11 +236,11 @@ def write_summary_files(report_dir: Path, summary: dict[str, Any]) -> None:
     summary.json and index.html are replaced whole (`write_atomic`), so a run killed while
     writing leaves the previous complete file.
     """
+    from conformance.redact import redact_strings
     from conformance.report.allure import write_allure_results
     from conformance.report.caps import cap_record
     from conformance.report.files import write_atomic
     from conformance.report.html import write_index_html
-    from conformance.report.redact import redact_strings
 
     report_dir.mkdir(parents=True, exist_ok=True)
     for rule in summary["rules"]:  # the replay command names this very report

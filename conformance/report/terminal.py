@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from conformance.redact import redact
 from conformance.report.html import OUTCOMES, by_family, exit_code_name
-from conformance.report.redact import redact
 from conformance.report.text import clip, printable
 
 REASON_CHARS = 300

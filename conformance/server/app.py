@@ -161,7 +161,7 @@ class _Request(cheroot_server.HTTPRequest):
         self.header_reader = _HeaderReader()
 
     def read_request_headers(self) -> bool:
-        if not super().read_request_headers():
+        if not super().read_request_headers():  # type: ignore[no-untyped-call]  # cheroot is untyped
             return False
         length = self.inheaders.get(b"Content-Length")
         if length is not None and not length.isdigit():  # cheroot takes int(): "-5", "+5", "1_0"

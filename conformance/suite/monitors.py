@@ -148,15 +148,15 @@ class Monitors:
             records, ids = self.records(), list(self.ids)
             self.ids.clear()
         if records:
+            from conformance.redact import redact_strings
             from conformance.report.caps import cap_record
-            from conformance.report.redact import redact_strings
 
             with open(folder / f"{pid}.jsonl", "a", encoding="utf-8") as out:
                 for record in records:  # capped and redacted like every record (issue 12)
                     line = json.dumps(redact_strings(cap_record(record)), default=repr)
                     out.write(line + "\n")
         if ids:
-            from conformance.report.redact import redact_strings
+            from conformance.redact import redact_strings
 
             with open(folder / f"ids-{pid}{IDS_SUFFIX}", "a", encoding="utf-8") as out:
                 for entry in ids:  # an id is the target's text: it may echo a credential

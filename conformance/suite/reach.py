@@ -16,7 +16,7 @@ from hypothesis import example
 from conformance.classes import EVENT_PREFIX, events_of
 from conformance.model import Exchange
 from conformance.suite.support import TestContext
-from strategies.cases import GeneratedCase
+from sesconf_strategies.cases import GeneratedCase
 
 F = TypeVar("F", bound=Callable[..., Any])
 

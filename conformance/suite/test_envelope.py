@@ -10,8 +10,8 @@ from conformance.checks import ANSWER_CHECKS, accepted_id, applies
 from conformance.model import Exchange
 from conformance.suite.monitors import EXPECTED
 from conformance.suite.support import TestContext, configured, examples, rule
-from strategies.build import explicit, faulty_requests, requests
-from strategies.cases import GeneratedCase
+from sesconf_strategies.build import explicit, faulty_requests, requests
+from sesconf_strategies.cases import GeneratedCase
 
 PROFILE = configured().profile
 OWN_SHARE = settings(max_examples=examples(0.5, at_least=10))

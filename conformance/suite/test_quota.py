@@ -24,8 +24,8 @@ from conformance.protocols.hooks import delivered_to
 from conformance.suite.reach import note_class
 from conformance.suite.support import TestContext, configured, current, examples, judge, rule
 from conformance.violations import violation_for
-from strategies.build import deliverable, params_of, verified_sender
-from strategies.recipients import Recipients
+from sesconf_strategies.build import deliverable, params_of, verified_sender
+from sesconf_strategies.recipients import Recipients
 
 PROFILE = configured().profile
 RULE = "quota.recipients"

@@ -17,8 +17,8 @@ from conformance.profile import TargetProfile
 from conformance.protocols.hooks import delivered_to
 from conformance.suite.reach import check, examples
 from conformance.suite.support import TestContext, configured, rule
-from strategies.addresses import gray_addresses, invalid_addresses
-from strategies.build import (
+from sesconf_strategies.addresses import gray_addresses, invalid_addresses
+from sesconf_strategies.build import (
     case_of,
     deliverable,
     explicit,
@@ -26,9 +26,13 @@ from strategies.build import (
     requests,
     verified_sender,
 )
-from strategies.cases import GeneratedCase
-from strategies.class_examples import count_class_cases, min_class_cases, recipient_class_cases
-from strategies.recipients import (
+from sesconf_strategies.cases import GeneratedCase
+from sesconf_strategies.class_examples import (
+    count_class_cases,
+    min_class_cases,
+    recipient_class_cases,
+)
+from sesconf_strategies.recipients import (
     FIELDS,
     Recipients,
     deliverable_recipients,

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from conformance.suite.reach import check, examples
 from conformance.suite.support import TestContext, configured, rule
-from strategies.build import case_of, explicit, requests
-from strategies.cases import GeneratedCase
-from strategies.class_examples_shape import request_class_cases
+from sesconf_strategies.build import case_of, explicit, requests
+from sesconf_strategies.cases import GeneratedCase
+from sesconf_strategies.class_examples_shape import request_class_cases
 
 PROFILE = configured().profile
 

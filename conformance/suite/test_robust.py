@@ -22,10 +22,10 @@ from conformance.suite.support import (
     judge,
     rule,
 )
-from strategies.build import case_of, explicit
-from strategies.cases import GeneratedCase
-from strategies.class_examples_shape import robust_class_cases
-from strategies.requests import WRONG_TYPES
+from sesconf_strategies.build import case_of, explicit
+from sesconf_strategies.cases import GeneratedCase
+from sesconf_strategies.class_examples_shape import robust_class_cases
+from sesconf_strategies.requests import WRONG_TYPES
 
 PROFILE = configured().profile
 RULE = "robust.no-5xx"

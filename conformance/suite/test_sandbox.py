@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 
 from conformance.suite.reach import check, examples
 from conformance.suite.support import TestContext, configured, rule
-from strategies.build import case_of, params_of, requests, verified_sender
-from strategies.cases import GeneratedCase
-from strategies.class_examples import sandbox_class_cases
-from strategies.recipients import (
+from sesconf_strategies.build import case_of, params_of, requests, verified_sender
+from sesconf_strategies.cases import GeneratedCase
+from sesconf_strategies.class_examples import sandbox_class_cases
+from sesconf_strategies.recipients import (
     Recipients,
     deliverable_recipients,
     recipient_lists,

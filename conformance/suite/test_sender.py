@@ -7,10 +7,10 @@ from hypothesis import example, given
 from conformance.oracle import is_verified
 from conformance.suite.reach import check, examples
 from conformance.suite.support import TestContext, configured, rule
-from strategies.build import explicit, requests
-from strategies.cases import GeneratedCase
-from strategies.class_examples import sender_class_cases
-from strategies.senders import senders
+from sesconf_strategies.build import explicit, requests
+from sesconf_strategies.cases import GeneratedCase
+from sesconf_strategies.class_examples import sender_class_cases
+from sesconf_strategies.senders import senders
 
 PROFILE = configured().profile
 IDS = PROFILE.identities

@@ -10,8 +10,8 @@ from conformance.model import Reject
 from conformance.oracle import expect
 from conformance.suite.judging import ses_code_findings
 from conformance.suite.support import TestContext, configured, rule
-from strategies.build import case_of, explicit, faulty_requests
-from strategies.cases import GeneratedCase
+from sesconf_strategies.build import case_of, explicit, faulty_requests
+from sesconf_strategies.cases import GeneratedCase
 
 PROFILE = configured().profile
 RULE = "ses.error-codes"

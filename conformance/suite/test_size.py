@@ -10,10 +10,10 @@ from conformance.profile import SES_SIZE_LIMIT
 from conformance.suite.reach import check
 from conformance.suite.reach import examples as class_examples
 from conformance.suite.support import TestContext, configured, examples, rule
-from strategies.build import explicit, requests
-from strategies.cases import GeneratedCase
-from strategies.class_examples_shape import size_class_cases
-from strategies.content import content
+from sesconf_strategies.build import explicit, requests
+from sesconf_strategies.cases import GeneratedCase
+from sesconf_strategies.class_examples_shape import size_class_cases
+from sesconf_strategies.content import content
 
 PROFILE = configured().profile
 LIMIT = PROFILE.limits.max_message_bytes
