@@ -25,6 +25,7 @@ from conformance.errors import (
 from conformance.model import (
     Exchange,
     RawRequest,
+    Rejected,
     SendEmailRequest,
 )
 from conformance.profile import TargetProfile
@@ -97,6 +98,19 @@ class Client(Protocol):
 
     def get_send_quota(self) -> SendQuota | None:
         """The target's own quota read-back; None where the protocol has none."""
+        ...
+
+    # what the wire knows about the rules: the suite asks, it never switches on a name
+    def rule_applies(self, rule_id: str) -> bool:
+        """Whether `rule_id` can be judged over this wire at all (the SES wires answer
+        with no created_at; the envelope has no SES error codes)."""
+        ...
+
+    def error_code_problems(
+        self, expected_rules: frozenset[str], rejected: Rejected, *, source_syntax_invalid: bool
+    ) -> tuple[str, ...]:
+        """ses.error-codes for one refusal: real SES's code for the documented reason;
+        () on a wire without SES codes."""
         ...
 
 
@@ -186,6 +200,9 @@ class RateLimiter:
 class HttpClient:
     """Transport, budget, rate limit, hooks and curl for one profile; protocols subclass."""
 
+    RULES_NOT_APPLICABLE: frozenset[str] = frozenset()
+    """Rules this wire cannot be judged by (a protocol subclass names them)."""
+
     name: str = ""
 
     def __init__(
@@ -257,6 +274,14 @@ class HttpClient:
     def get_send_quota(self) -> SendQuota | None:
         """No quota read-back unless the protocol has one (GetSendQuota, GetAccount)."""
         return None
+
+    def rule_applies(self, rule_id: str) -> bool:
+        return rule_id not in self.RULES_NOT_APPLICABLE
+
+    def error_code_problems(
+        self, expected_rules: frozenset[str], rejected: Rejected, *, source_syntax_invalid: bool
+    ) -> tuple[str, ...]:
+        return ()
 
     def reset(self) -> None:
         """POST account.reset_url (quota counter and outbox to zero); no-op when undeclared."""

@@ -215,6 +215,7 @@ class EnvelopeClient(HttpClient):
     """POSTs the SES parameters as JSON to the profile's URL, exactly as given."""
 
     name = "envelope"
+    RULES_NOT_APPLICABLE = frozenset({"ses.error-codes"})
 
     def send(self, request: SendEmailRequest) -> Exchange:
         if not isinstance(request, SendEmailRequest):

@@ -305,6 +305,14 @@ class QueryClient(SignedClient):
     """SES v1 over the Query protocol, SigV4-signed (service `ses`, the profile's region)."""
 
     name = "ses-query"
+    RULES_NOT_APPLICABLE = frozenset({"envelope.created-at"})
+
+    def error_code_problems(
+        self, expected_rules: frozenset[str], rejected: Rejected, *, source_syntax_invalid: bool
+    ) -> tuple[str, ...]:
+        return ses_error_code_problems(
+            expected_rules, rejected, source_syntax_invalid=source_syntax_invalid
+        )
 
     def effective_params(self, params: Mapping[str, JSON]) -> Mapping[str, JSON]:
         """What the Query wire carries of `params` (every value a string, lists numbered),

@@ -189,6 +189,14 @@ class SesV2Client(SignedClient):
     """SES v2 over rest-json, SigV4-signed (signing name `ses`, the profile's region)."""
 
     name = "sesv2"
+    RULES_NOT_APPLICABLE = frozenset({"envelope.created-at"})
+
+    def error_code_problems(
+        self, expected_rules: frozenset[str], rejected: Rejected, *, source_syntax_invalid: bool
+    ) -> tuple[str, ...]:
+        return ses_error_code_problems(
+            expected_rules, rejected, source_syntax_invalid=source_syntax_invalid
+        )
 
     def _url(self, path: str) -> str:
         return self.profile.url.rstrip("/") + path
