@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 
 class ExitCode(IntEnum):
@@ -23,3 +23,19 @@ class ExitCode(IntEnum):
     TARGET_UNREACHABLE = 3
     NO_RULES_SELECTED = 4
     INTERNAL_ERROR = 5
+
+
+class Outcome(StrEnum):
+    """A rule's verdict, as summary.json, the reports and the records write it.
+
+    PASS: judged on readable answers and never broken. FAIL: broken in a gating way (a MUST,
+    or a SHOULD under --strict). NON_STRICT: a SHOULD or INFO rule broken without --strict.
+    SKIP: not applicable to this target (the reason says why). BROKEN: no verdict could be
+    drawn (the target stopped answering, or answered nothing readable).
+    """
+
+    PASS = "pass"
+    FAIL = "fail"
+    NON_STRICT = "non-strict"
+    SKIP = "skip"
+    BROKEN = "broken"

@@ -159,7 +159,8 @@ class TransportFailure:
     detail: str
 
 
-Outcome: TypeAlias = Accepted | Rejected | Unrecognized | TransportFailure
+Answer: TypeAlias = Accepted | Rejected | Unrecognized | TransportFailure
+"""What a target answered, read by a protocol client (a rule's verdict is `exitcodes.Outcome`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +201,6 @@ class Exchange:
 
     request: WireRequest
     response: WireResponse | None
-    outcome: Outcome
+    outcome: Answer
     problems: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     protocol: str = "envelope"

@@ -15,7 +15,7 @@ from typing import Any
 from conformance.model import (
     Accepted,
     Exchange,
-    Outcome,
+    Answer,
     RawRequest,
     Rejected,
     SendEmailRequest,
@@ -147,7 +147,7 @@ def _check_error(body: dict[str, Any], problems: _Problems) -> None:
         problems.add(ERROR, f"a data member is present: {_shown(body['data'])}")
 
 
-def _outcome(body: dict[str, Any], status: int) -> Outcome:
+def _outcome(body: dict[str, Any], status: int) -> Answer:
     success = body.get("success", ...)
     error = body.get("error")
     if success is True:
@@ -171,7 +171,7 @@ def _outcome(body: dict[str, Any], status: int) -> Outcome:
     return Unrecognized(f"success is {_shown(success)}, not a JSON boolean", status)
 
 
-def judge_envelope(response: WireResponse) -> tuple[Outcome, dict[str, tuple[str, ...]]]:
+def judge_envelope(response: WireResponse) -> tuple[Answer, dict[str, tuple[str, ...]]]:
     """The lenient outcome of one answer and its strict findings, keyed by rule id.
 
     The envelope's shape decides which rule judges it: `success: true` is a success,

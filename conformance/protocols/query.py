@@ -17,7 +17,7 @@ from conformance.model import (
     JSON,
     Accepted,
     Exchange,
-    Outcome,
+    Answer,
     RawRequest,
     Rejected,
     SendEmailRequest,
@@ -188,7 +188,7 @@ def _xml_content_type(response: WireResponse) -> str | None:
     return None
 
 
-def _success(root: Element, response: WireResponse) -> tuple[Outcome, Problems]:
+def _success(root: Element, response: WireResponse) -> tuple[Answer, Problems]:
     found: list[str] = []
     ns, _ = _local(root.tag)
     if ns != SES_XMLNS:
@@ -206,7 +206,7 @@ def _success(root: Element, response: WireResponse) -> tuple[Outcome, Problems]:
     return Accepted(id=message_id or None), problems
 
 
-def _error(root: Element, response: WireResponse) -> tuple[Outcome, Problems]:
+def _error(root: Element, response: WireResponse) -> tuple[Answer, Problems]:
     found: list[str] = []
     ns, _ = _local(root.tag)
     if ns != SES_XMLNS:
@@ -238,7 +238,7 @@ def _claims_xml(response: WireResponse) -> bool:
 
 def judge_send_answer(
     response: WireResponse, *, result: str = "SendEmail"
-) -> tuple[Outcome, Problems]:
+) -> tuple[Answer, Problems]:
     """The outcome of a SendEmail answer and its findings per rule id (protocols.md §2)."""
     problems: Problems = {}
     if response.status >= 500:
@@ -348,7 +348,7 @@ class QueryClient(SignedClient):
             problems: Problems = {}
             if response is not None and response.status >= 500:
                 problems["robust.no-5xx"] = (f"HTTP {response.status}",)
-            outcome: Outcome = result.failure or Unrecognized("no answer", 0)
+            outcome: Answer = result.failure or Unrecognized("no answer", 0)
             return Exchange(result.request, response, outcome, problems, protocol=self.name)
         outcome, problems = judge_send_answer(response)
         return Exchange(result.request, response, outcome, problems, protocol=self.name)

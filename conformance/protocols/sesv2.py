@@ -15,7 +15,7 @@ from conformance.model import (
     JSON,
     Accepted,
     Exchange,
-    Outcome,
+    Answer,
     RawRequest,
     Rejected,
     SendEmailRequest,
@@ -100,7 +100,7 @@ def _error_code(response: WireResponse, data: Any) -> tuple[str | None, bool]:
     return None, False
 
 
-def judge_send_answer(response: WireResponse) -> tuple[Outcome, Problems]:
+def judge_send_answer(response: WireResponse) -> tuple[Answer, Problems]:
     """The outcome of a v2 SendEmail answer and its findings per rule id (protocols.md §3)."""
     problems: Problems = {}
     status = response.status
@@ -225,7 +225,7 @@ class SesV2Client(SignedClient):
             problems: Problems = {}
             if response is not None and response.status >= 500:
                 problems["robust.no-5xx"] = (f"HTTP {response.status}",)
-            outcome: Outcome = result.failure or Unrecognized("no answer", 0)
+            outcome: Answer = result.failure or Unrecognized("no answer", 0)
             return Exchange(result.request, response, outcome, problems, protocol=self.name)
         outcome, problems = judge_send_answer(response)
         return Exchange(result.request, response, outcome, problems, protocol=self.name)
