@@ -14,8 +14,8 @@ from typing import Any
 
 from conformance.model import (
     Accepted,
-    Exchange,
     Answer,
+    Exchange,
     RawRequest,
     Rejected,
     SendEmailRequest,

@@ -16,8 +16,8 @@ from conformance.errors import TargetUnreachable
 from conformance.model import (
     JSON,
     Accepted,
-    Exchange,
     Answer,
+    Exchange,
     RawRequest,
     Rejected,
     SendEmailRequest,
