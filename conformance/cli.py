@@ -16,13 +16,18 @@ import fnmatch
 import shutil
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from conformance.commands.concurrency import resolve
+from conformance.commands.guard import RunGuard, RunInterrupted, default_run_timeout
 from conformance.commands.parser import build_parser
+from conformance.commands.passes import run_pytest, shared_limits_in
 from conformance.errors import ProfileError, SesConfError, TargetUnreachable, UsageError
 from conformance.exitcodes import ExitCode
+from conformance.expectations import apply_expectations
 from conformance.profile import (
     DEFAULT_MAX_EXAMPLES,
     TargetProfile,
@@ -30,7 +35,21 @@ from conformance.profile import (
     load_profile,
     resolve_target,
 )
+from conformance.protocols import shared_limits
+from conformance.protocols.aws import EMULATOR_CREDENTIALS, profile_credentials
+from conformance.protocols.base import check_reachable, provision_identities
+from conformance.redact import RedactingStream, register_secrets
+from conformance.report.console import print_class_reach, print_outcome
+from conformance.report.runfiles import RunFiles
+from conformance.report.summary import (
+    exit_code_for,
+    load_records,
+    mark_unfinished,
+    rule_results,
+    write_summary_files,
+)
 from conformance.rules import RULES
+from conformance.server.app import serve_forever, start_server
 
 SUITE_DIR = Path(__file__).parent / "suite"
 
@@ -49,9 +68,6 @@ def select_rules(include: Sequence[str], exclude: Sequence[str]) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> ExitCode:
-    from conformance.commands.guard import RunGuard, RunInterrupted
-    from conformance.redact import RedactingStream
-
     started = time.time()
     profile, embedded = resolve_target(
         profile_file=args.profile, target=args.target, url=args.url, protocol=args.protocol
@@ -82,8 +98,6 @@ def _run_timeout(
     args: argparse.Namespace, profile: TargetProfile, selected: Sequence[str], max_examples: int
 ) -> float:
     """--run-timeout, else the profile's run_timeout_s, else one derived from the budget."""
-    from conformance.commands.guard import default_run_timeout
-
     if args.run_timeout is not None:
         return float(args.run_timeout)
     if profile.run_timeout_s is not None:
@@ -94,12 +108,8 @@ def _run_timeout(
 
 def _register_secrets(profile: TargetProfile) -> None:
     """Every credential this run holds is masked in everything it writes or prints."""
-    from conformance.redact import register_secrets
-
     register_secrets(profile.secrets)
     if profile.protocol in ("ses-query", "sesv2"):
-        from conformance.protocols.aws import EMULATOR_CREDENTIALS, profile_credentials
-
         try:
             credentials = profile_credentials(profile)
         except SesConfError:
@@ -115,8 +125,6 @@ def _files(
     max_examples: int,
     started: float,
 ) -> Any:
-    from conformance.report.runfiles import RunFiles
-
     return RunFiles(
         args.report_dir, profile, args.strict, max_examples, args.seed, tuple(selected), started
     )
@@ -131,9 +139,6 @@ def _run(
     started: float,
     guard: Any,
 ) -> ExitCode:
-    from conformance.commands.passes import run_pytest, shared_limits_in
-    from conformance.protocols.base import check_reachable
-
     spec = str(Path(args.profile).resolve()) if args.profile else (args.target or "reference")
     report_dir: Path = args.report_dir
     records = report_dir / "records"
@@ -141,8 +146,6 @@ def _run(
     _files(args, profile, selected, max_examples, started).write_pending()
     server = None
     if embedded:
-        from conformance.server.app import start_server
-
         server = start_server(profile)
         profile = profile.with_url(server.url)
     try:
@@ -185,8 +188,6 @@ def _run(
 def _results(
     records: Path, selected: Sequence[str], strict: bool, profile: TargetProfile
 ) -> list[dict[str, Any]]:
-    from conformance.report.summary import load_records, rule_results
-
     return rule_results(load_records(records), selected=selected, strict=strict, profile=profile)
 
 
@@ -200,14 +201,6 @@ def _report(
     interrupted: str | None,
 ) -> ExitCode:
     """Fold the records into the reports (marked interrupted when the run was stopped)."""
-    from conformance.report.console import print_outcome
-    from conformance.report.summary import (
-        exit_code_for,
-        load_records,
-        mark_unfinished,
-        write_summary_files,
-    )
-
     records = load_records(args.report_dir / "records")
     results = _results(args.report_dir / "records", selected, args.strict, profile)
     if interrupted is not None:
@@ -220,16 +213,12 @@ def _report(
     summary = files.write(results, exit_code=code, interrupted=interrupted)
     expectation_lines: list[str] = []
     if args.expectations is not None:
-        from conformance.expectations import apply_expectations
-
         code, expectation_lines = apply_expectations(summary, args.expectations)
         write_summary_files(args.report_dir, summary)
     print_outcome(summary, report_dir=args.report_dir, quiet=args.quiet)
     for line in expectation_lines:
         print(line)
     if args.coverage:
-        from conformance.report.console import print_class_reach
-
         print_class_reach(summary)
     return code
 
@@ -239,9 +228,6 @@ def _workers(
 ) -> tuple[int, float | None]:
     """The processes of this run (`--concurrency`), and the target's round trip when
     `auto` found it slow; see `commands/concurrency.py`."""
-    from conformance.commands.concurrency import resolve
-    from conformance.protocols import shared_limits
-
     safety = profile.safety
     limited = safety.max_sends is not None or safety.rate_per_s or safety.rate_from_quota
     if limited and not shared_limits.supported():
@@ -263,8 +249,6 @@ def _workers(
 
 def _provision(profile: TargetProfile) -> None:
     """Verify the profile's identities on emulators; a target that refuses is exit 3."""
-    from conformance.protocols.base import provision_identities
-
     try:
         provision_identities(profile)
     except UsageError:
@@ -329,8 +313,6 @@ def _pytest_args(
 
 
 def cmd_serve(args: argparse.Namespace) -> ExitCode:
-    from conformance.server.app import serve_forever
-
     profile = load_profile(args.profile) if args.profile else load_builtin_profile("reference")
     print(
         f"sesconf reference server on http://{args.host}:{args.port}/ "
@@ -377,8 +359,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse --help/--version
         return int(exc.code or 0)
     except Exception as exc:  # a bug in the suite: say so, with the traceback
-        import traceback
-
         traceback.print_exc()
         print(
             f"sesconf: internal error: {type(exc).__name__}: {exc} (please report it)",

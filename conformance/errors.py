@@ -34,6 +34,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from conformance.rules import get_rule
+
 
 class SesConfError(Exception):
     """Base of every error the suite raises on purpose."""
@@ -107,8 +109,6 @@ class RuleViolation(AssertionError):
         self.counterexample = dict(counterexample)
 
     def __str__(self) -> str:
-        from conformance.rules import get_rule  # late: keep this module free of imports
-
         rule = get_rule(self.rule_id)
         ce = self.counterexample
         lines = [

@@ -21,8 +21,14 @@ from hypothesis import HealthCheck, Phase, settings
 
 from conformance.errors import ProfileError, SesConfError, TargetUnreachable
 from conformance.profile import DEFAULT_MAX_EXAMPLES, TargetProfile, resolve_target
+from conformance.protocols.base import check_reachable, make_client, provision_identities
+from conformance.redact import redact_strings
+from conformance.report.caps import cap_record
+from conformance.report.summary import write_reports
 from conformance.rules import RULES
+from conformance.server.app import start_server
 from conformance.suite import support
+from conformance.suite.monitors import Monitors, fold_ids
 from conformance.suite.records import record_of
 
 
@@ -243,12 +249,9 @@ def _open_session(config: pytest.Config) -> support.TargetSession:
     run = support.state()
     profile = run.settings.profile
     if run.settings.embedded:
-        from conformance.server.app import start_server
-
         run.server = start_server(profile)
         profile = profile.with_url(run.server.url)
     _check_reachable(profile.url, timeout_s=profile.timeout_s)
-    from conformance.protocols.base import make_client, provision_identities
 
     if not config.getoption("--sesconf-no-provision"):
         try:
@@ -257,7 +260,6 @@ def _open_session(config: pytest.Config) -> support.TargetSession:
             pytest.exit(f"provisioning the profile's identities failed: {exc}", returncode=3)
     profile = rate_from_quota(profile)
     client = make_client(profile)
-    from conformance.suite.monitors import Monitors
 
     return support.TargetSession(
         profile=profile,
@@ -269,8 +271,6 @@ def _open_session(config: pytest.Config) -> support.TargetSession:
 
 def rate_from_quota(profile: TargetProfile) -> TargetProfile:
     """With `safety.rate_from_quota`, pace sends at the target's own MaxSendRate."""
-    from conformance.protocols.base import make_client
-
     if not profile.safety.rate_from_quota or profile.safety.rate_per_s is not None:
         return profile
     client = make_client(profile)
@@ -290,8 +290,6 @@ def rate_from_quota(profile: TargetProfile) -> TargetProfile:
 
 def _check_reachable(url: str, *, timeout_s: float) -> None:
     """Exit 3 at once when nothing listens at the target's address."""
-    from conformance.protocols.base import check_reachable
-
     try:
         check_reachable(url, timeout_s=timeout_s)
     except TargetUnreachable as exc:
@@ -352,8 +350,6 @@ def _write_record(config: pytest.Config, record: dict[str, Any]) -> None:
     folder = records_dir(config)
     if folder is None:
         return
-    from conformance.redact import redact_strings
-    from conformance.report.caps import cap_record
 
     folder.mkdir(parents=True, exist_ok=True)
     line = json.dumps(redact_strings(cap_record(record)), default=repr)  # issue 12: capped
@@ -377,13 +373,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         run.server = None
     controller = not hasattr(config, "workerinput")
     if controller and folder is not None:
-        from conformance.suite.monitors import fold_ids
-
         fold_ids(folder)  # envelope.id-unique over every process of the run so far
     report_dir = config.getoption("--sesconf-report-dir")
     if report_dir and controller:
-        from conformance.report.summary import write_reports
-
         write_reports(
             Path(report_dir),
             records_dir=records_dir(config),

@@ -27,6 +27,8 @@ from typing import Any
 from conformance.commands import positive_int
 from conformance.errors import UsageError
 from conformance.exitcodes import ExitCode
+from conformance.profile import builtin_profile_names
+from conformance.report.matrix import write_matrix_html
 
 DEFAULT_REPORT_DIR = Path("reports") / "compare"
 DEFAULT_PARALLEL = 2
@@ -153,8 +155,6 @@ def _label(name: str, text: str) -> str:
 
 
 def _builtin_names() -> tuple[str, ...]:
-    from conformance.profile import builtin_profile_names
-
     return builtin_profile_names()
 
 
@@ -230,8 +230,6 @@ def run(args: argparse.Namespace) -> ExitCode:
     code = worst_exit_code(r.exit_code for r in results)
     reported = [(r.target.label, r.report_dir) for r in results if r.has_summary]
     if reported:
-        from conformance.report.matrix import write_matrix_html
-
         matrix = write_matrix_html(out_dir, reported)
         print(f"matrix: {matrix}")
     else:

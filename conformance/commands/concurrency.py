@@ -17,9 +17,13 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
+import pytest
+
 from conformance.errors import ProbeFailed, SesConfError, UsageError
 from conformance.model import SendEmailRequest, TransportFailure
+from conformance.plugin import rate_from_quota
 from conformance.profile import TargetProfile
+from conformance.protocols.base import make_client
 from conformance.rules import RULES
 
 AUTO = "auto"
@@ -58,8 +62,6 @@ def probe_latency(profile: TargetProfile, *, probes: int = PROBES) -> float:
     so nothing is delivered; the calls still count against `safety.max_sends` and wait
     for `safety.rate_per_s`, like every SendEmail call of the run.
     """
-    from conformance.protocols.base import make_client
-
     client = make_client(profile)
     times: list[float] = []
     try:
@@ -158,9 +160,6 @@ def _with_quota_rate(profile: TargetProfile) -> TargetProfile:
     """With `safety.rate_from_quota`, the probes (and the choice) keep the account's rate."""
     if not profile.safety.rate_from_quota or profile.safety.rate_per_s is not None:
         return profile
-    import pytest
-
-    from conformance.plugin import rate_from_quota
 
     try:
         return rate_from_quota(profile)

@@ -11,11 +11,12 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from conformance import __version__
-from conformance.commands import positive_float, positive_int
+from conformance.commands import positive_float, positive_int, register
 from conformance.commands.concurrency import AUTO, concurrency_argument
 from conformance.errors import UsageError
+from conformance.expectations import expectations_argument
 from conformance.profile import PROTOCOLS
+from conformance.version import __version__
 
 DEFAULT_REPORT_DIR = Path("reports") / "latest"
 
@@ -33,7 +34,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_parser(sub)
     _add_serve_parser(sub)
     sub.add_parser("rules", help="list the rules the suite checks")
-    from conformance.commands import register
 
     register(sub)  # compare, replay: each sets `func`
     return parser
@@ -103,7 +103,6 @@ def _add_run_output_options(run: Any) -> None:
         help="stop the whole run after this long, mark what did not finish broken and write "
         "the reports (default: the profile's run_timeout_s, else derived from the budget)",
     )
-    from conformance.expectations import expectations_argument
 
     run.add_argument(
         "--expectations",

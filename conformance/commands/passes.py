@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import os
 import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from conformance.commands.guard import RunGuard
+from conformance.commands.progress import ProgressPlugin
 from conformance.protocols import shared_limits
+from conformance.report.runfiles import PYTEST_JUNIT
+from conformance.report.terminal import ProgressPrinter
 
 
 @contextmanager
@@ -43,12 +49,6 @@ def run_pytest(
 ) -> list[int]:
     """One pass, or with workers a parallel pass and a serial pass for exclusive tests
     (skipped when the guard stopped the run during the first)."""
-    import pytest
-
-    from conformance.commands.progress import ProgressPlugin
-    from conformance.report.runfiles import PYTEST_JUNIT
-    from conformance.report.terminal import ProgressPrinter
-
     junit = report_dir / PYTEST_JUNIT
     extra = ["-qq"] if quiet else []
     if workers == 1:
@@ -87,8 +87,6 @@ def run_pytest(
 
 
 def merge_junit(first: Path, second: Path, out: Path) -> None:
-    import xml.etree.ElementTree as ET
-
     root = ET.Element("testsuites")
     for path in (first, second):
         if path.exists():

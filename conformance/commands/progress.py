@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from conformance.report.summary import load_records
+from conformance.report.summary import load_records, rule_results
 from conformance.report.terminal import ProgressPrinter
 from conformance.suite.monitors import EXPECTED, IDS_VERDICT
 
@@ -126,8 +126,6 @@ class ProgressPlugin:
     def _outcome(self, rule_id: str) -> str:
         records = self._records.get(rule_id)
         if records:
-            from conformance.report.summary import rule_results
-
             results = rule_results(records, selected=(rule_id,), strict=self._strict)
             if results:
                 return str(results[0]["outcome"])

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from conformance.report.text import clip
+from conformance.redact import redact
+from conformance.report.terminal import render_table
+from conformance.report.text import clip, printable
 
 
 def print_outcome(
@@ -19,8 +21,6 @@ def print_outcome(
 ) -> None:
     out = _Shown(stream or sys.stdout)
     if not quiet:
-        from conformance.report.terminal import render_table
-
         out.write(render_table(summary, report_dir=report_dir) + "\n")
         for rule in summary["rules"]:
             ce = rule.get("counterexample")
@@ -69,9 +69,6 @@ class _Shown:
         self.inner = inner
 
     def write(self, text: str) -> None:
-        from conformance.redact import redact
-        from conformance.report.text import printable
-
         self.inner.write(redact(printable(text)))
 
     def flush(self) -> None:

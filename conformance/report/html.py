@@ -20,6 +20,7 @@ from typing import Any
 
 from conformance.exitcodes import ExitCode
 from conformance.redact import redact
+from conformance.report.files import write_atomic
 from conformance.report.text import BODY_LIMIT, pretty_body, printable
 from conformance.rules import RULES
 
@@ -390,6 +391,5 @@ def write_index_html(report_dir: Path, summary: Mapping[str, Any]) -> Path:
     """Write `index.html` into `report_dir` and return its path."""
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
-    from conformance.report.files import write_atomic
 
     return write_atomic(report_dir / "index.html", render_index_html(summary))

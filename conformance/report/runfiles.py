@@ -18,6 +18,7 @@ from conformance.exitcodes import ExitCode
 from conformance.profile import TargetProfile
 from conformance.redact import redact
 from conformance.report.files import write_atomic
+from conformance.report.summary import build_summary, rule_results, write_summary_files
 
 __all__ = ["NOT_FINISHED", "PYTEST_JUNIT", "RunFiles"]
 
@@ -41,8 +42,6 @@ class RunFiles:
 
     def write_pending(self) -> None:
         """The summary of a run that has not finished: every rule `broken`, interrupted."""
-        from conformance.report.summary import rule_results
-
         results = [
             dict(r, outcome="broken", reason=NOT_FINISHED)
             for r in rule_results([], selected=self.selected, strict=self.strict)
@@ -57,8 +56,6 @@ class RunFiles:
         interrupted: str | None,
     ) -> dict[str, Any]:
         """summary.json, allure-results/, index.html and junit.xml; returns the summary."""
-        from conformance.report.summary import build_summary, write_summary_files
-
         summary = build_summary(
             results,
             profile=self.profile,

@@ -17,10 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from conformance import __version__
+from conformance.classes import EVENT_PREFIX, declared
 from conformance.exitcodes import ExitCode
 from conformance.profile import TargetProfile
+from conformance.redact import redact_strings
+from conformance.report.allure import write_allure_results
+from conformance.report.caps import cap_record
+from conformance.report.files import write_atomic
+from conformance.report.html import write_index_html
 from conformance.rules import RULES, Level
+from conformance.version import __version__
 
 OUTCOMES = ("pass", "fail", "non-strict", "skip", "broken")
 
@@ -107,8 +113,6 @@ def class_reach(
     A skipped rule owes no class (its classes are empty), so a sandbox-only rule on a
     production profile reports nothing missed.
     """
-    from conformance.classes import EVENT_PREFIX, declared
-
     wanted = declared(rule_id, profile) if ran else ()
     counts = {c: int(events.get(EVENT_PREFIX + c, 0)) for c in wanted}
     return {"classes": counts, "classes_missed": [c for c, n in counts.items() if n == 0]}
@@ -236,11 +240,6 @@ def write_summary_files(report_dir: Path, summary: dict[str, Any]) -> None:
     summary.json and index.html are replaced whole (`write_atomic`), so a run killed while
     writing leaves the previous complete file.
     """
-    from conformance.redact import redact_strings
-    from conformance.report.allure import write_allure_results
-    from conformance.report.caps import cap_record
-    from conformance.report.files import write_atomic
-    from conformance.report.html import write_index_html
 
     report_dir.mkdir(parents=True, exist_ok=True)
     for rule in summary["rules"]:  # the replay command names this very report

@@ -10,6 +10,8 @@ import contextlib
 import json
 import re
 
+from defusedxml.minidom import parseString  # safe against entity bombs
+
 __all__ = ["BODY_LIMIT", "clip", "nesting_depth", "pretty_body", "printable"]
 
 BODY_LIMIT = 16_000
@@ -88,8 +90,6 @@ def pretty_body(body: str | None, *, limit: int = BODY_LIMIT) -> tuple[str, str 
 
 def _pretty_xml(text: str) -> str | None:
     try:
-        from defusedxml.minidom import parseString  # safe against entity bombs
-
         pretty = parseString(text).toprettyxml(indent="  ")
     except (Exception, RecursionError):  # not XML after all (an HTML page, garbage): as text
         return None
