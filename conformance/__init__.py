@@ -1,5 +1,55 @@
-"""ses-conformance: a property-based conformance suite for Amazon SES SendEmail."""
+"""ses-conformance: a property-based conformance suite for Amazon SES SendEmail.
 
-__version__ = "0.1.0"
-"""The one place the version is written: pyproject (dynamic), --version, the User-Agent and
-summary.json's suite.version all read it."""
+The supported Python API is `__all__` (README "Python API"): load a target profile, run the
+suite as `sesconf run` does, read the rule catalogue, and the exit codes, outcomes and errors
+a caller handles. Everything else is internal and may move between versions.
+"""
+
+from conformance.cli import main, run
+from conformance.errors import (
+    AdminCallFailed,
+    ProbeFailed,
+    ProfileError,
+    ProtocolUnavailable,
+    SandboxSwitchFailed,
+    SendBudgetExhausted,
+    SesConfError,
+    TargetUnreachable,
+    TestHookError,
+    UsageError,
+)
+from conformance.exitcodes import ExitCode, Outcome
+from conformance.profile import (
+    TargetProfile,
+    builtin_profile_names,
+    load_builtin_profile,
+    load_profile,
+)
+from conformance.rules import RULES, Level, Rule, get_rule
+from conformance.version import __version__
+
+__all__ = [
+    "RULES",
+    "AdminCallFailed",
+    "ExitCode",
+    "Level",
+    "Outcome",
+    "ProbeFailed",
+    "ProfileError",
+    "ProtocolUnavailable",
+    "Rule",
+    "SandboxSwitchFailed",
+    "SendBudgetExhausted",
+    "SesConfError",
+    "TargetProfile",
+    "TargetUnreachable",
+    "TestHookError",
+    "UsageError",
+    "__version__",
+    "builtin_profile_names",
+    "get_rule",
+    "load_builtin_profile",
+    "load_profile",
+    "main",
+    "run",
+]

@@ -5,6 +5,7 @@
                 [--run-timeout SECONDS] [--report-dir DIR]
     sesconf serve [--host 127.0.0.1] [--port 8025] [--profile FILE] [--latency-ms MS]
     sesconf rules
+    sesconf schema                      (summary.json's JSON Schema)
 
 Exit codes are `conformance.exitcodes.ExitCode`.
 """
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from conformance import plugin
 from conformance.commands.concurrency import resolve
 from conformance.commands.guard import RunGuard, RunInterrupted, default_run_timeout
 from conformance.commands.parser import build_parser
@@ -46,6 +48,7 @@ from conformance.report.summary import (
     load_records,
     mark_unfinished,
     rule_results,
+    schema_text,
     write_summary_files,
 )
 from conformance.rules import RULES
@@ -269,6 +272,8 @@ def _pytest_args(
 ) -> list[str]:
     out = [
         str(SUITE_DIR),
+        "-p",  # the module by its own name, the entry point's registration of it blocked:
+        f"no:{plugin.NAME}",  # pytest registers a module once (xdist workers too)
         "-p",
         "conformance.plugin",
         "-p",
@@ -335,7 +340,18 @@ def cmd_rules(_: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
-COMMANDS: dict[str, Any] = {"run": cmd_run, "serve": cmd_serve, "rules": cmd_rules}
+def cmd_schema(_: argparse.Namespace) -> ExitCode:
+    """summary.json's JSON Schema, for whoever validates reports outside Python."""
+    sys.stdout.write(schema_text())
+    return ExitCode.OK
+
+
+COMMANDS: dict[str, Any] = {
+    "run": cmd_run,
+    "serve": cmd_serve,
+    "rules": cmd_rules,
+    "schema": cmd_schema,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -365,6 +381,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return ExitCode.INTERNAL_ERROR
+
+
+def run(argv: Sequence[str] = ()) -> int:
+    """`sesconf run ARGV...` from Python: the same run, reports and exit code."""
+    return main(["run", *argv])
 
 
 if __name__ == "__main__":

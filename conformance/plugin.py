@@ -4,6 +4,10 @@ It resolves the target, sets Hypothesis up, selects tests by rule, gives each te
 context, and writes one JSON record per test (`records/<pid>.jsonl`): xdist workers and
 the CLI's separate passes all write there, and `report.summary` folds the records into
 summary.json.
+
+Installed, it registers through the `pytest11` entry point `sesconf` and stays inert in any
+run that passes none of its options (`--target-profile`, `--target-url`, `--sesconf-*`):
+it adds its options and nothing else, so an unrelated project's pytest runs unchanged.
 """
 
 from __future__ import annotations
@@ -67,6 +71,8 @@ settings.register_profile(
 )
 
 _RECORDS = pytest.StashKey[dict[str, Any]]()
+_ACTIVE = pytest.StashKey[bool]()
+NAME = "sesconf"  # the entry point's: pytest registers a module once, under one name
 
 
 OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
@@ -121,8 +127,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # --- configuration ----------------------------------------------------------------------
 
 
+def activate(config: pytest.Config) -> None:
+    """Make this run a conformance run whatever its options (the checkout's own runs)."""
+    config.stash[_ACTIVE] = True
+
+
+def active(config: pytest.Config) -> bool:
+    """A conformance run: activated, or given any of the plugin's options."""
+    if config.stash.get(_ACTIVE, False):
+        return True
+    given = (config.getoption(name) for name, _ in OPTIONS)
+    return any(value not in (None, False, [], "all") for value in given)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
+    if not active(config):
+        return
+    config.stash[_ACTIVE] = True
     config.addinivalue_line("markers", "rule(*ids): the conformance rule(s) a test checks")
     config.addinivalue_line("markers", "exclusive: resets or counts shared target state")
     config.addinivalue_line("markers", "sends(n): about n SendEmail calls per example")
@@ -173,6 +195,8 @@ def selected_rules(config: pytest.Config) -> tuple[str, ...]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.stash.get(_ACTIVE, False):
+        return
     wanted = config.getoption("--sesconf-rules") or ["*"]
     unwanted = config.getoption("--sesconf-exclude")
     phase = config.getoption("--sesconf-phase")
@@ -299,7 +323,7 @@ def _check_reachable(url: str, *, timeout_s: float) -> None:
 @pytest.fixture(autouse=True)
 def _sesconf_context(request: pytest.FixtureRequest) -> Iterator[support.TestContext | None]:
     """Give every rule-marked test its context (state machines reach it via `current()`)."""
-    rules = _rules_of(request.node)
+    rules = _rules_of(request.node) if request.config.stash.get(_ACTIVE, False) else ()
     if not rules:
         yield None
         return
@@ -327,7 +351,7 @@ def ctx(_sesconf_context: support.TestContext | None) -> support.TestContext:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
-    rules = _rules_of(item)
+    rules = _rules_of(item) if item.config.stash.get(_ACTIVE, False) else ()
     if not rules:
         return report
     if report.when == "call" or (report.when == "setup" and not report.passed):
@@ -359,6 +383,8 @@ def _write_record(config: pytest.Config, record: dict[str, Any]) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
+    if not config.stash.get(_ACTIVE, False):
+        return
     run = support.state()
     target = run.session
     profile = target.profile if target is not None else run.settings.profile

@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_parser(sub)
     _add_serve_parser(sub)
     sub.add_parser("rules", help="list the rules the suite checks")
+    sub.add_parser("schema", help="print the JSON Schema of summary.json")
 
     register(sub)  # compare, replay: each sets `func`
     return parser

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,17 @@ from conformance.rules import RULES, Level
 from conformance.version import __version__
 
 OUTCOMES = ("pass", "fail", "non-strict", "skip", "broken")
+SCHEMA_NAME = "summary.schema.json"
+"""summary.json's JSON Schema, shipped beside this module (package data)."""
+
+
+def schema_text() -> str:
+    """The JSON Schema every summary.json validates against (`sesconf schema` prints it)."""
+    return (
+        resources.files(__package__ or "conformance.report")
+        .joinpath(SCHEMA_NAME)
+        .read_text("utf-8")
+    )
 
 
 def load_records(folder: Path | None, *, only: str = "*.jsonl") -> list[dict[str, Any]]:
