@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ from conformance.profile import load_builtin_profile
 from conformance.rules import RULES
 from conformance.server.app import start_server
 from tests._browser import load, screenshot
+from tests._schema import valid_summary
 from tests._sesconf import REPO, sesconf
 
 REFERENCE = load_builtin_profile("reference")
@@ -31,6 +33,7 @@ def failing_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         run = sesconf("run", "--url", server.url, "--max-examples", "8", report_dir=report)
     assert ExitCode.RULE_FAILED == run.returncode, run.stdout[-3000:] + run.stderr[-2000:]
     assert "recipients.max" in run.failed()
+    valid_summary(report)
     return report
 
 
@@ -109,9 +112,8 @@ def test_no_credential_reaches_any_report_file_or_output(tmp_path: Path) -> None
         for path in written:
             assert secret.encode() not in path.read_bytes(), f"{secret!r} in {path}"
     assert "$AWS_SECRET_ACCESS_KEY" in (report / "summary.json").read_text()
+    valid_summary(report)
 
 
-def _summary(report: Path) -> dict:
-    import json
-
-    return json.loads((report / "summary.json").read_text())
+def _summary(report: Path) -> dict[str, Any]:
+    return valid_summary(report)
