@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from conformance import plugin
 from conformance.commands.concurrency import resolve
 from conformance.commands.guard import RunGuard, RunInterrupted, default_run_timeout
 from conformance.commands.parser import build_parser
@@ -272,8 +271,6 @@ def _pytest_args(
 ) -> list[str]:
     out = [
         str(SUITE_DIR),
-        "-p",  # the module by its own name, the entry point's registration of it blocked:
-        f"no:{plugin.NAME}",  # pytest registers a module once (xdist workers too)
         "-p",
         "conformance.plugin",
         "-p",

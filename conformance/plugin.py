@@ -15,6 +15,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -116,6 +117,13 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ),
 )
 """The plugin's command-line options (a public contract: extended, never renamed)."""
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Registered by its module name first (`-p conformance.plugin`): the entry point is
+    then skipped, not refused for registering this module a second time."""
+    if pluginmanager.get_name(sys.modules[__name__]) != NAME:
+        pluginmanager.set_blocked(NAME)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
