@@ -23,10 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from conformance.commands.concurrency import resolve
-from conformance.commands.guard import RunGuard, RunInterrupted, default_run_timeout
+from conformance.commands.guard import RunGuard, default_run_timeout
 from conformance.commands.parser import build_parser
 from conformance.commands.passes import run_pytest, shared_limits_in
-from conformance.errors import ProfileError, SesConfError, TargetUnreachable, UsageError
+from conformance.errors import (
+    ProfileError,
+    RunStopped,
+    SesConfError,
+    TargetUnreachable,
+    UsageError,
+)
 from conformance.exitcodes import ExitCode
 from conformance.expectations import apply_expectations
 from conformance.profile import (
@@ -87,7 +93,7 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
         with RunGuard(run_timeout, grace_s=2 * profile.timeout_s + 5) as guard:
             try:
                 return _run(args, profile, embedded, selected, max_examples, started, guard)
-            except RunInterrupted:  # stopped before pytest ran: the reports say so
+            except RunStopped:  # stopped before pytest ran: the reports say so
                 guard.quiet()
                 return _report(args, profile, selected, max_examples, started, [], guard.reason)
     finally:

@@ -16,7 +16,8 @@ import threading
 from types import FrameType, TracebackType
 from typing import Any
 
-from conformance.protocols.transport import RunStopped, clear_stop, stop_all_calls
+from conformance.errors import RunStopped
+from conformance.protocols.deadlines import clear_stop, stop_all_calls
 
 __all__ = ["RunGuard", "RunInterrupted", "default_run_timeout"]
 
