@@ -84,14 +84,18 @@ def _build_wheel(tmp: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
+    """A fresh venv holding the wheel, reusing this environment's installed dependencies.
+
+    Not `--system-site-packages`: under CI's fresh-clone venv that would be the base
+    interpreter's, without the dependencies. A `.pth` line puts this environment's
+    site-packages after the venv's own instead; the `.pth` files there (an editable install
+    of the checkout) are not run, so the checkout stays off the path.
+    """
     tmp = tmp_path_factory.mktemp("wheel")
     wheel = _build_wheel(tmp)
     root = tmp / "venv"
     made = subprocess.run(
-        [sys.executable, "-m", "venv", "--system-site-packages", str(root)],
-        capture_output=True,
-        text=True,
-        timeout=300,
+        [sys.executable, "-m", "venv", str(root)], capture_output=True, text=True, timeout=300
     )
     assert 0 == made.returncode, made.stderr
     work = tmp / "work"
@@ -99,6 +103,9 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
     env = Venv(root, work)
     installed = env.run("python", "-m", "pip", "install", "-q", "--no-deps", str(wheel))
     assert 0 == installed.returncode, installed.stdout[-2000:] + installed.stderr[-2000:]
+    where = env.run("python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+    outer = [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
+    Path(where.stdout.strip(), "_outer_dependencies.pth").write_text("\n".join(outer) + "\n")
     return env
 
 
