@@ -98,7 +98,7 @@ def _register_secrets(profile: TargetProfile) -> None:
 
     register_secrets(profile.secrets)
     if profile.protocol in ("ses-query", "sesv2"):
-        from conformance.protocols.aws import EMULATOR_CREDENTIALS, profile_credentials
+        from conformance.protocols.signing import EMULATOR_CREDENTIALS, profile_credentials
 
         try:
             credentials = profile_credentials(profile)
@@ -263,7 +263,7 @@ def _workers(
 
 def _provision(profile: TargetProfile) -> None:
     """Verify the profile's identities on emulators; a target that refuses is exit 3."""
-    from conformance.protocols.base import provision_identities
+    from conformance.protocols.clients import provision_identities
 
     try:
         provision_identities(profile)

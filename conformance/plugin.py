@@ -248,7 +248,7 @@ def _open_session(config: pytest.Config) -> support.TargetSession:
         run.server = start_server(profile)
         profile = profile.with_url(run.server.url)
     _check_reachable(profile.url, timeout_s=profile.timeout_s)
-    from conformance.protocols.base import make_client, provision_identities
+    from conformance.protocols.clients import make_client, provision_identities
 
     if not config.getoption("--sesconf-no-provision"):
         try:
@@ -269,7 +269,7 @@ def _open_session(config: pytest.Config) -> support.TargetSession:
 
 def rate_from_quota(profile: TargetProfile) -> TargetProfile:
     """With `safety.rate_from_quota`, pace sends at the target's own MaxSendRate."""
-    from conformance.protocols.base import make_client
+    from conformance.protocols.clients import make_client
 
     if not profile.safety.rate_from_quota or profile.safety.rate_per_s is not None:
         return profile

@@ -58,7 +58,7 @@ def probe_latency(profile: TargetProfile, *, probes: int = PROBES) -> float:
     so nothing is delivered; the calls still count against `safety.max_sends` and wait
     for `safety.rate_per_s`, like every SendEmail call of the run.
     """
-    from conformance.protocols.base import make_client
+    from conformance.protocols.clients import make_client
 
     client = make_client(profile)
     times: list[float] = []

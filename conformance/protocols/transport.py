@@ -22,7 +22,6 @@ import urllib3.connection
 import urllib3.connectionpool
 import urllib3.exceptions
 
-from conformance import __version__
 from conformance.errors import RunStopped as RunStopped  # re-exported: defined there
 from conformance.model import TransportFailure, TransportKind, WireRequest, WireResponse
 from conformance.protocols.curl import redact_headers
@@ -35,6 +34,7 @@ from conformance.protocols.deadlines import (  # the stop functions are re-expor
     stop_all_calls,
     stop_reason,
 )
+from conformance.version import __version__
 
 __all__ = [
     "ECHO_FACTOR",
