@@ -212,7 +212,7 @@ def test_make_client_dispatches_on_protocol(monkeypatch: pytest.MonkeyPatch) -> 
     client = make_client(profile("http://127.0.0.1:1/"))
     assert isinstance(client, EnvelopeClient) and isinstance(client, Client)
     client.close()
-    monkeypatch.delitem(clients.CLIENTS, "sesv2")  # type: ignore[attr-defined]
+    monkeypatch.delitem(clients.CLIENTS, "sesv2")
     with pytest.raises(ProtocolUnavailable, match="unknown 'sesv2'"):
         make_client(profile("http://127.0.0.1:1/", protocol="sesv2"))
     with pytest.raises(ProtocolUnavailable, match="unknown 'smtp'"):
