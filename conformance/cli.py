@@ -43,8 +43,9 @@ from conformance.profile import (
     resolve_target,
 )
 from conformance.protocols import shared_limits
-from conformance.protocols.aws import EMULATOR_CREDENTIALS, profile_credentials
-from conformance.protocols.base import check_reachable, provision_identities
+from conformance.protocols.base import check_reachable
+from conformance.protocols.clients import provision_identities
+from conformance.protocols.signing import EMULATOR_CREDENTIALS, profile_credentials
 from conformance.redact import RedactingStream, register_secrets
 from conformance.report.console import print_class_reach, print_outcome
 from conformance.report.runfiles import RunFiles

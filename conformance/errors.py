@@ -25,8 +25,8 @@
 
 Verdicts (RuleViolation, TargetBroken) stand apart from SesConfError so that no handler of
 the suite's own errors can swallow a verdict. The classes are also importable from the
-modules that raise them (commands.concurrency, protocols.base, protocols.aws, protocols.hooks,
-protocols.transport, violations, server.http, server.wire_query).
+modules that raise them (commands.concurrency, protocols.base, protocols.aws_answers,
+protocols.sesv2, protocols.transport, violations, server.http, server.wire_query).
 """
 
 from __future__ import annotations

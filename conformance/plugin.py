@@ -26,7 +26,8 @@ from hypothesis import HealthCheck, Phase, settings
 
 from conformance.errors import ProfileError, SesConfError, TargetUnreachable
 from conformance.profile import DEFAULT_MAX_EXAMPLES, TargetProfile, resolve_target
-from conformance.protocols.base import check_reachable, make_client, provision_identities
+from conformance.protocols.base import check_reachable
+from conformance.protocols.clients import make_client, provision_identities
 from conformance.redact import redact_strings
 from conformance.report.caps import cap_record
 from conformance.report.summary import write_reports

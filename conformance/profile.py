@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import ProfileError
+from conformance.outbox_formats import OUTBOX_FORMATS
+from conformance.rules import RULES
 
 PROTOCOLS = ("envelope", "ses-query", "sesv2")
 SES_SIZE_LIMIT = 10_485_760
@@ -45,7 +47,7 @@ class Account:
     """GET here lists delivered messages: {"messages": [{"id", "to", "cc", "bcc"}, ...]}."""
     outbox_format: str = "contract"
     """The shape outbox_url answers in: "contract" (the line above), or an emulator's own
-    ("ministack", "localstack"), adapted by conformance/protocols/hooks.py."""
+    ("ministack", "localstack"), adapted by conformance/outbox_formats.py."""
     sandbox_switch: bool = False
     """Before the run (and after each reset), set the target's sandbox to `sandbox` with
     SESv2 PutAccountDetails (ProductionAccessEnabled = not sandbox): emulators only."""
@@ -220,8 +222,6 @@ def _bool(raw: Any, key: str) -> bool:
 
 
 def _outbox_format_key(raw: Any, key: str) -> str:
-    from conformance.protocols.hooks import OUTBOX_FORMATS  # late: hooks import this module
-
     if not isinstance(raw, str) or raw not in OUTBOX_FORMATS:
         known = ", ".join(OUTBOX_FORMATS)
         raise ProfileError(f"{key}: expected one of {known}, got {raw!r}")
@@ -329,8 +329,6 @@ def _validated(
 
 
 def _codes(raw: Mapping[str, Any], base: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
-    from conformance.rules import RULES  # late: rules import nothing from here
-
     codes = dict(base)
     for rule_id, pinned in raw.items():
         if rule_id not in RULES:

@@ -1,4 +1,4 @@
-"""Emulator hooks (protocols/hooks.py): outbox adapters, the sandbox switch, reset.
+"""Emulator hooks (outbox_formats.py, sesv2.switch_sandbox): outbox adapters, sandbox, reset.
 
 The outbox documents in tests/recorded/ are real answers: ministack 1.5.33's
 GET /_ministack/ses/messages and LocalStack 2026.3.0's GET /_aws/ses after two sends
@@ -15,11 +15,10 @@ from typing import Any
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from conformance.errors import ProfileError
+from conformance.errors import ProfileError, SandboxSwitchFailed, TestHookError
+from conformance.outbox_formats import adapt_outbox
 from conformance.profile import Account, Identities, load_builtin_profile, profile_from_mapping
-from conformance.protocols.base import TestHookError, provision_identities
-from conformance.protocols.hooks import SandboxSwitchFailed, adapt_outbox
-from conformance.protocols.query import QueryClient
+from conformance.protocols.clients import provision_identities
 from conformance.protocols.sesv2 import SesV2Client
 from tests._servers import WsgiServer, json_response
 from tests._servers import target_profile as profile
@@ -136,8 +135,8 @@ def test_a_refused_switch_names_the_status() -> None:
 def test_reset_provisions_again() -> None:
     """ministack's reset wipes identities and the sandbox switch: both come back."""
     fake = FakeMinistack()
-    with fake.server, QueryClient(_ministack_profile(fake.server.url)) as client:
-        client.reset()
+    with fake.server, SesV2Client(_ministack_profile(fake.server.url)) as client:
+        client.reset()  # the client provisions again itself (base cannot know the others)
     assert ("POST", "/_ministack/reset") == fake.calls()[0]
     assert ("POST", "/v2/email/identities") in fake.calls()  # the profile says sesv2
     assert [False] == [d["ProductionAccessEnabled"] for d in fake.details()]

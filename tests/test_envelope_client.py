@@ -17,11 +17,8 @@ from conformance.model import (
     SendEmailRequest,
     Unrecognized,
 )
-from conformance.protocols.base import (
-    MAX_BODY_BYTES,
-    HttpTransport,
-)
 from conformance.protocols.envelope import EnvelopeClient, parse_timestamp
+from conformance.protocols.transport import MAX_BODY_BYTES, HttpTransport
 from tests._servers import (
     ERR,
     OK,

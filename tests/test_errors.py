@@ -61,15 +61,15 @@ def test_the_docstring_tree_names_every_class() -> None:
         ("conformance.protocols.base", "TestHookError"),
         ("conformance.protocols.base", "ProtocolUnavailable"),
         ("conformance.protocols", "SendBudgetExhausted"),
-        ("conformance.protocols.aws", "UnsafeXml"),
-        ("conformance.protocols.aws", "AdminCallFailed"),
+        ("conformance.protocols.aws_answers", "UnsafeXml"),
+        ("conformance.protocols.sesv2", "AdminCallFailed"),
         ("conformance.violations", "RuleViolation"),
         ("conformance.violations", "TargetBroken"),
         ("conformance.server.http", "BodyTooLarge"),
         ("conformance.server.http", "BadJson"),
         ("conformance.server.wire_query", "FormError"),
         ("conformance.protocols.transport", "RunStopped"),
-        ("conformance.protocols.hooks", "SandboxSwitchFailed"),
+        ("conformance.protocols.sesv2", "SandboxSwitchFailed"),
     ],
 )
 def test_old_import_paths_name_the_same_class(module_name: str, name: str) -> None:

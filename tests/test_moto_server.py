@@ -19,7 +19,7 @@ import requests
 
 from conformance.model import Accepted, Rejected, SendEmailRequest
 from conformance.profile import load_builtin_profile
-from conformance.protocols.aws import SendQuota
+from conformance.protocols.aws_answers import SendQuota
 from conformance.protocols.query import QueryClient
 from conformance.protocols.sesv2 import SesV2Client
 

@@ -13,25 +13,20 @@ from pathlib import Path
 import pytest
 from werkzeug.wrappers import Request, Response
 
+from conformance.errors import ProtocolUnavailable, SendBudgetExhausted, TestHookError
 from conformance.model import (
     RawRequest,
     SendEmailRequest,
     WireRequest,
 )
 from conformance.profile import Account, Safety
-from conformance.protocols import base
-from conformance.protocols.base import (
-    Client,
-    HttpTransport,
-    ProtocolUnavailable,
-    RateLimiter,
-    SendBudgetExhausted,
-    TestHookError,
-    make_client,
-    redact_headers,
-    render_curl,
-)
+from conformance.protocols import clients
+from conformance.protocols.base import Client
+from conformance.protocols.clients import make_client
+from conformance.protocols.curl import redact_headers, render_curl
 from conformance.protocols.envelope import EnvelopeClient
+from conformance.protocols.limits import RateLimiter
+from conformance.protocols.transport import HttpTransport
 from tests._servers import (
     OK,
     PARAMS,
@@ -217,8 +212,8 @@ def test_make_client_dispatches_on_protocol(monkeypatch: pytest.MonkeyPatch) -> 
     client = make_client(profile("http://127.0.0.1:1/"))
     assert isinstance(client, EnvelopeClient) and isinstance(client, Client)
     client.close()
-    monkeypatch.setitem(base._CLIENTS, "sesv2", ("conformance.protocols._absent", "SesV2Client"))
-    with pytest.raises(ProtocolUnavailable, match="'sesv2' client"):
+    monkeypatch.delitem(clients.CLIENTS, "sesv2")
+    with pytest.raises(ProtocolUnavailable, match="unknown 'sesv2'"):
         make_client(profile("http://127.0.0.1:1/", protocol="sesv2"))
     with pytest.raises(ProtocolUnavailable, match="unknown 'smtp'"):
         make_client(profile("http://127.0.0.1:1/", protocol="smtp"))

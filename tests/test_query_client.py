@@ -24,19 +24,10 @@ from conformance.model import (
     Unrecognized,
 )
 from conformance.profile import TargetProfile
-from conformance.protocols.aws import (
-    EMULATOR_CREDENTIALS,
-    AwsCredentials,
-    SendQuota,
-    resolve_credentials,
-)
-from conformance.protocols.query import (
-    QueryClient,
-    query_body,
-    query_form,
-    query_form_notes,
-    ses_error_code_problems,
-)
+from conformance.protocols.aws_answers import SendQuota
+from conformance.protocols.query import QueryClient, ses_error_code_problems
+from conformance.protocols.signing import EMULATOR_CREDENTIALS, AwsCredentials, resolve_credentials
+from conformance.wire.query_form import query_body, query_form, query_form_notes
 from tests._servers import RawServer, Recorded, WsgiServer, huge_body, timed
 
 RECORDED = Path(__file__).parent / "recorded"

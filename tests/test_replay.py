@@ -179,7 +179,7 @@ def test_replay_says_still_failing_until_the_fault_is_gone(
 
 
 def test_a_rule_without_a_registered_check_cannot_be_replayed() -> None:
-    from conformance.protocols.base import make_client
+    from conformance.protocols.clients import make_client
     from conformance.suite.support import TargetSession
 
     ce = replay.Counterexample("no.such-rule", "fail", {"Source": "x"}, None, "")

@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 from werkzeug.wrappers import Response
 
+from conformance.errors import AdminCallFailed
 from conformance.model import Accepted, Exchange, Rejected, SendEmailRequest, Unrecognized
 from conformance.profile import TargetProfile
-from conformance.protocols.aws import AdminCallFailed, AwsCredentials, SendQuota
-from conformance.protocols.base import make_client
+from conformance.protocols.aws_answers import SendQuota
+from conformance.protocols.clients import make_client
 from conformance.protocols.sesv2 import SesV2Client, ses_error_code_problems, sesv2_body
+from conformance.protocols.signing import AwsCredentials
 from tests._servers import WsgiServer
 
 RECORDED = json.loads((Path(__file__).parent / "recorded" / "sesv2_recorded.json").read_text())

@@ -23,7 +23,7 @@ from conformance.errors import ProbeFailed, SesConfError, UsageError
 from conformance.model import SendEmailRequest, TransportFailure
 from conformance.plugin import rate_from_quota
 from conformance.profile import TargetProfile
-from conformance.protocols.base import make_client
+from conformance.protocols.clients import make_client
 from conformance.rules import RULES
 
 AUTO = "auto"

@@ -269,7 +269,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         )
         return ExitCode.TARGET_UNREACHABLE
 
-    from conformance.protocols.base import make_client, provision_identities
+    from conformance.protocols.clients import make_client, provision_identities
 
     try:
         provision_identities(profile)  # as `sesconf run` does (identities.provision)

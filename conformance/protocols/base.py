@@ -7,12 +7,9 @@ redaction and curl replays lives here, so the protocols behave alike on a bad ta
 
 from __future__ import annotations
 
-import importlib
 import socket
-import threading
-import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from conformance.errors import (
@@ -28,9 +25,13 @@ from conformance.model import (
     Rejected,
     SendEmailRequest,
 )
+from conformance.outbox_formats import adapt_outbox
 from conformance.profile import TargetProfile
+from conformance.protocols import shared_limits
+from conformance.protocols.aws_answers import SendQuota
 from conformance.protocols.bounded import json_reason, load_json
 from conformance.protocols.curl import redact_headers, render_curl
+from conformance.protocols.limits import RateLimiter, SendBudget
 from conformance.protocols.transport import (
     ECHO_FACTOR,
     MAX_BODY_BYTES,
@@ -39,10 +40,7 @@ from conformance.protocols.transport import (
     TransportResult,
     classify_exception,
 )
-
-if TYPE_CHECKING:
-    from conformance.protocols.aws import SendQuota
-from conformance.protocols.hooks import adapt_outbox, switch_sandbox
+from conformance.redact import register_secrets
 
 __all__ = [
     "ECHO_FACTOR",
@@ -52,13 +50,10 @@ __all__ = [
     "HttpClient",
     "HttpTransport",
     "ProtocolUnavailable",
-    "RateLimiter",
-    "SendBudget",
     "SendBudgetExhausted",
     "TestHookError",
     "TransportResult",
     "classify_exception",
-    "make_client",
     "redact_headers",
     "render_curl",
 ]
@@ -114,86 +109,6 @@ class Client(Protocol):
         ...
 
 
-_CLIENTS: Mapping[str, tuple[str, str]] = {
-    "envelope": ("conformance.protocols.envelope", "EnvelopeClient"),
-    "ses-query": ("conformance.protocols.query", "QueryClient"),
-    "sesv2": ("conformance.protocols.sesv2", "SesV2Client"),
-}
-
-
-def make_client(profile: TargetProfile) -> Client:
-    """The client for `profile.protocol`; protocol modules are imported only when used."""
-    if not isinstance(profile, TargetProfile):
-        raise TypeError(f"make_client: expected a TargetProfile, got {type(profile).__name__}")
-    if profile.protocol not in _CLIENTS:
-        known = ", ".join(_CLIENTS)
-        raise ProtocolUnavailable(f"protocol: unknown {profile.protocol!r}; known: {known}")
-    module_name, class_name = _CLIENTS[profile.protocol]
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        raise ProtocolUnavailable(
-            f"protocol: the {profile.protocol!r} client ({module_name}) is not available yet"
-        ) from None
-    cls = getattr(module, class_name, None)
-    if cls is None:
-        raise ProtocolUnavailable(f"protocol: {module_name} defines no {class_name}")
-    client: Client = cls(profile)
-    return client
-
-
-# --- safety limits --------------------------------------------------------------------
-
-
-class SendBudget:
-    """A thread-safe cap on SendEmail calls (`safety.max_sends`); None means no cap."""
-
-    def __init__(self, max_sends: int | None) -> None:
-        if max_sends is not None and (isinstance(max_sends, bool) or max_sends < 1):
-            raise ValueError(f"max_sends: expected an integer >= 1 or None, got {max_sends!r}")
-        self.max_sends = max_sends
-        self._used = 0
-        self._lock = threading.Lock()
-
-    @property
-    def used(self) -> int:
-        return self._used
-
-    def take(self) -> None:
-        """Count one send; raise SendBudgetExhausted instead of going over the cap."""
-        with self._lock:
-            if self.max_sends is not None and self._used >= self.max_sends:
-                raise SendBudgetExhausted(
-                    f"safety.max_sends: the budget of {self.max_sends} sends is used up; "
-                    "raise it in the profile or select fewer rules"
-                )
-            self._used += 1
-
-
-class RateLimiter:
-    """At most `rate_per_s` calls a second, spaced evenly; threads queue for their slot."""
-
-    def __init__(self, rate_per_s: float | None) -> None:
-        if rate_per_s is not None and (isinstance(rate_per_s, bool) or not rate_per_s > 0):
-            raise ValueError(f"rate_per_s: expected a number > 0 or None, got {rate_per_s!r}")
-        self.interval = 1.0 / rate_per_s if rate_per_s else 0.0
-        self._next = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        """Reserve the next slot under the lock, then sleep outside it until the slot."""
-        if not self.interval:
-            return
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-        while (delay := slot - time.monotonic()) > 0:
-            time.sleep(delay)
-
-
 # --- the shared client half -----------------------------------------------------------
 
 
@@ -217,14 +132,10 @@ class HttpClient:
             raise TypeError(f"expected a TargetProfile, got {type(profile).__name__}")
         self.profile = profile
         self.transport = transport or HttpTransport(timeout_s=profile.timeout_s)
-        from conformance.protocols import shared_limits  # shared by a run's processes
-
         self.budget = budget or shared_limits.budget_for(profile.safety.max_sends)
         self.limiter = limiter or shared_limits.limiter_for(profile.safety.rate_per_s)
         self._dead = 0
         self._dead_detail = ""
-        from conformance.redact import register_secrets
-
         register_secrets(profile.secrets)
 
     DEAD_AFTER = 2
@@ -296,8 +207,20 @@ class HttpClient:
                 f"account.reset_url: POST {url} answered HTTP {result.response.status}, "
                 "expected 2xx"
             )
-        # an emulator's reset may wipe what provisioning set up (ministack's does)
-        provision_identities(self.profile)
+        self.reprovision()
+
+    def reprovision(self) -> None:
+        """Provision again what an emulator's reset may wipe (ministack's does): the
+        identities (`identities.provision`) and the sandbox (`account.sandbox_switch`)."""
+        if self.profile.identities.provision:
+            self.provision_identities()
+        if self.profile.account.sandbox_switch:
+            self.switch_sandbox()
+
+    def switch_sandbox(self) -> None:
+        """`account.sandbox_switch` goes through SESv2 whatever the wire: each protocol
+        client calls `sesv2.switch_sandbox` (this module cannot import the clients)."""
+        raise UsageError(f"account.sandbox_switch: the {self.name} client cannot switch it")
 
     def outbox(self) -> list[dict[str, Any]] | None:
         """GET account.outbox_url -> its `messages`; None when the profile declares none."""
@@ -314,7 +237,7 @@ class HttpClient:
         data, error = load_json(answer.body)
         if error is not None:
             raise TestHookError(f"{where}: {json_reason(answer.body, error)}")
-        try:  # an emulator's own endpoint, in the contract's shape (protocols/hooks.py)
+        try:  # an emulator's own endpoint, in the contract's shape (outbox_formats.py)
             return adapt_outbox(self.profile.account.outbox_format, data)
         except ValueError as exc:
             raise TestHookError(f"{where}: {exc}") from None
@@ -333,23 +256,6 @@ def _why(result: TransportResult) -> str:
     if result.failure is not None:
         return f"{result.failure.kind} ({result.failure.detail})"
     return "no answer"
-
-
-def provision_identities(profile: TargetProfile) -> None:
-    """Verify the profile's identities on the target first, when it asks for that.
-
-    Only with `identities.provision = true` (the emulator profiles): on real SES,
-    VerifyEmailIdentity sends a verification email, so nothing is provisioned by default.
-    With `account.sandbox_switch`, the target's sandbox is then set as `account.sandbox` says.
-    """
-    if profile.identities.provision:
-        client = make_client(profile)
-        try:
-            client.provision_identities()
-        finally:
-            client.close()
-    if profile.account.sandbox_switch:
-        switch_sandbox(profile)
 
 
 def check_reachable(url: str, *, timeout_s: float) -> None:

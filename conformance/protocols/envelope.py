@@ -25,6 +25,7 @@ from conformance.model import (
 )
 from conformance.protocols.base import HttpClient
 from conformance.protocols.bounded import json_reason, load_json, shown
+from conformance.protocols.sesv2 import switch_sandbox
 
 __all__ = ["EnvelopeClient", "judge_envelope", "parse_timestamp"]
 
@@ -216,6 +217,9 @@ class EnvelopeClient(HttpClient):
 
     name = "envelope"
     RULES_NOT_APPLICABLE = frozenset({"ses.error-codes"})
+
+    def switch_sandbox(self) -> None:
+        switch_sandbox(self.profile)
 
     def send(self, request: SendEmailRequest) -> Exchange:
         if not isinstance(request, SendEmailRequest):

@@ -8,11 +8,10 @@ list, which real SES reads as one empty address (ses-ground-truth.md §1.4).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, TypeAlias
-from urllib.parse import quote
+from typing import Final, TypeAlias
 from xml.etree.ElementTree import Element
 
-from conformance.errors import TargetUnreachable
+from conformance.errors import AdminCallFailed, FormError, TargetUnreachable, UnsafeXml
 from conformance.model import (
     JSON,
     Accepted,
@@ -25,150 +24,29 @@ from conformance.model import (
     Unrecognized,
     WireResponse,
 )
-from conformance.protocols.aws import (
+from conformance.protocols import aws_answers
+from conformance.protocols.aws_answers import (
     MAX_XML_BYTES,
     SES_XMLNS,
-    AdminCallFailed,
     CodeRule,
     SendQuota,
-    SignedClient,
-    UnsafeXml,
-    code_problems,
     parse_xml,
     ses_text,
 )
-from conformance.protocols.base import (
-    TransportResult,
-)
+from conformance.protocols.sesv2 import switch_sandbox
+from conformance.protocols.signing import SignedClient
+from conformance.protocols.transport import TransportResult
+from conformance.wire.query_form import decode_members, query_body, query_form
 
 __all__ = [
     "QUERY_ERROR_CODES",
     "QueryClient",
     "judge_send_answer",
-    "query_body",
-    "query_form",
-    "query_form_notes",
     "ses_error_code_problems",
 ]
 
-VERSION: Final = "2010-12-01"
 FORM_TYPE: Final = "application/x-www-form-urlencoded; charset=utf-8"
 Problems: TypeAlias = dict[str, tuple[str, ...]]
-
-# --- serialisation ------------------------------------------------------------------------
-
-# A shape is "string", ("list", item shape), a struct {member: shape}, or None (unknown:
-# serialised by what the value is).
-Shape: TypeAlias = Any
-_CONTENT: Final = {"Data": "string", "Charset": "string"}
-_ADDRESSES: Final = ("list", "string")
-SEND_EMAIL_SHAPE: Final[Mapping[str, Shape]] = {
-    "Source": "string",
-    "Destination": {
-        "ToAddresses": _ADDRESSES,
-        "CcAddresses": _ADDRESSES,
-        "BccAddresses": _ADDRESSES,
-    },
-    "Message": {"Subject": _CONTENT, "Body": {"Text": _CONTENT, "Html": _CONTENT}},
-    "ReplyToAddresses": _ADDRESSES,
-    "ReturnPath": "string",
-    "SourceArn": "string",
-    "ReturnPathArn": "string",
-    "Tags": ("list", {"Name": "string", "Value": "string"}),
-    "ConfigurationSetName": "string",
-}
-
-
-def _scalar(value: JSON) -> str | None:
-    """A JSON scalar as the Query wire writes it; None for what it cannot carry."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str | int | float):
-        return str(value)
-    return None
-
-
-def _flatten(prefix: str, value: JSON, shape: Shape, notes: list[str]) -> list[tuple[str, str]]:
-    if value is None:
-        return []  # JSON null: the member is absent
-    if shape is None:  # unknown member: follow the value
-        shape = (
-            {}
-            if isinstance(value, Mapping)
-            else ("list", None)
-            if isinstance(value, list)
-            else "string"
-        )
-    if shape == "string":
-        text = _scalar(value)
-        if text is None:
-            notes.append(f"{prefix}: a {type(value).__name__} cannot be a Query string; left out")
-            return []
-        if not isinstance(value, str):
-            notes.append(f"{prefix}: {value!r} sent as the string {text!r}")
-        return [(prefix, text)]
-    if isinstance(shape, tuple):
-        if isinstance(value, Mapping):
-            notes.append(f"{prefix}: an object cannot be a Query list; left out")
-            return []
-        if not isinstance(value, list):
-            notes.append(f"{prefix}: {value!r} sent as a one-member list")
-        items = value if isinstance(value, list) else [value]  # "a" -> .member.1=a
-        pairs: list[tuple[str, str]] = []
-        number = 0
-        for item in items:
-            flat = _flatten(f"{prefix}.member.{number + 1}", item, shape[1], notes)
-            if flat:
-                number += 1
-                pairs += flat
-        return pairs  # an empty list sends nothing at all
-    if isinstance(value, Mapping):
-        pairs = []
-        for key, member in value.items():
-            pairs += _flatten(f"{prefix}.{key}", member, shape.get(str(key)), notes)
-        return pairs
-    text = _scalar(value)  # a scalar where an object is expected: sent as it is
-    notes.append(f"{prefix}: a {type(value).__name__} where an object is expected")
-    return [] if text is None else [(prefix, text)]
-
-
-def query_form_notes(params: Mapping[str, JSON]) -> tuple[str, ...]:
-    """What the Query wire changed in `params` (types it cannot carry); () when nothing.
-
-    A wrong type the oracle rejects may reach the target as a valid request (`5` is the
-    string "5", "a@b.example" where a list belongs is `.member.1`), so a test that
-    judges wrong types over ses-query should treat a non-empty answer as `either`.
-    """
-    notes: list[str] = []
-    for key, value in params.items():
-        _flatten(str(key), value, SEND_EMAIL_SHAPE.get(str(key)), notes)
-    return tuple(notes)
-
-
-def query_form(params: Mapping[str, JSON], *, action: str = "SendEmail") -> list[tuple[str, str]]:
-    """`params` as ordered Query pairs, Action and Version first.
-
-    Empty lists send no member; members are numbered from 1; scalars are stringified;
-    a string where a list is expected becomes `.member.1`; an object or a list where a
-    string is expected is left out, because the Query wire cannot carry it.
-    """
-    if not isinstance(params, Mapping):
-        raise TypeError(f"params: expected a mapping, got {type(params).__name__}")
-    pairs = [("Action", action), ("Version", VERSION)]
-    for key, value in params.items():
-        pairs += _flatten(str(key), value, SEND_EMAIL_SHAPE.get(str(key)), [])
-    return pairs
-
-
-def _pct(text: str) -> str:
-    # surrogatepass: a lone surrogate in a generated string goes on the wire as it is
-    return quote(text.encode("utf-8", "surrogatepass"), safe="-_.~")
-
-
-def query_body(pairs: Iterable[tuple[str, str]]) -> bytes:
-    """The form-encoded body (RFC 3986 unreserved characters left as they are)."""
-    return "&".join(f"{_pct(k)}={_pct(v)}" for k, v in pairs).encode("ascii")
-
 
 # --- judging an answer --------------------------------------------------------------------
 
@@ -287,15 +165,15 @@ QUERY_ERROR_CODES: Final[Mapping[str, CodeRule]] = {
 def ses_error_code_problems(
     expected_rules: Iterable[str], rejected: Rejected, *, source_syntax_invalid: bool = False
 ) -> tuple[str, ...]:
-    """The SHOULD rule `ses.error-codes` for one rejection; () when a real code was used.
-
-    Real SES checks address syntax before verification, so an unparseable Source is
-    `InvalidParameterValue` even though the oracle files it under `sender.verified`.
-    """
-    table = dict(QUERY_ERROR_CODES)
-    if source_syntax_invalid:
-        table["sender.verified"] = _INVALID
-    return code_problems(table, expected_rules, rejected.code, rejected.message)
+    """`ses.error-codes` for one rejection by the Query table: real SES checks address
+    syntax before verification, so an unparseable Source is InvalidParameterValue."""
+    return aws_answers.ses_error_code_problems(
+        QUERY_ERROR_CODES,
+        expected_rules,
+        rejected,
+        source_syntax_invalid=source_syntax_invalid,
+        syntax_rule=_INVALID,
+    )
 
 
 # --- the client ---------------------------------------------------------------------------
@@ -314,11 +192,12 @@ class QueryClient(SignedClient):
             expected_rules, rejected, source_syntax_invalid=source_syntax_invalid
         )
 
+    def switch_sandbox(self) -> None:
+        switch_sandbox(self.profile)
+
     def effective_params(self, params: Mapping[str, JSON]) -> Mapping[str, JSON]:
         """What the Query wire carries of `params` (every value a string, lists numbered),
         decoded as a Query server decodes it: the oracle must judge what was sent."""
-        from conformance.server.wire_query import FormError, decode_members
-
         try:
             decoded = decode_members(query_form(params))
         except FormError:

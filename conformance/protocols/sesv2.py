@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, TypeAlias
 
-from conformance.errors import TargetUnreachable
+from conformance.errors import AdminCallFailed, SandboxSwitchFailed, TargetUnreachable
 from conformance.model import (
     JSON,
     Accepted,
@@ -22,17 +22,12 @@ from conformance.model import (
     Unrecognized,
     WireResponse,
 )
-from conformance.protocols.aws import (
-    AdminCallFailed,
-    CodeRule,
-    SendQuota,
-    SignedClient,
-    code_problems,
-)
-from conformance.protocols.base import (
-    TransportResult,
-)
+from conformance.profile import TargetProfile, with_protocol
+from conformance.protocols import aws_answers
+from conformance.protocols.aws_answers import CodeRule, SendQuota
 from conformance.protocols.bounded import load_json, short_repr, shown, too_deep
+from conformance.protocols.signing import SignedClient
+from conformance.protocols.transport import TransportResult
 
 __all__ = [
     "SESV2_ERROR_CODES",
@@ -41,6 +36,7 @@ __all__ = [
     "judge_send_answer",
     "ses_error_code_problems",
     "sesv2_body",
+    "switch_sandbox",
 ]
 
 SEND_PATH: Final = "/v2/email/outbound-emails"
@@ -175,11 +171,15 @@ SESV2_ERROR_CODES: Final[Mapping[str, CodeRule]] = {
 def ses_error_code_problems(
     expected_rules: Iterable[str], rejected: Rejected, *, source_syntax_invalid: bool = False
 ) -> tuple[str, ...]:
-    """`ses.error-codes` for one v2 rejection; an unparseable From is BadRequestException."""
-    table = dict(SESV2_ERROR_CODES)
-    if source_syntax_invalid:
-        table["sender.verified"] = _BAD_REQUEST
-    return code_problems(table, expected_rules, rejected.code, rejected.message)
+    """`ses.error-codes` for one rejection by the v2 table; an unparseable From is
+    BadRequestException."""
+    return aws_answers.ses_error_code_problems(
+        SESV2_ERROR_CODES,
+        expected_rules,
+        rejected,
+        source_syntax_invalid=source_syntax_invalid,
+        syntax_rule=_BAD_REQUEST,
+    )
 
 
 # --- the client ---------------------------------------------------------------------------
@@ -197,6 +197,9 @@ class SesV2Client(SignedClient):
         return ses_error_code_problems(
             expected_rules, rejected, source_syntax_invalid=source_syntax_invalid
         )
+
+    def switch_sandbox(self) -> None:
+        switch_sandbox(self.profile)
 
     def _url(self, path: str) -> str:
         return self.profile.url.rstrip("/") + path
@@ -285,6 +288,38 @@ class SesV2Client(SignedClient):
             self.verify_email_identity(address)
         for domain in self.profile.identities.verified_domains:
             self.verify_domain_identity(domain)
+
+
+# --- the sandbox switch (any protocol's client calls it) ------------------------------
+
+
+ACCOUNT_DETAILS_PATH = "/v2/email/account/details"
+
+
+def switch_sandbox(profile: TargetProfile) -> None:
+    """Put the target into (or out of) the sandbox, as `account.sandbox` says.
+
+    SESv2 PutAccountDetails with ProductionAccessEnabled = not sandbox, over the target's
+    SESv2 endpoint whatever protocol the run speaks; the details are the fixed minimum the
+    API requires (MailType, WebsiteURL). Real SES only files a request for review here,
+    which is why the switch is opt-in per profile.
+    """
+    client = SesV2Client(with_protocol(profile, "sesv2"))
+    payload = {
+        "MailType": "TRANSACTIONAL",
+        "WebsiteURL": "https://example.com/",
+        "UseCaseDescription": "ses-conformance run",
+        "ProductionAccessEnabled": not profile.account.sandbox,
+    }
+    try:
+        status, data = client._admin("POST", ACCOUNT_DETAILS_PATH, payload)
+    finally:
+        client.close()
+    if status != 200:
+        raise SandboxSwitchFailed(
+            f"account.sandbox_switch: PutAccountDetails ProductionAccessEnabled="
+            f"{not profile.account.sandbox} answered HTTP {status}: {data!r:.200}"
+        )
 
 
 Sesv2Client = SesV2Client

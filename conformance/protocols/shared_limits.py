@@ -22,7 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from conformance.protocols.base import RateLimiter, SendBudget, SendBudgetExhausted
+from conformance.errors import SendBudgetExhausted
+from conformance.protocols.limits import RateLimiter, SendBudget
 
 try:
     import fcntl

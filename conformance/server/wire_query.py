@@ -12,17 +12,15 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wrappers import Request, Response
 
-from conformance.errors import FormError  # defined there, raised here
+from conformance.errors import BodyTooLarge, FormError
 from conformance.server.engine import Accepted, Engine, Kind, Refused
-from conformance.server.http import BodyTooLarge, read_body, request_id, short, xml_text
+from conformance.server.http import read_body, request_id, short, xml_text
+from conformance.wire.query_form import decode_members
 
 PROTOCOL = "ses-query"
 NAMESPACE = "http://ses.amazonaws.com/doc/2010-12-01/"
 FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_FIELDS = 10_000
-MAX_DEPTH = 8
-_LISTS = frozenset({"ToAddresses", "CcAddresses", "BccAddresses", "ReplyToAddresses", "Tags"})
-_IGNORED = frozenset({"Action", "Version"})
 
 _CODES: dict[Kind, str] = {
     Kind.MISSING_MEMBER: "ValidationError",
@@ -31,55 +29,6 @@ _CODES: dict[Kind, str] = {
     Kind.THROTTLED: "Throttling",
     Kind.INTERNAL: "InternalFailure",
 }
-
-
-def decode_members(pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    """`Destination.ToAddresses.member.1=a` pairs -> the nested SES params dict.
-
-    A list member given without `.member.N` (`Destination.ToAddresses=`) is a one-item
-    list, as real SES reads botocore's empty-list form: an empty address.
-    """
-    root: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in _IGNORED or key.startswith(("X-Amz-", "AWSAccessKeyId", "Signature")):
-            continue
-        parts = key.split(".")
-        if len(parts) > MAX_DEPTH or not all(parts):
-            raise FormError(f"Invalid parameter name {short(key)!r}.")
-        node = root
-        for part in parts[:-1]:
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                raise FormError(f"Parameter {short(key)!r} conflicts with a scalar value.")
-            node = child
-        if isinstance(node.get(parts[-1]), dict):
-            raise FormError(f"Parameter {short(key)!r} conflicts with a structure.")
-        node[parts[-1]] = value
-    return _listify(root)
-
-
-def _listify(node: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if isinstance(value, dict):
-            if set(value) == {"member"} and isinstance(value["member"], dict):
-                out[key] = _members(key, value["member"])
-            else:
-                out[key] = _listify(value)
-        elif key in _LISTS:
-            out[key] = [value]
-        else:
-            out[key] = value
-    return out
-
-
-def _members(name: str, members: dict[str, Any]) -> list[Any]:
-    items: list[tuple[int, Any]] = []
-    for index, value in members.items():
-        if not index.isdigit() or not index.isascii() or int(index) < 1:
-            raise FormError(f"Invalid list index {short(index)!r} in {name}.member.")
-        items.append((int(index), _listify(value) if isinstance(value, dict) else value))
-    return [value for _, value in sorted(items, key=lambda item: item[0])]
 
 
 # --- responses ----------------------------------------------------------------------------

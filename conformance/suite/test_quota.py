@@ -19,8 +19,8 @@ from hypothesis.stateful import rule as step
 from conformance.checks import Reading, accepted_id, read
 from conformance.model import Either, Exchange, Expectation, Reject, SendEmailRequest
 from conformance.oracle import expect, is_simulator
+from conformance.outbox_formats import delivered_to
 from conformance.profile import TargetProfile
-from conformance.protocols.hooks import delivered_to
 from conformance.suite.reach import note_class
 from conformance.suite.support import TestContext, configured, current, examples, judge, rule
 from conformance.violations import violation_for

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from conformance.addresses import AddressClass, classify_address
 from conformance.model import Rejected, SendEmailRequest, describe_expectation
 from conformance.oracle import expect
+from conformance.outbox_formats import delivered_to
 from conformance.profile import TargetProfile
-from conformance.protocols.hooks import delivered_to
 from conformance.suite.reach import check, examples
 from conformance.suite.support import TestContext, configured, rule
 from sesconf_strategies.addresses import gray_addresses, invalid_addresses

@@ -1,4 +1,4 @@
-"""What the two SES protocols share: SigV4 signing, credentials, safe XML, error codes.
+"""Credentials and SigV4 signing of the two SES protocols, and the client that signs.
 
 Signing is botocore's (never by hand). Secrets live only inside `AwsCredentials` and the
 signed headers handed to the transport, which records requests through
@@ -10,32 +10,26 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import urlsplit
-from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as SafeET
+import botocore.exceptions
+import botocore.session
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from defusedxml import DefusedXmlException
 
-from conformance.errors import AdminCallFailed as AdminCallFailed  # re-exported: defined there
-from conformance.errors import ProfileError, UnsafeXml
+from conformance.errors import ProfileError
 from conformance.profile import TargetProfile
-from conformance.protocols.base import HttpClient, HttpTransport, RateLimiter, SendBudget
+from conformance.protocols.base import HttpClient
+from conformance.protocols.limits import RateLimiter, SendBudget
+from conformance.protocols.transport import HttpTransport
 from conformance.redact import register_secrets
 
 SIGNING_NAME: Final = "ses"
 """botocore's signingName for both `ses` (2010-12-01) and `sesv2` (2019-09-27)."""
-
-SES_XMLNS: Final = "http://ses.amazonaws.com/doc/2010-12-01/"
-MAX_XML_BYTES: Final = 1 << 20
-"""An SES answer is a few hundred bytes; anything over 1 MiB is not one."""
-MAX_XML_TAGS: Final = 10_000
-"""An SES answer has a dozen elements; one with more is not parsed (nor is its depth)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +83,6 @@ def resolve_credentials(
         return AwsCredentials(access_key_id, secret_access_key, session_token or None)
     if aws_profile is None and is_loopback_url(url):
         return EMULATOR_CREDENTIALS
-    import botocore.exceptions
-    import botocore.session
-
     try:
         found = botocore.session.Session(profile=aws_profile).get_credentials()
     except botocore.exceptions.BotoCoreError as exc:
@@ -158,78 +149,6 @@ class SigV4Signer:
         request = AWSRequest(method=method, url=url, data=body, headers=dict(headers))
         SigV4Auth(creds, self.service, self.region).add_auth(request)
         return {key: str(value) for key, value in request.headers.items()}
-
-
-def parse_xml(body: bytes, *, max_bytes: int = MAX_XML_BYTES) -> Element:
-    """Parse an answer with defusedxml: no DTDs, no entities, no external references."""
-    if len(body) > max_bytes:
-        raise UnsafeXml(f"XML body of {len(body)} bytes is over the {max_bytes}-byte cap")
-    tags = body.count(b"<")
-    if tags > MAX_XML_TAGS:  # counted before parsing: 100,000 nested tags took a second each
-        raise UnsafeXml(f"XML body with {tags} tags is over the {MAX_XML_TAGS}-tag cap")
-    try:
-        return SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except SafeET.ParseError as exc:
-        raise UnsafeXml(f"not well-formed XML ({exc})") from None
-    except DefusedXmlException as exc:
-        raise UnsafeXml(f"XML with a DTD or entities, refused ({type(exc).__name__})") from None
-    except ValueError as exc:
-        raise UnsafeXml(f"not parseable as XML ({exc})") from None
-    except (RecursionError, MemoryError) as exc:
-        raise UnsafeXml(f"XML too deep or too large to read ({type(exc).__name__})") from None
-
-
-def ses_text(root: Element, path: str) -> str | None:
-    """The stripped text at `A/B/C` in any namespace (the root's is checked apart), or None."""
-    node = root.find("/".join(f"{{*}}{p}" for p in path.split("/")))
-    if node is None:
-        return None
-    return (node.text or "").strip()
-
-
-# --- shared values and checks of the two SES protocols -----------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SendQuota:
-    """GetSendQuota / GetAccount.SendQuota; SES sends doubles, -1 for an unlimited quota."""
-
-    max_24h_send: float
-    max_send_rate: float
-    sent_last_24h: float
-
-
-@dataclass(frozen=True, slots=True)
-class CodeRule:
-    """The codes real SES uses for one rule, and a prefix its message must start with."""
-
-    codes: frozenset[str]
-    message_prefix: str | None = None
-
-    def admits(self, code: str | None, message: str | None) -> bool:
-        if code not in self.codes:
-            return False
-        if self.message_prefix is None:
-            return True
-        return (message or "").startswith(self.message_prefix)
-
-    def describe(self) -> str:
-        names = " or ".join(sorted(self.codes))
-        return f"{names} ({self.message_prefix!r}...)" if self.message_prefix else names
-
-
-def code_problems(
-    table: Mapping[str, CodeRule],
-    expected_rules: Iterable[str],
-    code: str | None,
-    message: str | None,
-) -> tuple[str, ...]:
-    """`ses.error-codes` findings: any violated rule's code will do; none is a problem."""
-    relevant = {rule: table[rule] for rule in sorted(set(expected_rules)) if rule in table}
-    if not relevant or any(spec.admits(code, message) for spec in relevant.values()):
-        return ()
-    wanted = "; ".join(f"{rule}: {spec.describe()}" for rule, spec in relevant.items())
-    return (f"code {code!r} (message {(message or '')[:120]!r}); real SES answers {wanted}",)
 
 
 class SignedClient(HttpClient):

@@ -1,11 +1,10 @@
-"""Emulators' own test endpoints, adapted to the suite's hook contract.
+"""Emulators' outbox endpoints, adapted to the suite's hook contract (pure functions).
 
 The suite reads delivered mail from `account.outbox_url` as `{"messages": [{"id", "to",
 "cc", "bcc"}, ...]}` (docs/architecture.md). ministack and LocalStack keep the same facts
 behind endpoints of their own shape; `account.outbox_format` names the adapter, so the
-tests keep one code path and an emulator needs no proxy. ministack also has a sandbox,
-switched through SESv2 PutAccountDetails (`account.sandbox_switch`), and its reset wipes
-the identities too, so provisioning is redone after a reset.
+tests keep one code path and an emulator needs no proxy. It sits in the knowledge layer
+because the profile validates `account.outbox_format` against it.
 """
 
 from __future__ import annotations
@@ -13,16 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from conformance.errors import SandboxSwitchFailed as SandboxSwitchFailed  # re-exported
-from conformance.profile import TargetProfile, with_protocol
-
-__all__ = [
-    "OUTBOX_FORMATS",
-    "SandboxSwitchFailed",
-    "adapt_outbox",
-    "delivered_to",
-    "switch_sandbox",
-]
+__all__ = ["OUTBOX_FORMATS", "Messages", "adapt_outbox", "delivered_to"]
 
 Messages = list[dict[str, Any]]
 
@@ -112,34 +102,3 @@ def adapt_outbox(outbox_format: str, data: Any) -> Messages:
         known = ", ".join(OUTBOX_FORMATS)
         raise ValueError(f"account.outbox_format: unknown {outbox_format!r}; known: {known}")
     return OUTBOX_FORMATS[outbox_format](data)
-
-
-ACCOUNT_DETAILS_PATH = "/v2/email/account/details"
-
-
-def switch_sandbox(profile: TargetProfile) -> None:
-    """Put the target into (or out of) the sandbox, as `account.sandbox` says.
-
-    SESv2 PutAccountDetails with ProductionAccessEnabled = not sandbox, over the target's
-    SESv2 endpoint whatever protocol the run speaks; the details are the fixed minimum the
-    API requires (MailType, WebsiteURL). Real SES only files a request for review here,
-    which is why the switch is opt-in per profile.
-    """
-    from conformance.protocols.sesv2 import SesV2Client
-
-    client = SesV2Client(with_protocol(profile, "sesv2"))
-    payload = {
-        "MailType": "TRANSACTIONAL",
-        "WebsiteURL": "https://example.com/",
-        "UseCaseDescription": "ses-conformance run",
-        "ProductionAccessEnabled": not profile.account.sandbox,
-    }
-    try:
-        status, data = client._admin("POST", ACCOUNT_DETAILS_PATH, payload)
-    finally:
-        client.close()
-    if status != 200:
-        raise SandboxSwitchFailed(
-            f"account.sandbox_switch: PutAccountDetails ProductionAccessEnabled="
-            f"{not profile.account.sandbox} answered HTTP {status}: {data!r:.200}"
-        )
