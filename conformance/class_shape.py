@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from conformance.addresses import Defect, Gray
+from conformance.class_names import address_classes, name
 from conformance.members import KNOWN
 
 REQUIRED = (
@@ -123,9 +125,6 @@ def request_shape_observed(params: Mapping[str, Any], profile: Any) -> list[str]
 
 
 def robust_declared(profile: Any) -> list[str]:
-    from conformance.addresses import Defect, Gray
-    from conformance.classes import name
-
     found = [f"wrong type: {p}" for p in WRONG_TYPE_PATHS]
     found += [f"wrong element type: {p}" for p in ELEMENT_PATHS]
     found += [f"unknown member in {w}" for w in UNKNOWN_AT]
@@ -155,8 +154,6 @@ def _bad_element(path: str, value: Any) -> bool:
 
 
 def robust_observed(params: Mapping[str, Any], profile: Any) -> list[str]:
-    from conformance.classes import address_classes
-
     found = [f"wrong type: {p}" for p in WRONG_TYPE_PATHS if _wrong_type(p, lookup(params, p))]
     found += [
         f"wrong element type: {p}" for p in ELEMENT_PATHS if _bad_element(p, lookup(params, p))

@@ -12,9 +12,9 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wrappers import Request, Response
 
-from conformance.errors import FormError  # defined there, raised here
+from conformance.errors import BodyTooLarge, FormError  # defined there, raised here
 from conformance.server.engine import Accepted, Engine, Kind, Refused
-from conformance.server.http import BodyTooLarge, read_body, request_id, short, xml_text
+from conformance.server.http import read_body, request_id, short, xml_text
 
 PROTOCOL = "ses-query"
 NAMESPACE = "http://ses.amazonaws.com/doc/2010-12-01/"
