@@ -96,6 +96,14 @@ def is_type(value: object, type_: JsonType) -> bool:
     return isinstance(value, Mapping)
 
 
+def holds(path: str, value: object) -> bool:
+    """Whether `value` is of the type the table gives `path`; a list's items are too."""
+    member = MEMBERS[path]
+    if member.items is not None and isinstance(value, list):
+        return all(is_type(item, member.items) for item in value)
+    return is_type(value, member.type)
+
+
 TOP_LEVEL_REQUIRED = tuple(n for n in children("") if MEMBERS[n].required)
 TOP_LEVEL_OPTIONAL = tuple(n for n in children("") if not MEMBERS[n].required)
 TOP_LEVEL = frozenset(children(""))
