@@ -22,11 +22,13 @@ from conformance.class_shape import (
     robust_observed,
 )
 from conformance.class_size import size_declared, size_observed
+from conformance.members import DESTINATION_LISTS
 from conformance.oracle import is_simulator, verified_as_read
 from conformance.profile import TargetProfile
 
 EVENT_PREFIX = "class: "
-FIELDS = {"ToAddresses": "To", "CcAddresses": "Cc", "BccAddresses": "Bcc"}
+FIELDS = dict(zip(DESTINATION_LISTS, ("To", "Cc", "Bcc"), strict=True))
+"""Each recipient list by the short name its classes use."""
 POSITIONS = ("first", "middle", "last", "past 5", "past 50")
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
 SIMULATOR_BOXES = ("success", "bounce", "ooto", "complaint", "suppressionlist")

@@ -51,6 +51,7 @@ RECIPIENTS_READ = 1_000
 """Past this many recipients a request is refused as too many before any is classified:
 classifying 167,772 addresses took 15-20 s (issue 12)."""
 PROTOCOLS = ("envelope", "ses-query", "sesv2")
+_TO, _CC, _BCC = DESTINATION_LISTS
 
 
 def new_message_id(now: datetime) -> str:
@@ -215,7 +216,7 @@ class Engine:
         if refused is not None:
             return refused
 
-        counted = lists["ToAddresses"] if "count-to-only" in on else recipients
+        counted = lists[_TO] if "count-to-only" in on else recipients
         limit = self.profile.limits.max_recipients + ("accept-51-recipients" in on)
         count = class_count(lists, on, limit)
         if (len(counted) if count is None else count) > limit:
@@ -276,8 +277,8 @@ class Engine:
         to_check: list[tuple[str, str]] = []
         if source is not None:
             to_check.append((source, "source"))
-        skipped = {"CcAddresses"} if "cc-not-validated" in on else set()
-        skipped |= {"BccAddresses"} if "bcc-not-validated" in on else set()
+        skipped = {_CC} if "cc-not-validated" in on else set()
+        skipped |= {_BCC} if "bcc-not-validated" in on else set()
         for key, addresses in lists.items():
             if key not in skipped:
                 to_check += [(address, "recipient") for address in addresses]
@@ -355,9 +356,9 @@ class Engine:
             {
                 "id": message_id,
                 "source": source,
-                "to": list(lists["ToAddresses"]),
-                "cc": list(lists["CcAddresses"]),
-                "bcc": list(lists["BccAddresses"]),
+                "to": list(lists[_TO]),
+                "cc": list(lists[_CC]),
+                "bcc": list(lists[_BCC]),
                 "created_at": format_timestamp(now),
             }
         )

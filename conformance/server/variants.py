@@ -19,6 +19,7 @@ from conformance.server.results import Accepted, Kind, Refused, Result
 
 BAD_SUCCESS = frozenset({"created-at-missing", "query-requestid-missing", "sesv2-no-message-id"})
 BAD_ERROR = frozenset({"error-without-message", "query-error-type-missing", "sesv2-no-error-type"})
+_CC, _BCC = DESTINATION_LISTS[1:]
 ODD_STATUSES = {"not-verified": 403, "too-large": 413, "invalid-address": 422}
 
 
@@ -39,7 +40,7 @@ def _only(params: Mapping[str, Any], key: str) -> bool:
 
 def early_refusal(on: frozenset[str], params: Mapping[str, Any]) -> Refused | None:
     """A refusal before the usual checks (params are well typed here), or None."""
-    if "500-on-cc-only" in on and _only(params, "CcAddresses"):
+    if "500-on-cc-only" in on and _only(params, _CC):
         return Refused(Kind.INTERNAL, "Internal failure.", status=500)
     if "refuse-empty-body" in on:
         body = (params.get("Message") or {}).get("Body") or {}
@@ -73,7 +74,7 @@ def request_switches(
         count = sum(len(v) for v in _lists(params).values())
         if "bad-success-at-limit" in on and count == profile.limits.max_recipients:
             extra |= BAD_SUCCESS
-        if "created-at-stale-bcc-only" in on and _only(params, "BccAddresses"):
+        if "created-at-stale-bcc-only" in on and _only(params, _BCC):
             extra.add("created-at-stale")
     elif isinstance(result, Refused) and result.kind is Kind.THROTTLED:
         extra |= BAD_ERROR if "bad-error-on-quota" in on else frozenset()
