@@ -6,51 +6,61 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from conformance.members import KNOWN
+from conformance.addresses import Defect, Gray
+from conformance.class_names import address_classes, name
+from conformance.members import (
+    BODY_PARTS,
+    DESTINATION_LISTS,
+    ITEM,
+    KNOWN,
+    LIST,
+    MEMBERS,
+    OBJECT,
+    STRING,
+    JsonType,
+    is_type,
+)
 
-REQUIRED = (
-    "Source",
-    "Destination",
-    "Message",
-    "Message.Subject",
-    "Message.Body",
-    "Message.Subject.Data",
-    "Message.Body.Text.Data",
-    "Message.Body.Html.Data",
-)
-OPTIONAL_STRINGS = (
-    "ReturnPath",
-    "ConfigurationSetName",
-    "SourceArn",
-    "ReturnPathArn",
-    "Message.Subject.Charset",
-    "Message.Body.Text.Charset",
-    "Message.Body.Html.Charset",
-)
-OPTIONAL_LISTS = ("ReplyToAddresses", "Tags")
+
+def _paths(
+    kind: JsonType | None = None, *, required: bool | None = None, by_depth: bool = False
+) -> tuple[str, ...]:
+    """Member paths of the table (`members.MEMBERS`), list items left out; in the table's
+    order, or shallowest first (`by_depth`)."""
+    found = [
+        m
+        for m in MEMBERS.values()
+        if ITEM not in m.path
+        and (kind is None or m.type == kind)
+        and (required is None or m.required == required)
+    ]
+    if by_depth:
+        found.sort(key=lambda m: m.depth)
+    return tuple(m.path for m in found)
+
+
+def _outside(paths: tuple[str, ...], *parents: str) -> tuple[str, ...]:
+    return tuple(p for p in paths if not p.startswith(tuple(f"{q}." for q in parents)))
+
+
+REQUIRED = _paths(required=True, by_depth=True)
+"""Required whenever their parent is there: missing and null classes."""
+OPTIONAL_STRINGS = _paths(STRING, required=False, by_depth=True)
+OPTIONAL_LISTS = _outside(_paths(LIST, required=False), "Destination")
+"""The recipient lists are left to the recipients rules' own classes."""
 OPTIONAL = (*OPTIONAL_LISTS, *OPTIONAL_STRINGS)
 EMPTIES = ("Source", "Destination", "Message", "Message.Subject", "Message.Body")
 BODIES = ("Text only", "Html only", "Text and Html")
 CHARSETS = ("UTF-8", "utf-8", "US-ASCII", "ISO-8859-1", "another charset")
 _KNOWN_CHARSETS = {"UTF-8", "utf-8", "US-ASCII", "ISO-8859-1"}
 
-STRING_PATHS = (
-    "Source",
-    "Message.Subject.Data",
-    "Message.Body.Text.Data",
-    "Message.Body.Html.Data",
-    *OPTIONAL_STRINGS,
-)
-OBJECT_PATHS = ("Destination", "Message", "Message.Subject", "Message.Body", "Message.Body.Text")
-LIST_PATHS = (
-    "Destination.ToAddresses",
-    "Destination.CcAddresses",
-    "Destination.BccAddresses",
-    *OPTIONAL_LISTS,
-)
-WRONG_TYPE_PATHS = (*STRING_PATHS, *OBJECT_PATHS, "Message.Body.Html", *LIST_PATHS)
-ELEMENT_PATHS = ("Destination.ToAddresses", "ReplyToAddresses", "Tags")
-UNKNOWN_AT = ("top level", "Destination", "Message", "Message.Body", "Message.Subject")
+STRING_PATHS = (*_paths(STRING, required=True, by_depth=True), *OPTIONAL_STRINGS)
+OBJECT_PATHS = _paths(OBJECT, by_depth=True)
+LIST_PATHS = _paths(LIST)
+WRONG_TYPE_PATHS = (*STRING_PATHS, *OBJECT_PATHS, *LIST_PATHS)
+ELEMENT_PATHS = (f"Destination.{DESTINATION_LISTS[0]}", *OPTIONAL_LISTS)
+"""Lists with an item of the wrong type; ToAddresses stands for the three recipient lists."""
+UNKNOWN_AT = tuple(KNOWN)
 MALFORMED = (
     "truncated JSON",
     "non-UTF-8 bytes",
@@ -106,7 +116,7 @@ def request_shape_observed(params: Mapping[str, Any], profile: Any) -> list[str]
             found.append(f"empty {path}")
     body = lookup(params, "Message.Body")
     if isinstance(body, Mapping):
-        has = [k for k in ("Text", "Html") if isinstance(body.get(k), Mapping)]
+        has = [k for k in BODY_PARTS if isinstance(body.get(k), Mapping)]
         if has:
             found.append("Body: " + (" and ".join(has) if len(has) == 2 else f"{has[0]} only"))
     for path in OPTIONAL:
@@ -123,9 +133,6 @@ def request_shape_observed(params: Mapping[str, Any], profile: Any) -> list[str]
 
 
 def robust_declared(profile: Any) -> list[str]:
-    from conformance.addresses import Defect, Gray
-    from conformance.classes import name
-
     found = [f"wrong type: {p}" for p in WRONG_TYPE_PATHS]
     found += [f"wrong element type: {p}" for p in ELEMENT_PATHS]
     found += [f"unknown member in {w}" for w in UNKNOWN_AT]
@@ -139,24 +146,17 @@ def robust_declared(profile: Any) -> list[str]:
 def _wrong_type(path: str, value: Any) -> bool:
     if value is _MISSING or value is None:
         return False
-    if path in STRING_PATHS:
-        return not isinstance(value, str)
-    if path in LIST_PATHS:
-        return not isinstance(value, list)
-    return not isinstance(value, Mapping)
+    return not is_type(value, MEMBERS[path].type)
 
 
 def _bad_element(path: str, value: Any) -> bool:
     if not isinstance(value, list):
         return False
-    if path == "Tags":
-        return any(not isinstance(t, Mapping) for t in value)
-    return any(not isinstance(v, str) for v in value)
+    items = MEMBERS[path].items or STRING
+    return any(not is_type(v, items) for v in value)
 
 
 def robust_observed(params: Mapping[str, Any], profile: Any) -> list[str]:
-    from conformance.classes import address_classes
-
     found = [f"wrong type: {p}" for p in WRONG_TYPE_PATHS if _wrong_type(p, lookup(params, p))]
     found += [
         f"wrong element type: {p}" for p in ELEMENT_PATHS if _bad_element(p, lookup(params, p))

@@ -9,10 +9,11 @@ The run records them as `class: ...` events; summary.json folds them per rule.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from typing import Any
 
 from conformance.addresses import AddressClass, Defect, Gray, bare_address, classify_address
+from conformance.class_names import address_classes as address_classes
+from conformance.class_names import name as name
 from conformance.class_quota import quota_declared, quota_observed
 from conformance.class_shape import (
     request_shape_declared,
@@ -21,11 +22,13 @@ from conformance.class_shape import (
     robust_observed,
 )
 from conformance.class_size import size_declared, size_observed
+from conformance.members import DESTINATION_LISTS
 from conformance.oracle import is_simulator, verified_as_read
 from conformance.profile import TargetProfile
 
 EVENT_PREFIX = "class: "
-FIELDS = {"ToAddresses": "To", "CcAddresses": "Cc", "BccAddresses": "Bcc"}
+FIELDS = dict(zip(DESTINATION_LISTS, ("To", "Cc", "Bcc"), strict=True))
+"""Each recipient list by the short name its classes use."""
 POSITIONS = ("first", "middle", "last", "past 5", "past 50")
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
 SIMULATOR_BOXES = ("success", "bounce", "ooto", "complaint", "suppressionlist")
@@ -34,22 +37,6 @@ _NAME_ONLY_GRAY = (Gray.RECIPIENT_DISPLAY_NAME, Gray.ENCODED_WORD_NAME, Gray.UNU
 SOURCE_BARE_GRAY = tuple(g for g in Gray if g not in _NAME_ONLY_GRAY)
 SOURCE_NAMED_GRAY = (Gray.ENCODED_WORD_NAME, Gray.UNUSUAL_DISPLAY_NAME, Gray.QUOTED_LOCAL)
 SOURCE_NAMED_DEFECTS = tuple(d for d in Defect if d is not Defect.EMPTY)
-
-
-def name(item: Defect | Gray) -> str:
-    """`double dot`, `quoted local`: the readable name of a defect or gray reason."""
-    return str(item).replace("_", " ")
-
-
-@lru_cache(maxsize=16384)
-def address_classes(text: str, role: str) -> tuple[str, ...]:
-    """`valid`, `invalid: <defect>` for each defect, or `gray: <reason>` for each reason."""
-    verdict = classify_address(text, role="source" if role == "source" else "recipient")
-    if verdict.cls is AddressClass.VALID:
-        return ("valid",)
-    if verdict.cls is AddressClass.INVALID:
-        return tuple(f"invalid: {name(d)}" for d in verdict.defects)
-    return tuple(f"gray: {name(g)}" for g in verdict.gray)
 
 
 def _kind(classes: tuple[str, ...]) -> str:

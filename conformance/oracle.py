@@ -22,8 +22,14 @@ from conformance.members import (
     BODY_PARTS,
     CONTENT_MEMBERS,
     DESTINATION_LISTS,
+    ITEM,
+    MEMBERS,
     MESSAGE_MEMBERS,
+    STRING,
+    TAG_MEMBERS,
     TOP_LEVEL,
+    TOP_LEVEL_OPTIONAL,
+    holds,
 )
 from conformance.model import JSON, Accept, Either, Expectation, Reject
 from conformance.profile import SES_SIZE_LIMIT, Identities, TargetProfile
@@ -38,6 +44,12 @@ _SIMULATOR = re.compile(
     r"(?:\+[A-Za-z0-9!#$%&'*/=?^_`{|}~+-]+(?:\.[A-Za-z0-9!#$%&'*/=?^_`{|}~+-]+)*)?"
     r"@simulator\.amazonses\.com"
 )
+_READ_MEMBERS = ("ReplyToAddresses", "ReturnPath", "Tags")
+"""The optional members whose values the oracle reads (rules.md speaks of them)."""
+_UNCOVERED = tuple(
+    key for key in TOP_LEVEL_OPTIONAL if key not in _READ_MEMBERS and MEMBERS[key].type == STRING
+)
+"""Optional strings rules.md does not cover: any string is gray, any other type wrong."""
 
 
 # --- helpers shared with the strategies and the server ----------------------------------
@@ -185,7 +197,7 @@ def _check_source(params: Mapping[str, JSON], profile: TargetProfile, found: _Fi
         found.violate("request.required", "Source is missing")
         return
     source = params["Source"]
-    if not isinstance(source, str):
+    if not holds("Source", source):
         found.violate("robust.no-5xx", f"Source is a {type(source).__name__}, not a string")
         return
     verdict = classify_address(source, role="source")
@@ -214,7 +226,7 @@ def _check_destination(
         found.violate("recipients.min", "no Destination: no recipients")
         return
     destination = params["Destination"]
-    if not isinstance(destination, Mapping):
+    if not holds("Destination", destination):
         kind = type(destination).__name__
         found.violate("robust.no-5xx", f"Destination is a {kind}, not an object")
         return
@@ -222,7 +234,7 @@ def _check_destination(
     for key, items in destination.items():
         if key not in DESTINATION_LISTS:
             found.gray.append(f"unknown member 'Destination.{key}'")
-        elif items is not None and not _is_str_list(items):
+        elif items is not None and not holds(f"Destination.{key}", items):
             found.violate("robust.no-5xx", f"Destination.{key} is not a list of strings")
             well_typed = False
     recipients = recipients_of(params)
@@ -234,10 +246,6 @@ def _check_destination(
             found.violate("recipients.max", f"{len(recipients)} recipients > {limit}")
     for recipient in recipients:
         _check_recipient(recipient, profile, found)
-
-
-def _is_str_list(value: JSON) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def _check_recipient(recipient: str, profile: TargetProfile, found: _Findings) -> None:
@@ -266,7 +274,7 @@ def _check_message(params: Mapping[str, JSON], profile: TargetProfile, found: _F
         found.violate("request.required", "Message is missing")
         return
     message = params["Message"]
-    if not isinstance(message, Mapping):
+    if not holds("Message", message):
         found.violate("robust.no-5xx", f"Message is a {type(message).__name__}, not an object")
         return
     for key in message:
@@ -276,7 +284,7 @@ def _check_message(params: Mapping[str, JSON], profile: TargetProfile, found: _F
     if _absent(message, "Body"):
         found.violate("request.required", "Message.Body is missing")
         well_formed = False
-    elif not isinstance(message["Body"], Mapping):
+    elif not holds("Message.Body", message["Body"]):
         found.violate("robust.no-5xx", "Message.Body is not an object")
         well_formed = False
     else:
@@ -311,7 +319,7 @@ def _check_content(
             found.violate("request.required", f"{path} is missing")
         return False
     content = parent[key]
-    if not isinstance(content, Mapping):
+    if not holds(path, content):
         found.violate("robust.no-5xx", f"{path} is not an object")
         return False
     for member in content:
@@ -321,14 +329,14 @@ def _check_content(
         found.violate("request.required", f"{path}.Data is missing")
         return False
     data = content["Data"]
-    if not isinstance(data, str):
+    if not holds(f"{path}.Data", data):
         found.violate("robust.no-5xx", f"{path}.Data is a {type(data).__name__}, not a string")
         return False
     charset = content.get("Charset")
     if charset is None:
         if not data.isascii():
             found.gray.append(f"{path}.Data is not ASCII and has no Charset")
-    elif not isinstance(charset, str):
+    elif not holds(f"{path}.Charset", charset):
         found.violate("robust.no-5xx", f"{path}.Charset is not a string")
         return False
     elif charset.lower() not in KNOWN_CHARSETS:
@@ -362,7 +370,7 @@ def safe_content_bytes(limit: int) -> int:
 def _check_optional(params: Mapping[str, JSON], profile: TargetProfile, found: _Findings) -> None:
     reply_to = params.get("ReplyToAddresses")
     if reply_to is not None:
-        if not _is_str_list(reply_to):
+        if not holds("ReplyToAddresses", reply_to):
             found.violate("robust.no-5xx", "ReplyToAddresses is not a list of strings")
         else:
             for address in reply_to:
@@ -371,7 +379,7 @@ def _check_optional(params: Mapping[str, JSON], profile: TargetProfile, found: _
                     found.gray.append(f"ReplyToAddresses {address!r}: {verdict.describe()}")
     return_path = params.get("ReturnPath")
     if return_path is not None:
-        if not isinstance(return_path, str):
+        if not holds("ReturnPath", return_path):
             found.violate("robust.no-5xx", "ReturnPath is not a string")
         else:
             verdict = classify_address(return_path, role="recipient")
@@ -379,11 +387,11 @@ def _check_optional(params: Mapping[str, JSON], profile: TargetProfile, found: _
                 found.gray.append(f"ReturnPath {return_path!r}: {verdict.describe()}")
             elif is_verified(verdict.address, profile.identities) is not True:
                 found.gray.append(f"ReturnPath {return_path!r} is not verified")
-    for key in ("ConfigurationSetName", "SourceArn", "ReturnPathArn"):
+    for key in _UNCOVERED:
         value = params.get(key)
         if value is None:
             continue
-        if not isinstance(value, str):
+        if not holds(key, value):
             found.violate("robust.no-5xx", f"{key} is not a string")
         else:
             found.gray.append(f"{key} given: rules.md does not cover it")
@@ -393,13 +401,15 @@ def _check_optional(params: Mapping[str, JSON], profile: TargetProfile, found: _
 def _check_tags(tags: JSON, found: _Findings) -> None:
     if tags is None:
         return
-    if not isinstance(tags, list) or not all(_is_tag(tag) for tag in tags):
+    if not holds("Tags", tags) or not all(_is_tag(tag) for tag in tags):
         found.violate("robust.no-5xx", "Tags is not a list of {Name, Value} string objects")
     elif tags:
         found.gray.append("Tags given: rules.md does not cover them")
 
 
 def _is_tag(tag: JSON) -> bool:
+    """A tag whose Name and Value are strings or absent (null is absent, as everywhere)."""
+    where = "Tags" + ITEM
     return isinstance(tag, Mapping) and all(
-        tag.get(key) is None or isinstance(tag.get(key), str) for key in ("Name", "Value")
+        tag.get(key) is None or holds(f"{where}.{key}", tag.get(key)) for key in TAG_MEMBERS
     )

@@ -1,8 +1,9 @@
 """Pure checks of the reference engine: members, address messages, size, identities.
 
 Written independently of `conformance.oracle` on purpose: the oracle is tested against
-the server, so the two must not share their reading of the rules (only the address
-classifier is shared, so that "valid" means one thing everywhere).
+the server, so the two must not share their reading of the rules. Only facts are shared:
+the address classifier, so that "valid" means one thing everywhere, and the member table
+(`conformance.members`: which members exist, their JSON types, which are required).
 """
 
 from __future__ import annotations
@@ -12,13 +13,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.addresses import AddressClass, AddressVerdict, Defect
-from conformance.members import DESTINATION_LISTS
+from conformance.members import (
+    BODY_PARTS,
+    CONTENT_MEMBERS,
+    DESTINATION_LISTS,
+    ITEM,
+    LIST,
+    MEMBERS,
+    OBJECT,
+    STRING,
+    TOP_LEVEL_OPTIONAL,
+    JsonType,
+    children,
+    is_type,
+)
 
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
 SIMULATOR_NAMES = frozenset({"success", "bounce", "ooto", "complaint", "suppressionlist"})
 MIME_HEADER_BYTES = 1024
 """Rough size of the headers SES writes around the parts it base64-encodes."""
 LIST_KEYS = DESTINATION_LISTS
+WHAT: dict[JsonType, str] = {STRING: "a string", OBJECT: "a structure", LIST: "a list"}
+"""What a member must be, in SES's words, by the table's JSON type."""
 
 
 SHOWN_PROBLEMS = 20
@@ -68,14 +84,14 @@ def member_problems(
     if source is None:
         if require_source:
             missing.append("source")
-    elif not isinstance(source, str):
-        wrong.append(("source", "a string"))
+    elif not is_type(source, MEMBERS["Source"].type):
+        wrong.append(("source", WHAT[MEMBERS["Source"].type]))
 
     destination = params.get("Destination")
     if destination is None:
         missing.append("destination")
     elif not isinstance(destination, Mapping):
-        wrong.append(("destination", "a structure"))
+        wrong.append(("destination", WHAT[MEMBERS["Destination"].type]))
     else:
         wrong += _destination_problems(destination)
 
@@ -83,7 +99,7 @@ def member_problems(
     if message is None:
         missing.append("message")
     elif not isinstance(message, Mapping):
-        wrong.append(("message", "a structure"))
+        wrong.append(("message", WHAT[MEMBERS["Message"].type]))
     else:
         _message_problems(
             message, missing, wrong, require_subject=require_subject, require_html=require_html
@@ -100,12 +116,14 @@ def _destination_problems(destination: Mapping[str, Any]) -> list[tuple[str, str
         addresses = destination.get(key)
         if addresses is None:
             continue
-        if not isinstance(addresses, list):
-            wrong.append((path, "a list"))
+        member = MEMBERS[f"Destination.{key}"]
+        if not is_type(addresses, member.type):
+            wrong.append((path, WHAT[member.type]))
             continue
+        items = member.items or STRING
         for index, item in enumerate(addresses, start=1):
-            if not isinstance(item, str):
-                wrong.append((f"{path}.member.{index}", "a string"))
+            if not is_type(item, items):
+                wrong.append((f"{path}.member.{index}", WHAT[items]))
     return wrong
 
 
@@ -126,11 +144,11 @@ def _message_problems(
         _content_problems(subject, "message.subject", missing, wrong)
     body = message.get("Body")
     if body is not None and not isinstance(body, Mapping):
-        wrong.append(("message.body", "a structure"))
-    elif body is None or (body.get("Text") is None and body.get("Html") is None):
+        wrong.append(("message.body", WHAT[MEMBERS["Message.Body"].type]))
+    elif body is None or all(body.get(key) is None for key in BODY_PARTS):
         missing.append("message.body")  # an empty Body is sent as nothing by SDKs
     else:
-        for key in ("Text", "Html"):
+        for key in BODY_PARTS:
             if body.get(key) is not None:
                 _content_problems(body[key], f"message.body.{key.lower()}", missing, wrong)
         if require_html and body.get("Html") is None:
@@ -142,41 +160,51 @@ def _content_problems(
 ) -> None:
     """One Content (Subject, Text, Html): a structure whose Data is a string."""
     if not isinstance(value, Mapping):
-        wrong.append((path, "a structure"))
+        wrong.append((path, WHAT[OBJECT]))
         return
-    data = value.get("Data")
-    if data is None:
-        missing.append(f"{path}.data")
-    elif not isinstance(data, str):
-        wrong.append((f"{path}.data", "a string"))
-    charset = value.get("Charset")
-    if charset is not None and not isinstance(charset, str):
-        wrong.append((f"{path}.charset", "a string"))
+    for name in CONTENT_MEMBERS:
+        member = MEMBERS[f"Message.Subject.{name}"]  # every Content has the Subject's members
+        item = value.get(name)
+        if item is None:
+            if member.required:
+                missing.append(f"{path}.{name.lower()}")
+        elif not is_type(item, member.type):
+            wrong.append((f"{path}.{name.lower()}", WHAT[member.type]))
 
 
 def _optional_problems(params: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Documented optional members of the wrong type (null counts as absent)."""
+    """Documented optional members of the wrong type (null counts as absent): the strings,
+    then the lists (each item of its type; a Tag's members are required strings)."""
     wrong: list[tuple[str, str]] = []
-    for key in ("ReturnPath", "ConfigurationSetName", "SourceArn", "ReturnPathArn"):
-        if params.get(key) is not None and not isinstance(params[key], str):
-            wrong.append((key[0].lower() + key[1:], "a string"))
-    reply_to = params.get("ReplyToAddresses")
-    if reply_to is not None and not (
-        isinstance(reply_to, list) and all(isinstance(item, str) for item in reply_to)
-    ):
-        wrong.append(("replyToAddresses", "a list of strings"))
-    tags = params.get("Tags")
-    if tags is not None and not (
-        isinstance(tags, list)
-        and all(
-            isinstance(tag, Mapping)
-            and isinstance(tag.get("Name"), str)
-            and isinstance(tag.get("Value"), str)
-            for tag in tags
-        )
-    ):
-        wrong.append(("tags", "a list of {Name, Value} strings"))
+    optional = [MEMBERS[key] for key in TOP_LEVEL_OPTIONAL]
+    for member in sorted(optional, key=lambda m: m.type != STRING):  # stable: strings first
+        value = params.get(member.path)
+        if value is None:
+            continue
+        ses_path = member.path[0].lower() + member.path[1:]
+        if member.type != LIST:
+            if not is_type(value, member.type):
+                wrong.append((ses_path, WHAT[member.type]))
+        elif not (isinstance(value, list) and all(_item_ok(member.path, v) for v in value)):
+            wrong.append((ses_path, _list_of(member.path)))
     return wrong
+
+
+def _item_ok(path: str, item: Any) -> bool:
+    """One item of the list at `path`: of the table's item type, its members all there."""
+    items = MEMBERS[path].items or STRING
+    if items != OBJECT:
+        return is_type(item, items)
+    where = path + ITEM
+    return isinstance(item, Mapping) and all(
+        is_type(item.get(name), MEMBERS[f"{where}.{name}"].type) for name in children(where)
+    )
+
+
+def _list_of(path: str) -> str:
+    """`a list of strings`, `a list of {Name, Value} strings`: what the list must be."""
+    names = children(path + ITEM)
+    return f"a list of {{{', '.join(names)}}} strings" if names else "a list of strings"
 
 
 def recipients_declared(params: Mapping[str, Any]) -> int:

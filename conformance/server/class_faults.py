@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from conformance.server.faults import Fault
+from conformance.server.fault_type import Fault
 
 _E = "envelope"
 _SPEC: tuple[tuple[str, str, str, str | None], ...] = (

@@ -14,16 +14,33 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from conformance.addresses import AddressClass, classify_address
+from conformance.members import DESTINATION_LISTS
 from conformance.profile import SES_SIZE_LIMIT, TargetProfile
-from conformance.server import checks, class_hooks, variants
-from conformance.server.faults import Fault, get_fault
+from conformance.server.checks import (
+    SIMULATOR_DOMAIN,
+    address_message,
+    content_parts,
+    is_simulator,
+    member_problems,
+    mime_size,
+    recipient_lists,
+    recipients_declared,
+)
+from conformance.server.class_hooks import ACCEPT, INTERNAL, size_parts
+from conformance.server.class_hooks import counted as class_count
+from conformance.server.class_hooks import view as class_view
+from conformance.server.fault_type import Fault
+from conformance.server.faults import get_fault
 from conformance.server.identities import bare_address_of, unverified
+from conformance.server.results import Accepted as Accepted
+from conformance.server.results import Kind as Kind
+from conformance.server.results import Refused as Refused
+from conformance.server.results import Result as Result
+from conformance.server.variants import early_refusal, request_switches, rewritten
 
 SESV2_SIZE_LIMIT = 41_943_040
 STRICT_SIZE_FAULT_BYTES = 1_000_000
@@ -34,39 +51,7 @@ RECIPIENTS_READ = 1_000
 """Past this many recipients a request is refused as too many before any is classified:
 classifying 167,772 addresses took 15-20 s (issue 12)."""
 PROTOCOLS = ("envelope", "ses-query", "sesv2")
-
-
-class Kind(StrEnum):
-    """Why a send was refused; each wire maps it to its own code and status."""
-
-    MISSING_MEMBER = "missing-member"
-    WRONG_TYPE = "wrong-type"
-    INVALID_ADDRESS = "invalid-address"
-    TOO_MANY_RECIPIENTS = "too-many-recipients"
-    NO_RECIPIENTS = "no-recipients"
-    TOO_LARGE = "too-large"
-    NOT_VERIFIED = "not-verified"
-    THROTTLED = "throttled"
-    MALFORMED = "malformed"
-    INTERNAL = "internal"
-    """Only planted faults answer this (a 5xx)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    id: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Refused:
-    kind: Kind
-    message: str
-    status: int | None = None
-    """A planted fault's own HTTP status; None for the wire's usual one."""
-
-
-Result = Accepted | Refused
+_TO, _CC, _BCC = DESTINATION_LISTS
 
 
 def new_message_id(now: datetime) -> str:
@@ -168,8 +153,8 @@ class Engine:
             ):
                 self._sent += _countable_guess(params)
         on = self.effects(protocol)
-        self._request.extra = variants.request_switches(on, params, result, self.profile)
-        return variants.rewritten(on, params, result)
+        self._request.extra = request_switches(on, params, result, self.profile)
+        return rewritten(on, params, result)
 
     def _validate(
         self, params: Mapping[str, Any], protocol: str
@@ -179,7 +164,7 @@ class Engine:
         delivery locks), and the request as the target reads it, which the checks under
         the lock (identities, quota, delivery) read too."""
         on = self.effects(protocol)
-        if checks.recipients_declared(params) > RECIPIENTS_READ:  # before any member is read
+        if recipients_declared(params) > RECIPIENTS_READ:  # before any member is read
             refused = Refused(
                 Kind.TOO_MANY_RECIPIENTS,
                 f"Recipient count exceeds {self.profile.limits.max_recipients}.",
@@ -188,7 +173,7 @@ class Engine:
         # Planted class faults (server/class_hooks.py) read the request their own way.
         with self._lock:  # the placeholder reads the identities: state
             placeholder = self._placeholder()
-        viewed, early = class_hooks.view(params, on, placeholder)
+        viewed, early = class_view(params, on, placeholder)
         return self._validate_viewed(viewed, early, protocol, on), viewed
 
     def _validate_viewed(
@@ -196,14 +181,14 @@ class Engine:
     ) -> Result | None:
         """`_validate`'s checks on the request as the target reads it (`early`: a planted
         class fault's own answer, if it has one)."""
-        if early == class_hooks.ACCEPT:
+        if early == ACCEPT:
             with self._lock:
-                return self._deliver(params.get("Source"), checks.recipient_lists(params), on)
-        if early == class_hooks.INTERNAL:
+                return self._deliver(params.get("Source"), recipient_lists(params), on)
+        if early == INTERNAL:
             return Refused(Kind.INTERNAL, "Internal error.")
         if early is not None:
             return Refused(Kind.WRONG_TYPE, early.removeprefix("refuse: "))
-        problems = checks.member_problems(
+        problems = member_problems(
             params,
             require_subject="accept-missing-subject" not in on,
             require_source="accept-missing-source" not in on,
@@ -212,11 +197,11 @@ class Engine:
         if problems:
             kind = Kind.MISSING_MEMBER if problems.missing else Kind.WRONG_TYPE
             return Refused(kind, problems.message())
-        refused = variants.early_refusal(on, params)
+        refused = early_refusal(on, params)
         if refused is not None:
             return refused
 
-        lists = checks.recipient_lists(params)
+        lists = recipient_lists(params)
         recipients = [address for addresses in lists.values() for address in addresses]
         if "quota-first" in on:
             with self._lock:  # the quota count is state
@@ -231,9 +216,9 @@ class Engine:
         if refused is not None:
             return refused
 
-        counted = lists["ToAddresses"] if "count-to-only" in on else recipients
+        counted = lists[_TO] if "count-to-only" in on else recipients
         limit = self.profile.limits.max_recipients + ("accept-51-recipients" in on)
-        count = class_hooks.counted(lists, on, limit)
+        count = class_count(lists, on, limit)
         if (len(counted) if count is None else count) > limit:
             return Refused(
                 Kind.TOO_MANY_RECIPIENTS,
@@ -248,7 +233,7 @@ class Engine:
         """Under the lock: verification (identities are state), quota, delivery."""
         on = self.effects(protocol)
         source = params.get("Source")
-        lists = checks.recipient_lists(params)
+        lists = recipient_lists(params)
         recipients = [address for addresses in lists.values() for address in addresses]
         refused = self._check_identities(params, recipients, on)
         if refused is not None:
@@ -278,7 +263,7 @@ class Engine:
         """A recipient every identity check passes (for faults that skip a recipient)."""
         if self._domains:
             return f"skipped@{next(iter(self._domains))}"
-        return f"success@{checks.SIMULATOR_DOMAIN}"
+        return f"success@{SIMULATOR_DOMAIN}"
 
     def _check_addresses(
         self,
@@ -292,8 +277,8 @@ class Engine:
         to_check: list[tuple[str, str]] = []
         if source is not None:
             to_check.append((source, "source"))
-        skipped = {"CcAddresses"} if "cc-not-validated" in on else set()
-        skipped |= {"BccAddresses"} if "bcc-not-validated" in on else set()
+        skipped = {_CC} if "cc-not-validated" in on else set()
+        skipped |= {_BCC} if "bcc-not-validated" in on else set()
         for key, addresses in lists.items():
             if key not in skipped:
                 to_check += [(address, "recipient") for address in addresses]
@@ -311,7 +296,7 @@ class Engine:
             if role == "recipient" and "partial-delivery" in on:
                 with self._lock:
                     self._deliver_valid_only(source, lists)
-            return Refused(Kind.INVALID_ADDRESS, checks.address_message(verdict))
+            return Refused(Kind.INVALID_ADDRESS, address_message(verdict))
         return None
 
     def _check_size(
@@ -319,7 +304,7 @@ class Engine:
     ) -> Refused | None:
         if "size-not-enforced" in on:
             return None
-        parts = class_hooks.size_parts(params, checks.content_parts(params), on)
+        parts = size_parts(params, content_parts(params), on)
         raw = sum(len(part) for part in parts)
         if "size-too-strict" in on and raw > STRICT_SIZE_FAULT_BYTES:
             return Refused(
@@ -329,7 +314,7 @@ class Engine:
         if protocol == "sesv2" and limit == SES_SIZE_LIMIT:
             limit = SESV2_SIZE_LIMIT
         exact = self.profile.limits.size_exact or "size-raw" in on
-        size = raw if exact else checks.mime_size(parts)
+        size = raw if exact else mime_size(parts)
         if size > limit:
             return Refused(
                 Kind.TOO_LARGE, f"Message length is more than {limit} bytes long: '{size}'."
@@ -359,7 +344,7 @@ class Engine:
             recipients = list(dict.fromkeys(recipients))
         if self.profile.account.quota_counts_simulator:
             return len(recipients)
-        return sum(1 for address in recipients if not checks.is_simulator(bare_address_of(address)))
+        return sum(1 for address in recipients if not is_simulator(bare_address_of(address)))
 
     def _deliver(
         self, source: str | None, lists: dict[str, list[str]], on: frozenset[str]
@@ -371,9 +356,9 @@ class Engine:
             {
                 "id": message_id,
                 "source": source,
-                "to": list(lists["ToAddresses"]),
-                "cc": list(lists["CcAddresses"]),
-                "bcc": list(lists["BccAddresses"]),
+                "to": list(lists[_TO]),
+                "cc": list(lists[_CC]),
+                "bcc": list(lists[_BCC]),
                 "created_at": format_timestamp(now),
             }
         )
@@ -395,7 +380,7 @@ def _countable_guess(params: Mapping[str, Any]) -> int:
     destination = params.get("Destination")
     if not isinstance(destination, Mapping):
         return 1
-    lists = [destination.get(key) for key in checks.LIST_KEYS]
+    lists = [destination.get(key) for key in DESTINATION_LISTS]
     return max(1, sum(len(value) for value in lists if isinstance(value, list)))
 
 

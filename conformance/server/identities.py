@@ -11,7 +11,12 @@ from typing import Any
 
 from conformance.addresses import classify_address
 from conformance.profile import TargetProfile
-from conformance.server import checks, class_hooks
+from conformance.server.checks import IdentityRules, is_simulator, is_verified
+from conformance.server.class_hooks import (
+    identity_skipped,
+    is_simulator_override,
+    verified_override,
+)
 
 
 def unverified(
@@ -23,7 +28,7 @@ def unverified(
     domains: Collection[str],
 ) -> list[str]:
     """The Source, Return-Path and (in the sandbox) recipients that are not verified."""
-    rules = checks.IdentityRules(
+    rules = IdentityRules(
         address_case_sensitive="address-case-insensitive" not in on,
         domain_case_insensitive="domain-case-sensitive" not in on,
         subdomains="subdomain-not-verified" not in on,
@@ -32,16 +37,16 @@ def unverified(
     )
 
     def verified(address: str, role: str = "recipient") -> bool:
-        planted = class_hooks.verified_override(address, role, on, addresses, domains)
+        planted = verified_override(address, role, on, addresses, domains)
         if planted is not None:
             return planted
-        return checks.is_verified(address, addresses=addresses, domains=domains, rules=rules)
+        return is_verified(address, addresses=addresses, domains=domains, rules=rules)
 
     failed: list[str] = []
     source = params.get("Source")
     if source is not None:
         bare = source if "display-name-unverified" in on else bare_address_of(source)
-        skipped = class_hooks.identity_skipped(source, "source", on)
+        skipped = identity_skipped(source, "source", on)
         if not skipped and not verified(bare, "source"):
             failed.append(source)
     return_path = params.get("ReturnPath")
@@ -52,9 +57,9 @@ def unverified(
         failed += [
             address
             for address in recipients
-            if not checks.is_simulator(address, allow_label=allow_label)
-            and not class_hooks.is_simulator_override(address, on)
-            and not class_hooks.identity_skipped(address, "recipient", on)
+            if not is_simulator(address, allow_label=allow_label)
+            and not is_simulator_override(address, on)
+            and not identity_skipped(address, "recipient", on)
             and not verified(bare_address_of(address))
         ]
     return failed

@@ -10,26 +10,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import Any
 
-from conformance.server import checks
-
-if TYPE_CHECKING:
-    from conformance.profile import TargetProfile
-    from conformance.server.engine import Result
+from conformance.members import DESTINATION_LISTS
+from conformance.profile import TargetProfile
+from conformance.server.results import Accepted, Kind, Refused, Result
 
 BAD_SUCCESS = frozenset({"created-at-missing", "query-requestid-missing", "sesv2-no-message-id"})
 BAD_ERROR = frozenset({"error-without-message", "query-error-type-missing", "sesv2-no-error-type"})
+_CC, _BCC = DESTINATION_LISTS[1:]
 ODD_STATUSES = {"not-verified": 403, "too-large": 413, "invalid-address": 422}
 
 
 def _lists(params: Mapping[str, Any]) -> dict[str, list[Any]]:
     destination = params.get("Destination")
     if not isinstance(destination, Mapping):
-        return {key: [] for key in checks.LIST_KEYS}
+        return {key: [] for key in DESTINATION_LISTS}
     return {
         key: list(value) if isinstance(value, list) else []
-        for key, value in ((k, destination.get(k)) for k in checks.LIST_KEYS)
+        for key, value in ((k, destination.get(k)) for k in DESTINATION_LISTS)
     }
 
 
@@ -38,11 +38,9 @@ def _only(params: Mapping[str, Any], key: str) -> bool:
     return bool(lists[key]) and not any(v for k, v in lists.items() if k != key)
 
 
-def early_refusal(on: frozenset[str], params: Mapping[str, Any]) -> Any:
+def early_refusal(on: frozenset[str], params: Mapping[str, Any]) -> Refused | None:
     """A refusal before the usual checks (params are well typed here), or None."""
-    from conformance.server.engine import Kind, Refused
-
-    if "500-on-cc-only" in on and _only(params, "CcAddresses"):
+    if "500-on-cc-only" in on and _only(params, _CC):
         return Refused(Kind.INTERNAL, "Internal failure.", status=500)
     if "refuse-empty-body" in on:
         body = (params.get("Message") or {}).get("Body") or {}
@@ -55,10 +53,6 @@ def early_refusal(on: frozenset[str], params: Mapping[str, Any]) -> Any:
 
 def rewritten(on: frozenset[str], params: Mapping[str, Any], result: Result) -> Result:
     """The result as a variant answers it: echoed input, its own statuses."""
-    from dataclasses import replace
-
-    from conformance.server.engine import Kind, Refused
-
     if not isinstance(result, Refused):
         return result
     if "echo-input" in on:
@@ -75,14 +69,12 @@ def request_switches(
     on: frozenset[str], params: Mapping[str, Any], result: Result, profile: TargetProfile
 ) -> frozenset[str]:
     """Wire switches for this one answer."""
-    from conformance.server.engine import Accepted, Kind, Refused
-
     extra: set[str] = set()
     if isinstance(result, Accepted):
         count = sum(len(v) for v in _lists(params).values())
         if "bad-success-at-limit" in on and count == profile.limits.max_recipients:
             extra |= BAD_SUCCESS
-        if "created-at-stale-bcc-only" in on and _only(params, "BccAddresses"):
+        if "created-at-stale-bcc-only" in on and _only(params, _BCC):
             extra.add("created-at-stale")
     elif isinstance(result, Refused) and result.kind is Kind.THROTTLED:
         extra |= BAD_ERROR if "bad-error-on-quota" in on else frozenset()

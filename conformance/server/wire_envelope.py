@@ -11,14 +11,10 @@ from datetime import timedelta
 
 from werkzeug.wrappers import Request, Response
 
-from conformance.server.engine import Accepted, Engine, Kind, Refused, format_timestamp
-from conformance.server.http import (
-    BadJson,
-    BodyTooLarge,
-    json_response,
-    parse_json,
-    read_body,
-)
+from conformance.errors import BadJson, BodyTooLarge
+from conformance.server.engine import Engine, format_timestamp
+from conformance.server.http import json_response, parse_json, read_body
+from conformance.server.results import Accepted, Kind, Refused
 
 PROTOCOL = "envelope"
 JSON_TYPES = ("application/json", "")

@@ -13,8 +13,9 @@ from urllib.parse import parse_qsl
 from werkzeug.wrappers import Request, Response
 
 from conformance.errors import BodyTooLarge, FormError
-from conformance.server.engine import Accepted, Engine, Kind, Refused
+from conformance.server.engine import Engine
 from conformance.server.http import read_body, request_id, short, xml_text
+from conformance.server.results import Accepted, Kind, Refused
 from conformance.wire.query_form import decode_members
 
 PROTOCOL = "ses-query"

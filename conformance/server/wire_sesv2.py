@@ -12,15 +12,10 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from conformance.server.engine import Engine, Kind, Refused
-from conformance.server.http import (
-    BadJson,
-    BodyTooLarge,
-    json_response,
-    parse_json,
-    read_body,
-    request_id,
-)
+from conformance.errors import BadJson, BodyTooLarge
+from conformance.server.engine import Engine
+from conformance.server.http import json_response, parse_json, read_body, request_id
+from conformance.server.results import Kind, Refused
 
 PROTOCOL = "sesv2"
 SEND_PATH = "/v2/email/outbound-emails"

@@ -12,6 +12,7 @@ from typing import Any, Final, TypeAlias
 from urllib.parse import quote
 
 from conformance.errors import FormError
+from conformance.members import SEND_EMAIL_SHAPE as MEMBER_SHAPE
 from conformance.model import JSON
 
 __all__ = [
@@ -42,23 +43,8 @@ def _short(value: str, limit: int = 80) -> str:
 # A shape is "string", ("list", item shape), a struct {member: shape}, or None (unknown:
 # serialised by what the value is).
 Shape: TypeAlias = Any
-_CONTENT: Final = {"Data": "string", "Charset": "string"}
-_ADDRESSES: Final = ("list", "string")
-SEND_EMAIL_SHAPE: Final[Mapping[str, Shape]] = {
-    "Source": "string",
-    "Destination": {
-        "ToAddresses": _ADDRESSES,
-        "CcAddresses": _ADDRESSES,
-        "BccAddresses": _ADDRESSES,
-    },
-    "Message": {"Subject": _CONTENT, "Body": {"Text": _CONTENT, "Html": _CONTENT}},
-    "ReplyToAddresses": _ADDRESSES,
-    "ReturnPath": "string",
-    "SourceArn": "string",
-    "ReturnPathArn": "string",
-    "Tags": ("list", {"Name": "string", "Value": "string"}),
-    "ConfigurationSetName": "string",
-}
+SEND_EMAIL_SHAPE: Final[Mapping[str, Shape]] = MEMBER_SHAPE
+"""The request's members as the serialiser walks them: read off the one member table."""
 
 
 def _scalar(value: JSON) -> str | None:
