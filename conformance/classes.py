@@ -12,8 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from conformance.addresses import AddressClass, Defect, Gray, bare_address, classify_address
-from conformance.class_names import address_classes as address_classes
-from conformance.class_names import name as name
+from conformance.class_names import address_classes, name
 from conformance.class_quota import quota_declared, quota_observed
 from conformance.class_shape import (
     request_shape_declared,

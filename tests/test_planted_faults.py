@@ -20,7 +20,8 @@ from conformance.exitcodes import ExitCode
 from conformance.profile import load_builtin_profile
 from conformance.rules import RULES, Level
 from conformance.server.app import start_server
-from conformance.server.faults import PROTOCOLS, RULE_FAULTS, Fault
+from conformance.server.fault_type import PROTOCOLS, Fault
+from conformance.server.faults import RULE_FAULTS
 from tests._sesconf import sesconf
 
 REFERENCE = load_builtin_profile("reference")

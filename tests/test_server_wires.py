@@ -14,7 +14,8 @@ from defusedxml import ElementTree
 
 from conformance.profile import load_builtin_profile
 from conformance.server import start_server
-from conformance.server.engine import Accepted, Engine, Refused
+from conformance.server.engine import Engine
+from conformance.server.results import Accepted, Refused
 
 REFERENCE = load_builtin_profile("reference")
 NS = "{http://ses.amazonaws.com/doc/2010-12-01/}"

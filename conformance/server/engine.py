@@ -36,10 +36,7 @@ from conformance.server.class_hooks import view as class_view
 from conformance.server.fault_type import Fault
 from conformance.server.faults import get_fault
 from conformance.server.identities import bare_address_of, unverified
-from conformance.server.results import Accepted as Accepted
-from conformance.server.results import Kind as Kind
-from conformance.server.results import Refused as Refused
-from conformance.server.results import Result as Result
+from conformance.server.results import Accepted, Kind, Refused, Result
 from conformance.server.variants import early_refusal, request_switches, rewritten
 
 SESV2_SIZE_LIMIT = 41_943_040

@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from conformance.server.class_faults import CLASS_FAULTS
-from conformance.server.fault_type import PROTOCOLS as PROTOCOLS
-from conformance.server.fault_type import Fault as Fault
+from conformance.server.fault_type import Fault
 
 _E = "envelope"
 _Q = "ses-query"
