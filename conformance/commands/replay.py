@@ -27,15 +27,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.checks import Verdict as JudgedVerdict
+from conformance.checks import describe_outcome
 from conformance.errors import SesConfError, UsageError
 from conformance.exitcodes import ExitCode
-from conformance.model import (
-    RawRequest,
-)
+from conformance.model import Exchange, RawRequest, TransportFailure
 from conformance.profile import TargetProfile
 from conformance.report.caps import expand_params
 from conformance.suite import support
-from conformance.suite.rejudge import STATEFUL_RULES
+from conformance.suite.rejudge import MissingCheck, rejudge, rejudge_raw, replayable
 from conformance.violations import RuleViolation, TargetBroken
 
 REPLAYED_OUTCOMES = frozenset({"fail", "non-strict"})
@@ -177,7 +177,11 @@ def resolve_profile(summary: Mapping[str, Any], args: argparse.Namespace) -> Tar
 
 def replay_one(session: support.TargetSession, ce: Counterexample) -> Verdict:
     """Send one counterexample again and judge the answer as the suite would."""
-    if ce.rule_id in STATEFUL_RULES:
+    try:
+        stateless = replayable(ce.rule_id)
+    except KeyError as exc:
+        return Verdict(ce.rule_id, "cannot replay", str(exc.args[0]))
+    if not stateless:
         return Verdict(
             ce.rule_id,
             "cannot replay",
@@ -185,31 +189,35 @@ def replay_one(session: support.TargetSession, ce: Counterexample) -> Verdict:
         )
     if ce.raw is None and ce.params is None:
         return Verdict(ce.rule_id, "cannot replay", "the report holds no request for this rule")
-    from conformance.suite.rejudge import MissingCheck, rejudge, rejudge_raw
-
     ctx = support.TestContext(nodeid=f"replay::{ce.rule_id}", rules=(ce.rule_id,), target=session)
     try:
         if ce.raw is not None:
-            exchange = rejudge_raw(ctx, ce.raw)
+            exchange, found = rejudge_raw(ctx, ce.raw)
         else:
             assert ce.params is not None
-            exchange = rejudge(ctx, ce.params)
+            exchange, found = rejudge(ctx, ce.params)
     except MissingCheck as exc:
         return Verdict(ce.rule_id, "cannot replay", str(exc))
-    except RuleViolation as violation:
-        found = violation.counterexample
-        return Verdict(
-            ce.rule_id,
-            "still failing",
-            violation.summary,
-            expected=str(found.get("expected", "")),
-            actual=str(found.get("actual", "")),
-        )
+    except RuleViolation as violation:  # a registered test body raises its own verdict
+        shown = violation.counterexample
+        expected, actual = str(shown.get("expected", "")), str(shown.get("actual", ""))
+        return Verdict(ce.rule_id, "still failing", violation.summary, expected, actual)
     except TargetBroken as broken:
         return Verdict(ce.rule_id, "broken", f"no usable answer: {broken.detail}")
     except SesConfError as exc:  # a test hook or the send budget, not the rule
         return Verdict(ce.rule_id, "broken", f"{type(exc).__name__}: {exc}")
-    return Verdict(ce.rule_id, "fixed", support.describe_outcome(exchange))
+    return _verdict_of(ce.rule_id, exchange, found)
+
+
+def _verdict_of(rule_id: str, exchange: Exchange, found: JudgedVerdict | None) -> Verdict:
+    """The run's verdict (or none) as replay's word: FIXED, STILL FAILING or NO ANSWER."""
+    if found is None:
+        return Verdict(rule_id, "fixed", describe_outcome(exchange))
+    outcome = found.exchange.outcome
+    if found.broken and isinstance(outcome, TransportFailure):
+        return Verdict(rule_id, "broken", f"no usable answer: {outcome.kind}: {outcome.detail}")
+    actual = describe_outcome(found.exchange)
+    return Verdict(rule_id, "still failing", found.summary, found.expected, actual)
 
 
 # --- the command --------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from conformance.suite.support import (
     configured,
     describe_outcome,
     examples,
-    judge,
     rule,
 )
 from sesconf_strategies.build import case_of, explicit
@@ -142,7 +141,7 @@ def test_wrong_types(ctx: TestContext, case: GeneratedCase) -> None:
     _judge_robust(
         ctx, exchange, expected=describe_expectation(expectation), params=case.request.params
     )
-    judge(ctx, RULE, expectation, exchange, params=case.request.params)
+    ctx.judge(RULE, expectation, exchange, params=case.request.params)
 
 
 def _judge_robust(ctx: TestContext, exchange: Any, *, expected: str, **where: Any) -> None:
