@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from conformance.errors import ProfileError, SesConfError, TargetUnreachable
+from conformance.checks import rules, use_extensions
+from conformance.errors import ProfileError, SesConfError, TargetUnreachable, UsageError
 from conformance.profile import DEFAULT_MAX_EXAMPLES, TargetProfile, resolve_target
-from conformance.rules import RULES
 from conformance.suite import support
+from conformance.suite.monitors import Monitors, fold_ids
 from conformance.suite.records import record_of
 
 
@@ -120,6 +121,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(*ids): the conformance rule(s) a test checks")
     config.addinivalue_line("markers", "exclusive: resets or counts shared target state")
     config.addinivalue_line("markers", "sends(n): about n SendEmail calls per example")
+    try:
+        use_extensions()  # SESCONF_CHECKS: the CLI's --checks, in this process and workers
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
     spec = config.getoption("--target-profile")
     is_file = spec is not None and Path(spec).is_file()
     try:
@@ -160,7 +165,7 @@ def selected_rules(config: pytest.Config) -> tuple[str, ...]:
     unwanted = config.getoption("--sesconf-exclude")
     return tuple(
         rule_id
-        for rule_id in RULES
+        for rule_id in rules()
         if any(fnmatch.fnmatchcase(rule_id, g) for g in wanted)
         and not any(fnmatch.fnmatchcase(rule_id, g) for g in unwanted)
     )
@@ -257,8 +262,6 @@ def _open_session(config: pytest.Config) -> support.TargetSession:
             pytest.exit(f"provisioning the profile's identities failed: {exc}", returncode=3)
     profile = rate_from_quota(profile)
     client = make_client(profile)
-    from conformance.suite.monitors import Monitors
-
     return support.TargetSession(
         profile=profile,
         client=client,
@@ -377,8 +380,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         run.server = None
     controller = not hasattr(config, "workerinput")
     if controller and folder is not None:
-        from conformance.suite.monitors import fold_ids
-
         fold_ids(folder)  # envelope.id-unique over every process of the run so far
     report_dir = config.getoption("--sesconf-report-dir")
     if report_dir and controller:

@@ -26,15 +26,21 @@ from conformance.checks.judgements import (
     status_of,
 )
 from conformance.checks.registry import (
+    ENV_CHECKS,
     REGISTRY,
     Check,
     Replay,
     answer_checks,
     get_check,
+    load_extensions,
+    module_names,
     register,
+    rules,
+    use_extensions,
 )
 
 __all__ = [
+    "ENV_CHECKS",
     "QUOTA_CODES",
     "REGISTRY",
     "VERIFICATION_RULES",
@@ -50,11 +56,15 @@ __all__ = [
     "get_check",
     "is_quota_rejection",
     "judge",
+    "load_extensions",
+    "module_names",
     "read",
     "register",
     "rejection_problems",
+    "rules",
     "ses_code_findings",
     "ses_code_problems",
     "status_of",
+    "use_extensions",
 ]
 assert _builtin  # the catalogue's rules are registered on import

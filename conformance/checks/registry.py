@@ -4,12 +4,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from importlib import import_module
 from typing import Any
 
 from conformance.checks.judgements import Reading
+from conformance.errors import UsageError
 from conformance.model import Exchange
 from conformance.profile import TargetProfile
 from conformance.rules import Level, Rule
@@ -101,3 +104,45 @@ def checks() -> Iterator[Check]:
 def answer_checks() -> tuple[Check, ...]:
     """The rules judged on every answer of a run, in registry order."""
     return tuple(c for c in REGISTRY.values() if c.answer is not None)
+
+
+def rules() -> dict[str, Rule]:
+    """Every registered rule's text, by id, in registry order (the catalogue's first)."""
+    return {c.id: c.rule for c in REGISTRY.values()}
+
+
+ENV_CHECKS = "SESCONF_CHECKS"
+"""Extension modules (comma-separated) the CLI hands to its pytest runs and xdist workers."""
+
+
+def module_names(spec: str | Iterable[str] | None) -> tuple[str, ...]:
+    """`a,b` (or several such) as module names, in order, each once."""
+    parts = [spec] if isinstance(spec, str) else list(spec or ())
+    names = (name.strip() for part in parts for name in part.split(","))
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def load_extensions(spec: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Import each extension module (it registers its checks on import); the names loaded.
+
+    An unknown module raises ModuleNotFoundError naming it (the CLI makes it a usage error).
+    """
+    names = module_names(spec)
+    for name in names:
+        import_module(name)
+    return names
+
+
+def use_extensions(spec: str | Iterable[str] | None = None) -> tuple[str, ...]:
+    """Load the extension modules of `--checks` and of SESCONF_CHECKS, and hand them on
+    through SESCONF_CHECKS (pytest runs in this process; xdist workers inherit it)."""
+    names = module_names([os.environ.get(ENV_CHECKS, ""), *module_names(spec)])
+    try:
+        load_extensions(names)
+    except ModuleNotFoundError as exc:
+        raise UsageError(
+            f"--checks: cannot import the module {exc.name!r} (is its folder on PYTHONPATH?)"
+        ) from None
+    if names:
+        os.environ[ENV_CHECKS] = ",".join(names)
+    return names

@@ -28,11 +28,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.checks import Verdict as JudgedVerdict
-from conformance.checks import describe_outcome
+from conformance.checks import describe_outcome, use_extensions
+from conformance.commands.parser import add_checks_option
 from conformance.errors import SesConfError, UsageError
 from conformance.exitcodes import ExitCode
 from conformance.model import Exchange, RawRequest, TransportFailure
-from conformance.profile import TargetProfile
+from conformance.profile import TargetProfile, builtin_profile_names, resolve_target
+from conformance.protocols.base import make_client, provision_identities
 from conformance.report.caps import expand_params
 from conformance.suite import support
 from conformance.suite.rejudge import MissingCheck, rejudge, rejudge_raw, replayable
@@ -78,6 +80,7 @@ def add_parser(subparsers: Any) -> None:
         help="only this rule (repeatable; globs allowed, e.g. 'recipients.*')",
     )
     parser.add_argument("--url", help="send to this URL instead of the report's target URL")
+    add_checks_option(parser)
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--profile", help="target profile (TOML) instead of the report's target")
     where.add_argument("--target", help="a built-in target instead of the report's target")
@@ -155,8 +158,6 @@ def _counterexample(rule: Mapping[str, Any]) -> Counterexample:
 def resolve_profile(summary: Mapping[str, Any], args: argparse.Namespace) -> TargetProfile:
     """--profile/--target, else the report's target (built-in by name, else `reference`
     speaking the report's protocol), at --url or the report's URL."""
-    from conformance.profile import builtin_profile_names, resolve_target
-
     if args.profile or args.target:  # an explicit profile brings its own URL
         profile, _ = resolve_target(profile_file=args.profile, target=args.target, url=args.url)
         return profile
@@ -253,6 +254,7 @@ def exit_code_for(verdicts: Sequence[Verdict]) -> ExitCode:
 
 def run(args: argparse.Namespace) -> ExitCode:
     try:
+        use_extensions(args.checks)  # the report's registered rules, judged by their checks
         summary = load_summary(args.report_dir)
         chosen = counterexamples(summary, args.rule)
         profile = resolve_profile(summary, args)
@@ -276,8 +278,6 @@ def run(args: argparse.Namespace) -> ExitCode:
             file=sys.stderr,
         )
         return ExitCode.TARGET_UNREACHABLE
-
-    from conformance.protocols.base import make_client, provision_identities
 
     try:
         provision_identities(profile)  # as `sesconf run` does (identities.provision)

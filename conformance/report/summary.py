@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
+from conformance.checks import rules
 from conformance.exitcodes import ExitCode
 from conformance.profile import TargetProfile
-from conformance.rules import RULES, Level
+from conformance.rules import Level
 
 OUTCOMES = ("pass", "fail", "non-strict", "skip", "broken")
 
@@ -51,7 +52,7 @@ def rule_results(
     """One entry per selected rule, in catalogue order (summary.json's `rules`)."""
     chosen = set(selected)
     results = []
-    for rule in RULES.values():
+    for rule in rules().values():
         if rule.id not in chosen:
             continue
         mine = [r for r in records if rule.id in r["rules"]]
@@ -219,7 +220,7 @@ def mark_unfinished(
     marked = []
     for result in results:
         entry = dict(result)
-        rule = RULES.get(str(entry.get("id")))
+        rule = rules().get(str(entry.get("id")))
         tests = rule.tests if rule is not None else ()
         unfinished = [t for t in tests if t not in ran]
         never_ran = str(entry.get("reason", "")).startswith("no test of this rule ran")
