@@ -5,8 +5,9 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from importlib import import_module
 from typing import Any
@@ -60,7 +61,8 @@ class Check:
     """The request with only the rule's dimension made acceptable (a refusal's message)."""
     stateful: bool = False
     """Judged over a sequence of sends (the quota): replay cannot judge one request."""
-    replay: Replay = Replay.CHECKED
+    replay: Replay | None = None
+    """What replay re-runs; None: the test body when there is one, else CHECKED."""
     monitored: bool = False
     """Judged by the run-wide monitors (the answer rules, envelope.id-unique)."""
     strategy: Callable[[TargetProfile], Any] | None = None
@@ -82,8 +84,19 @@ REGISTRY: dict[str, Check] = {}
 """Every registered rule, by id, in registration order (the catalogue's first)."""
 
 
+def registered_test_name(rule_id: str) -> str:
+    """The name of the generic test (suite/test_registered.py) of a rule with a body."""
+    return "test_" + re.sub(r"[^0-9A-Za-z]+", "_", rule_id).strip("_")
+
+
 def register(check: Check) -> Check:
-    """Add (or replace, for a reloaded extension module) the check of one rule."""
+    """Add (or replace, for a reloaded extension module) the check of one rule; a rule with
+    a test body and no tests named is checked by its generic test."""
+    if check.body is not None and not check.rule.tests:
+        test = f"test_registered.py::{registered_test_name(check.id)}"
+        check = replace(check, rule=replace(check.rule, tests=(test,)))
+    if check.replay is None:
+        check = replace(check, replay=Replay.BODY if check.body is not None else Replay.CHECKED)
     REGISTRY[check.id] = check
     return check
 

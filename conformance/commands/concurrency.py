@@ -17,10 +17,10 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from conformance.checks import rules
 from conformance.errors import ProbeFailed, SesConfError, UsageError
 from conformance.model import SendEmailRequest, TransportFailure
 from conformance.profile import TargetProfile
-from conformance.rules import RULES
 
 AUTO = "auto"
 MAX_AUTO = 12
@@ -78,7 +78,7 @@ def probe_latency(profile: TargetProfile, *, probes: int = PROBES) -> float:
 
 def independent_tests(selected: Sequence[str]) -> int:
     """How many tests the selected rules name: more processes than that stay idle."""
-    return len({test for rule_id in selected for test in RULES[rule_id].tests})
+    return len({test for rule_id in selected for test in rules()[rule_id].tests})
 
 
 def cores() -> int:

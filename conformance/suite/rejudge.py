@@ -188,7 +188,7 @@ def rejudge(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
         kind = get_check(ctx.rule).replay
     except KeyError:
         raise MissingCheck(f"no replay check is registered for the rule {ctx.rule!r}") from None
-    again = _KINDS.get(kind)
+    again = _KINDS.get(kind) if kind is not None else None
     if again is None:
         raise MissingCheck(f"the rule {ctx.rule!r} cannot be replayed from one request")
     return again(ctx, params)
