@@ -31,7 +31,7 @@ from conformance.checks import Verdict as JudgedVerdict
 from conformance.checks import describe_outcome, use_extensions
 from conformance.commands.parser import add_checks_option
 from conformance.errors import SesConfError, UsageError
-from conformance.exitcodes import ExitCode
+from conformance.exitcodes import ExitCode, Outcome
 from conformance.model import Exchange, RawRequest, TransportFailure
 from conformance.profile import TargetProfile, builtin_profile_names, resolve_target
 from conformance.protocols.base import make_client, provision_identities
@@ -40,7 +40,7 @@ from conformance.suite import support
 from conformance.suite.rejudge import MissingCheck, rejudge, rejudge_raw, replayable
 from conformance.violations import RuleViolation, TargetBroken
 
-REPLAYED_OUTCOMES = frozenset({"fail", "non-strict"})
+REPLAYED_OUTCOMES = frozenset({Outcome.FAIL, Outcome.NON_STRICT})
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,6 @@ import pytest
 from hypothesis.control import currently_in_test_context
 
 from conformance.checks import (
-    QUOTA_CODES,
-    VERIFICATION_RULES,
     Verdict,
     counterexample_of,
     describe_outcome,
@@ -43,18 +41,13 @@ from conformance.suite.monitors import Monitors
 from conformance.violations import TargetBroken, violation_for
 
 __all__ = [
-    "QUOTA_CODES",
-    "VERIFICATION_RULES",
     "Breaker",
     "TargetSession",
     "TestContext",
     "configure",
     "configured",
-    "counterexample_of",
     "current",
-    "describe_outcome",
     "examples",
-    "is_quota_rejection",
     "rule",
 ]
 
@@ -372,26 +365,6 @@ class TestContext:
             problems=verdict.problems,
         )
 
-    def counterexample(
-        self,
-        exchange: Exchange,
-        *,
-        expected: str,
-        params: Mapping[str, Any] | None = None,
-        raw: RawRequest | None = None,
-        problems: tuple[str, ...] = (),
-        rule_id: str | None = None,
-    ) -> dict[str, Any]:
-        return counterexample_of(
-            exchange,
-            client=self.target.client,
-            expected=expected,
-            params=params,
-            raw=raw,
-            problems=problems,
-            rule_id=rule_id or self.rule,
-        )
-
     def fail(
         self,
         rule_id: str,
@@ -403,19 +376,19 @@ class TestContext:
         raw: RawRequest | None = None,
         problems: tuple[str, ...] = (),
     ) -> None:
-        ce = self.counterexample(
-            exchange,
-            expected=expected,
-            params=params,
-            raw=raw,
-            problems=problems,
+        client = self.target.client
+        ce = counterexample_of(
+            exchange, client=client, expected=expected, params=params, raw=raw, problems=problems,
             rule_id=rule_id,
-        )
+        )  # fmt: skip
         raise violation_for(rule_id)(summary, counterexample=ce)
 
     def broken(self, exchange: Exchange, *, expected: str, params: Any = None) -> None:
         assert isinstance(exchange.outcome, TransportFailure)
         detail = f"{exchange.outcome.kind}: {exchange.outcome.detail}"
         self.broken_detail = detail
-        ce = self.counterexample(exchange, expected=expected, params=params)
+        client = self.target.client
+        ce = counterexample_of(
+            exchange, client=client, expected=expected, params=params, rule_id=self.rule
+        )
         raise TargetBroken(detail, counterexample=ce)

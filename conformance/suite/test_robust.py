@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conformance.checks import Reading, read
+from conformance.checks import Reading, describe_outcome, read
 from conformance.model import RawRequest, TransportFailure, describe_expectation
 from conformance.oracle import expect
 from conformance.suite.reach import examples as class_examples
@@ -17,7 +17,6 @@ from conformance.suite.reach import note_class, note_classes
 from conformance.suite.support import (
     TestContext,
     configured,
-    describe_outcome,
     examples,
     rule,
 )
