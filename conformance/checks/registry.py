@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from importlib import import_module
 from typing import Any
@@ -69,7 +69,6 @@ class Check:
     """For a registered rule with its own test: the cases it draws (GeneratedCase)."""
     body: Callable[[Any, Any], None] | None = None
     """For a registered rule with its own test: (ctx, case) -> None, run per example."""
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
