@@ -29,6 +29,16 @@ MONITOR_ONLY = frozenset(
     }
 )
 """Faults a monitor sees in other rules' traffic only: their run takes every rule."""
+NEEDS_STATE = {
+    "bad-error-on-quota": "its bad envelope comes only once the quota is used up: one "
+    "request replayed against a fresh target is accepted (a limit of replay, not of the check)"
+}
+CASES = [
+    pytest.param(f, id=f.name, marks=pytest.mark.xfail(strict=True, reason=NEEDS_STATE[f.name]))
+    if f.name in NEEDS_STATE
+    else pytest.param(f, id=f.name)
+    for f in PLANTED
+]
 
 
 def _profile(tmp_path: Path, protocol: str) -> Path:
@@ -43,7 +53,7 @@ def _replay(report: Path, profile: Path, url: str) -> Run:
     )
 
 
-@pytest.mark.parametrize("fault", PLANTED, ids=[f.name for f in PLANTED])
+@pytest.mark.parametrize("fault", CASES)
 def test_replay_gives_the_run_s_verdict_then_fixed(fault: Fault, tmp_path: Path) -> None:
     protocol = fault.protocols[0]
     expected = fault.expected_failures(protocol)
