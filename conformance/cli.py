@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from conformance.checks import rules, use_extensions
 from conformance.commands.concurrency import resolve
 from conformance.commands.guard import RunGuard, default_run_timeout
 from conformance.commands.parser import build_parser
@@ -57,7 +58,6 @@ from conformance.report.summary import (
     schema_text,
     write_summary_files,
 )
-from conformance.rules import RULES
 from conformance.server.app import serve_forever, start_server
 
 SUITE_DIR = Path(__file__).parent / "suite"
@@ -70,7 +70,7 @@ def select_rules(include: Sequence[str], exclude: Sequence[str]) -> list[str]:
     wanted = include or ["*"]
     return [
         rule_id
-        for rule_id in RULES
+        for rule_id in rules()
         if any(fnmatch.fnmatchcase(rule_id, g) for g in wanted)
         and not any(fnmatch.fnmatchcase(rule_id, g) for g in exclude)
     ]
@@ -81,6 +81,7 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     profile, embedded = resolve_target(
         profile_file=args.profile, target=args.target, url=args.url, protocol=args.protocol
     )
+    use_extensions(args.checks)  # registered before the selection reads the registry
     selected = select_rules(args.rules, args.exclude)
     if not selected:
         print("sesconf: no rule matches --rules/--exclude (see `sesconf rules`)", file=sys.stderr)
@@ -335,9 +336,11 @@ def cmd_serve(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
-def cmd_rules(_: argparse.Namespace) -> ExitCode:
-    width = max(len(r) for r in RULES)
-    for rule in RULES.values():
+def cmd_rules(args: argparse.Namespace) -> ExitCode:
+    use_extensions(getattr(args, "checks", None))
+    listed = rules()
+    width = max(len(r) for r in listed)
+    for rule in listed.values():
         print(f"{rule.id:<{width}}  {rule.level:<6}  {rule.quote}")
         for test in rule.tests:
             print(f"{'':<{width}}  {'':<6}  test: conformance/suite/{test}")

@@ -24,14 +24,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from conformance.errors import ProfileError, SesConfError, TargetUnreachable
+from conformance.checks import rules, use_extensions
+from conformance.errors import ProfileError, SesConfError, TargetUnreachable, UsageError
 from conformance.profile import DEFAULT_MAX_EXAMPLES, TargetProfile, resolve_target
 from conformance.protocols.base import check_reachable
 from conformance.protocols.clients import make_client, provision_identities
 from conformance.redact import redact_strings
 from conformance.report.caps import cap_record
 from conformance.report.summary import write_reports
-from conformance.rules import RULES
 from conformance.server.app import start_server
 from conformance.suite import support
 from conformance.suite.monitors import Monitors, fold_ids
@@ -157,6 +157,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(*ids): the conformance rule(s) a test checks")
     config.addinivalue_line("markers", "exclusive: resets or counts shared target state")
     config.addinivalue_line("markers", "sends(n): about n SendEmail calls per example")
+    try:
+        use_extensions()  # SESCONF_CHECKS: the CLI's --checks, in this process and workers
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
     spec = config.getoption("--target-profile")
     is_file = spec is not None and Path(spec).is_file()
     try:
@@ -197,7 +201,7 @@ def selected_rules(config: pytest.Config) -> tuple[str, ...]:
     unwanted = config.getoption("--sesconf-exclude")
     return tuple(
         rule_id
-        for rule_id in RULES
+        for rule_id in rules()
         if any(fnmatch.fnmatchcase(rule_id, g) for g in wanted)
         and not any(fnmatch.fnmatchcase(rule_id, g) for g in unwanted)
     )

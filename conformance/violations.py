@@ -8,18 +8,24 @@ counterexample that reports and `sesconf replay` need.
 from __future__ import annotations
 
 import re
-from functools import cache
 
+from conformance.checks.registry import get_check
 from conformance.errors import RuleViolation, TargetBroken
-from conformance.rules import get_rule
 
 __all__ = ["RuleViolation", "TargetBroken", "violation_for"]
 """RuleViolation and TargetBroken are defined in conformance.errors, with the whole tree."""
 
 
-@cache
+_CLASSES: dict[str, type[RuleViolation]] = {}
+
+
 def violation_for(rule_id: str) -> type[RuleViolation]:
-    """The exception class for one rule, e.g. `RecipientsMaxViolation`."""
-    get_rule(rule_id)  # unknown ids fail here, naming the id
+    """The exception class for one rule, e.g. `RecipientsMaxViolation` (one per id, so
+    Hypothesis tells rules apart; cached only once the id is registered)."""
+    found = _CLASSES.get(rule_id)
+    if found is not None:
+        return found
+    get_check(rule_id)  # unknown ids fail here, naming the id (registered rules too)
     name = "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", rule_id)) + "Violation"
-    return type(name, (RuleViolation,), {"rule_id": rule_id, "__module__": __name__})
+    made = type(name, (RuleViolation,), {"rule_id": rule_id, "__module__": __name__})
+    return _CLASSES.setdefault(rule_id, made)

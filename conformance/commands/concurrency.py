@@ -19,12 +19,12 @@ from typing import NamedTuple
 
 import pytest
 
+from conformance.checks import rules
 from conformance.errors import ProbeFailed, SesConfError, UsageError
 from conformance.model import SendEmailRequest, TransportFailure
 from conformance.plugin import rate_from_quota
 from conformance.profile import TargetProfile
 from conformance.protocols.clients import make_client
-from conformance.rules import RULES
 
 AUTO = "auto"
 MAX_AUTO = 12
@@ -80,7 +80,7 @@ def probe_latency(profile: TargetProfile, *, probes: int = PROBES) -> float:
 
 def independent_tests(selected: Sequence[str]) -> int:
     """How many tests the selected rules name: more processes than that stay idle."""
-    return len({test for rule_id in selected for test in RULES[rule_id].tests})
+    return len({test for rule_id in selected for test in rules()[rule_id].tests})
 
 
 def cores() -> int:

@@ -33,11 +33,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _add_run_parser(sub)
     _add_serve_parser(sub)
-    sub.add_parser("rules", help="list the rules the suite checks")
+    listing = sub.add_parser("rules", help="list the rules the suite checks")
+    add_checks_option(listing)
     sub.add_parser("schema", help="print the JSON Schema of summary.json")
 
     register(sub)  # compare, replay: each sets `func`
     return parser
+
+
+def add_checks_option(parser: Any) -> None:
+    """--checks MODULE[,MODULE]: extension modules that register more rules (the registry)."""
+    parser.add_argument(
+        "--checks",
+        action="append",
+        default=[],
+        metavar="MODULE[,MODULE]",
+        help="import these modules first: each registers its rules' checks (repeatable)",
+    )
 
 
 def _add_run_parser(sub: Any) -> None:
@@ -63,6 +75,7 @@ def _add_run_parser(sub: Any) -> None:
         help="leave out rules whose id matches (repeatable)",
     )
     run.add_argument("--strict", action="store_true", help="SHOULD rules gate the exit code")
+    add_checks_option(run)
     run.add_argument("--max-examples", type=positive_int, help="Hypothesis examples per test")
     run.add_argument(
         "--seed",

@@ -9,7 +9,7 @@ summary.json never disagree (fail vs non-strict, broken vs fail). Without a reco
 the pytest reports give a plain pass/fail/skip. Serial runs only: under xdist the tests run
 in other processes, whose hooks this process does not see.
 
-The answer rules (`suite.monitors.EXPECTED`) judge every exchange of the run, not only their
+The answer rules (the registry's monitored checks) judge every exchange of the run, not only their
 own tests': their verdict and example count are known only once the session has ended and
 the monitors have written their records, so they finish last.
 """
@@ -26,9 +26,9 @@ import pytest
 
 from conformance.report.summary import load_records, rule_results
 from conformance.report.terminal import ProgressPrinter
-from conformance.suite.monitors import EXPECTED, IDS_VERDICT
+from conformance.suite.monitors import IDS_VERDICT, monitored_rules
 
-MONITORED = frozenset(EXPECTED)
+MONITORED = monitored_rules()
 
 
 class ProgressPlugin:

@@ -27,18 +27,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.checks import Verdict as JudgedVerdict
+from conformance.checks import describe_outcome, use_extensions
+from conformance.commands.parser import add_checks_option
 from conformance.errors import SesConfError, UsageError
-from conformance.exitcodes import ExitCode
-from conformance.model import (
-    RawRequest,
-)
-from conformance.profile import TargetProfile
+from conformance.exitcodes import ExitCode, Outcome
+from conformance.model import Exchange, RawRequest, TransportFailure
+from conformance.profile import TargetProfile, builtin_profile_names, resolve_target
+from conformance.protocols.clients import make_client, provision_identities
 from conformance.report.caps import expand_params
 from conformance.suite import support
-from conformance.suite.rejudge import STATEFUL_RULES
+from conformance.suite.rejudge import MissingCheck, rejudge, rejudge_raw, replayable
 from conformance.violations import RuleViolation, TargetBroken
 
-REPLAYED_OUTCOMES = frozenset({"fail", "non-strict"})
+REPLAYED_OUTCOMES = frozenset({Outcome.FAIL, Outcome.NON_STRICT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,7 @@ def add_parser(subparsers: Any) -> None:
         help="only this rule (repeatable; globs allowed, e.g. 'recipients.*')",
     )
     parser.add_argument("--url", help="send to this URL instead of the report's target URL")
+    add_checks_option(parser)
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--profile", help="target profile (TOML) instead of the report's target")
     where.add_argument("--target", help="a built-in target instead of the report's target")
@@ -155,8 +158,6 @@ def _counterexample(rule: Mapping[str, Any]) -> Counterexample:
 def resolve_profile(summary: Mapping[str, Any], args: argparse.Namespace) -> TargetProfile:
     """--profile/--target, else the report's target (built-in by name, else `reference`
     speaking the report's protocol), at --url or the report's URL."""
-    from conformance.profile import builtin_profile_names, resolve_target
-
     if args.profile or args.target:  # an explicit profile brings its own URL
         profile, _ = resolve_target(profile_file=args.profile, target=args.target, url=args.url)
         return profile
@@ -177,7 +178,11 @@ def resolve_profile(summary: Mapping[str, Any], args: argparse.Namespace) -> Tar
 
 def replay_one(session: support.TargetSession, ce: Counterexample) -> Verdict:
     """Send one counterexample again and judge the answer as the suite would."""
-    if ce.rule_id in STATEFUL_RULES:
+    try:
+        stateless = replayable(ce.rule_id)
+    except KeyError as exc:
+        return Verdict(ce.rule_id, "cannot replay", str(exc.args[0]))
+    if not stateless:
         return Verdict(
             ce.rule_id,
             "cannot replay",
@@ -185,31 +190,35 @@ def replay_one(session: support.TargetSession, ce: Counterexample) -> Verdict:
         )
     if ce.raw is None and ce.params is None:
         return Verdict(ce.rule_id, "cannot replay", "the report holds no request for this rule")
-    from conformance.suite.rejudge import MissingCheck, rejudge, rejudge_raw
-
     ctx = support.TestContext(nodeid=f"replay::{ce.rule_id}", rules=(ce.rule_id,), target=session)
     try:
         if ce.raw is not None:
-            exchange = rejudge_raw(ctx, ce.raw)
+            exchange, found = rejudge_raw(ctx, ce.raw)
         else:
             assert ce.params is not None
-            exchange = rejudge(ctx, ce.params)
+            exchange, found = rejudge(ctx, ce.params)
     except MissingCheck as exc:
         return Verdict(ce.rule_id, "cannot replay", str(exc))
-    except RuleViolation as violation:
-        found = violation.counterexample
-        return Verdict(
-            ce.rule_id,
-            "still failing",
-            violation.summary,
-            expected=str(found.get("expected", "")),
-            actual=str(found.get("actual", "")),
-        )
+    except RuleViolation as violation:  # a registered test body raises its own verdict
+        shown = violation.counterexample
+        expected, actual = str(shown.get("expected", "")), str(shown.get("actual", ""))
+        return Verdict(ce.rule_id, "still failing", violation.summary, expected, actual)
     except TargetBroken as broken:
         return Verdict(ce.rule_id, "broken", f"no usable answer: {broken.detail}")
     except SesConfError as exc:  # a test hook or the send budget, not the rule
         return Verdict(ce.rule_id, "broken", f"{type(exc).__name__}: {exc}")
-    return Verdict(ce.rule_id, "fixed", support.describe_outcome(exchange))
+    return _verdict_of(ce.rule_id, exchange, found)
+
+
+def _verdict_of(rule_id: str, exchange: Exchange, found: JudgedVerdict | None) -> Verdict:
+    """The run's verdict (or none) as replay's word: FIXED, STILL FAILING or NO ANSWER."""
+    if found is None:
+        return Verdict(rule_id, "fixed", describe_outcome(exchange))
+    outcome = found.exchange.outcome
+    if found.broken and isinstance(outcome, TransportFailure):
+        return Verdict(rule_id, "broken", f"no usable answer: {outcome.kind}: {outcome.detail}")
+    actual = describe_outcome(found.exchange)
+    return Verdict(rule_id, "still failing", found.summary, found.expected, actual)
 
 
 # --- the command --------------------------------------------------------------------------
@@ -245,6 +254,7 @@ def exit_code_for(verdicts: Sequence[Verdict]) -> ExitCode:
 
 def run(args: argparse.Namespace) -> ExitCode:
     try:
+        use_extensions(args.checks)  # the report's registered rules, judged by their checks
         summary = load_summary(args.report_dir)
         chosen = counterexamples(summary, args.rule)
         profile = resolve_profile(summary, args)
@@ -268,8 +278,6 @@ def run(args: argparse.Namespace) -> ExitCode:
             file=sys.stderr,
         )
         return ExitCode.TARGET_UNREACHABLE
-
-    from conformance.protocols.clients import make_client, provision_identities
 
     try:
         provision_identities(profile)  # as `sesconf run` does (identities.provision)

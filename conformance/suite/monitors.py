@@ -17,10 +17,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from conformance.checks import ANSWER_CHECKS, Reading, accepted_id, applies, read
+from conformance.checks import (
+    REGISTRY,
+    Check,
+    accepted_id,
+    answer_checks,
+    counterexample_of,
+    get_check,
+    read,
+)
+from conformance.exitcodes import Outcome
 from conformance.model import Exchange, RawRequest
 from conformance.profile import TargetProfile
-from conformance.suite.judging import counterexample_of
+from conformance.redact import redact_strings
+from conformance.report.caps import cap_record
 
 ID_RULE = "envelope.id-unique"
 IDS_SUFFIX = ".idl"
@@ -28,22 +38,10 @@ IDS_VERDICT = "monitor-ids.jsonl"
 KEEP_CE_BYTES = 16_384
 """Accepted requests up to this size keep a counterexample for a later duplicate id."""
 
-EXPECTED: Mapping[str, str] = {
-    "envelope.success": "the success envelope on every acceptance",
-    "envelope.error": "the error envelope on every refusal",
-    "http.status": "2xx with a success, 4xx with an error",
-    "robust.no-5xx": "no 5xx, whatever the request",
-    "envelope.created-at": "created_at within 5 minutes of the client's clock",
-    ID_RULE: "a new id for every accepted message",
-}
 
-
-def _relevant(rule_id: str, reading: Reading) -> bool:
-    if rule_id in ("envelope.success", "envelope.created-at"):
-        return reading is Reading.ACCEPTED
-    if rule_id == "envelope.error":
-        return reading is Reading.REJECTED
-    return reading is not Reading.NO_ANSWER
+def monitored_rules() -> frozenset[str]:
+    """The rules the run-wide monitors judge (the answer rules and envelope.id-unique)."""
+    return frozenset(c.id for c in REGISTRY.values() if c.monitored)
 
 
 class Monitors:
@@ -56,6 +54,9 @@ class Monitors:
         self.worst: dict[str, tuple[int, dict[str, Any]]] = {}
         self.ids: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        self.checks: tuple[Check, ...] = tuple(
+            c for c in answer_checks() if client is None or client.rule_applies(c.id)
+        )
 
     def observe(
         self,
@@ -68,11 +69,12 @@ class Monitors:
         reading = read(exchange)
         size = len(exchange.request.body)
         with self._lock:
-            for rule_id, check in ANSWER_CHECKS.items():
-                if not applies(rule_id, self.profile.protocol) or not _relevant(rule_id, reading):
+            for check in self.checks:
+                if check.answer is None or not check.judges(reading):
                     continue
+                rule_id = check.id
                 self.seen[rule_id] += 1
-                problems = check(exchange, self.profile)
+                problems = check.answer(exchange, self.profile)
                 if problems and size < self.worst.get(rule_id, (1 << 62, {}))[0]:
                     self.worst[rule_id] = (
                         size,
@@ -97,7 +99,7 @@ class Monitors:
         return counterexample_of(
             exchange,
             client=self.client,
-            expected=EXPECTED[rule_id],
+            expected=get_check(rule_id).expected,
             params=params,
             raw=raw,
             problems=problems,
@@ -131,7 +133,7 @@ class Monitors:
                 {
                     "nodeid": f"monitor::{rule_id}",
                     "rules": [rule_id],
-                    "status": "fail" if found else "pass",
+                    "status": Outcome.FAIL if found else Outcome.PASS,
                     "examples": count,
                     "events": {},
                     "reason": found[1]["summary"] if found else "",
@@ -148,16 +150,11 @@ class Monitors:
             records, ids = self.records(), list(self.ids)
             self.ids.clear()
         if records:
-            from conformance.redact import redact_strings
-            from conformance.report.caps import cap_record
-
             with open(folder / f"{pid}.jsonl", "a", encoding="utf-8") as out:
                 for record in records:  # capped and redacted like every record (issue 12)
                     line = json.dumps(redact_strings(cap_record(record)), default=repr)
                     out.write(line + "\n")
         if ids:
-            from conformance.redact import redact_strings
-
             with open(folder / f"ids-{pid}{IDS_SUFFIX}", "a", encoding="utf-8") as out:
                 for entry in ids:  # an id is the target's text: it may echo a credential
                     out.write(json.dumps(redact_strings(entry), default=repr) + "\n")
@@ -187,7 +184,7 @@ def fold_ids(folder: Path) -> dict[str, Any] | None:
     record: dict[str, Any] = {
         "nodeid": f"monitor::{ID_RULE}",
         "rules": [ID_RULE],
-        "status": "fail" if best else "pass",
+        "status": Outcome.FAIL if best else Outcome.PASS,
         "examples": count,
         "events": {},
         "reason": best[1]["summary"] if best else "",
@@ -207,5 +204,5 @@ def _duplicate(earlier: Mapping[str, Any], later: Mapping[str, Any]) -> dict[str
     )
     ce = dict(later.get("ce") or earlier.get("ce") or {})
     ce["problems"] = [summary]
-    ce.setdefault("expected", EXPECTED[ID_RULE])
+    ce.setdefault("expected", get_check(ID_RULE).expected)
     return {"rule": ID_RULE, "summary": summary, "counterexample": ce}

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from conformance.exitcodes import Outcome
 from conformance.protocols.base import SendBudgetExhausted, TestHookError
 from conformance.suite import support
 from conformance.violations import RuleViolation, TargetBroken
@@ -30,14 +31,14 @@ def record_of(
     record: dict[str, Any] = {
         "nodeid": nodeid.split("suite/", 1)[-1],
         "rules": list(rules),
-        "status": "pass",
+        "status": Outcome.PASS,
         "examples": ctx.examples if ctx else 0,
         "events": dict(ctx.events) if ctx else {},
         "reason": "",
         "violations": [],
     }
     if report.skipped:
-        record["status"] = "skip"
+        record["status"] = Outcome.SKIP
         longrepr = report.longrepr
         text = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
         record["reason"] = clean_skip_reason(text)
@@ -53,7 +54,7 @@ def _failed(
     """`record` for a test that raised `errors`: what they say about the target, or not."""
     budget = [e for e in errors if isinstance(e, SendBudgetExhausted)]
     if budget and len(budget) == len(errors):
-        record["status"] = "skip"
+        record["status"] = Outcome.SKIP
         record["reason"] = f"not finished: {budget[0]}"
         return record
     violations = [e for e in errors if isinstance(e, RuleViolation)]
@@ -61,14 +62,14 @@ def _failed(
     broken = [e for e in errors if isinstance(e, TargetBroken | TestHookError)]
     others = [e for e in errors if not isinstance(e, RuleViolation | TargetBroken | TestHookError)]
     if violations:
-        record["status"] = "fail"
+        record["status"] = Outcome.FAIL
         record["violations"] = [
             {"rule": v.rule_id, "summary": v.summary, "counterexample": v.counterexample}
             for v in violations
         ]
         record["reason"] = violations[0].summary
     elif broken:
-        record["status"] = "broken"
+        record["status"] = Outcome.BROKEN
         hook_or_broken = broken[0]
         if isinstance(hook_or_broken, TargetBroken):
             detail = hook_or_broken.detail

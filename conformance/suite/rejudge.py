@@ -1,9 +1,10 @@
 """Re-judging one recorded request for one rule, exactly as the run judged it.
 
-`sesconf replay` calls `REJUDGE[rule]`; every entry is built from the judgements the
-tests and monitors use (`judging.judge`, `conformance.checks`), so a replay can only say
-FIXED when the run would no longer fail the rule on that request. A rule without an entry
-is an error (`MissingCheck`), never FIXED.
+`sesconf replay` calls `rejudge`; what it re-runs is the rule's `Check.replay` in the
+registry, and every kind is built from the judgements the tests and monitors use
+(`checks.judge`, the answer checks, the state checks), so a replay can only say FIXED when
+the run would no longer fail the rule on that request. Each returns the last answer and
+the verdict (None: fine); a rule replay cannot judge is an error (`MissingCheck`).
 """
 
 from __future__ import annotations
@@ -12,167 +13,182 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from conformance.checks import (
-    ANSWER_CHECKS,
     Reading,
-    accepted_id,
+    Replay,
+    Verdict,
+    describe_outcome,
+    get_check,
+    judge,
     read,
 )
+from conformance.checks.judge import answer_verdict, ses_code_verdict
+from conformance.checks.state import (
+    atomic_verdict,
+    id_unique_verdict,
+    params_with_witness,
+    witness_address,
+)
 from conformance.errors import SesConfError
-from conformance.model import Exchange, RawRequest, Reject, SendEmailRequest, TransportFailure
+from conformance.model import (
+    Exchange,
+    RawRequest,
+    SendEmailRequest,
+    TransportFailure,
+    describe_expectation,
+)
 from conformance.oracle import expect
-from conformance.suite.judging import describe_outcome, ses_code_findings
-from conformance.suite.monitors import EXPECTED
 from conformance.suite.support import TestContext
+from sesconf_strategies.cases import GeneratedCase
 
-STATEFUL_RULES = frozenset({"quota.recipients"})
-"""Judged over a sequence of sends: one request says nothing without the state."""
+Judged = tuple[Exchange, Verdict | None]
 
 
 class MissingCheck(SesConfError):
-    """A rule has no registered judgement: replay cannot say whether it is fixed."""
+    """A rule has no replayable judgement: replay cannot say whether it is fixed."""
 
 
-def _answer(ctx: TestContext, exchange: Exchange, params: Any, raw: Any = None) -> None:
-    """The run-wide monitor's check of the rule under replay, if it is an answer rule."""
-    check = ANSWER_CHECKS.get(ctx.rule)
-    problems = check(exchange, ctx.profile) if check is not None else ()
-    if problems:
-        ctx.fail(
-            ctx.rule,
-            problems[0],
-            exchange,
-            expected=EXPECTED[ctx.rule],
-            params=params,
-            raw=raw,
-            problems=problems,
-        )
+def _judged(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
+    """The rule's own judgement (oracle, reading, controls), as the run's `ctx.check`."""
+    request = SendEmailRequest(params)
+    expectation = expect(ctx.target_params(params), ctx.profile)
+    exchange = ctx.send_expecting(request, expectation)
+    verdict = judge(
+        ctx.rule,
+        expectation,
+        exchange,
+        params=params,
+        profile=ctx.profile,
+        send_control=ctx.send_control,
+    )
+    return exchange, verdict
 
 
-def _checked(ctx: TestContext, params: Mapping[str, Any]) -> Exchange:
-    """The rule's own judgement (oracle, reading, controls), then its answer check."""
-    exchange = ctx.check(SendEmailRequest(params))
-    _answer(ctx, exchange, params)
-    return exchange
+def _checked(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
+    """The rule's own judgement, then its answer check (the monitor's)."""
+    exchange, verdict = _judged(ctx, params)
+    return exchange, verdict or answer_verdict(ctx.rule, exchange, ctx.profile, params=params)
 
 
-def _id_unique(ctx: TestContext, params: Mapping[str, Any]) -> Exchange:
+def _id_unique(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
     """The same request twice after a reset (the run resets too): two acceptances, two ids."""
     ctx.target.client.reset()
-    first = ctx.check(SendEmailRequest(params))
-    second = ctx.check(SendEmailRequest(params))
-    a, b = accepted_id(first), accepted_id(second)
-    if a is not None and a == b:
-        ctx.fail(
-            ctx.rule,
-            f"the same request sent twice got the same id {a!r}",
-            second,
-            expected="a new id",
-            params=params,
-        )
-    return second
+    answers: list[Exchange] = []
+    for _ in range(2):
+        exchange, verdict = _judged(ctx, params)
+        answers.append(exchange)
+        if verdict is not None:
+            return exchange, verdict
+    return answers[-1], id_unique_verdict(answers, params=params)
 
 
-def _error_codes(ctx: TestContext, params: Mapping[str, Any]) -> Exchange:
-    exchange = ctx.check(SendEmailRequest(params))
+def _error_codes(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
+    exchange, verdict = _judged(ctx, params)
+    if verdict is not None:
+        return exchange, verdict
     expectation = expect(ctx.target_params(params), ctx.profile)
-    if isinstance(expectation, Reject):
-        problems = ses_code_findings(ctx, expectation, exchange, params)
-        if problems:
-            ctx.fail(
-                ctx.rule,
-                problems[0],
-                exchange,
-                expected=f"real SES codes for {sorted(expectation.rules)}",
-                params=params,
-                problems=problems,
-            )
-    return exchange
-
-
-def _atomic(ctx: TestContext, params: Mapping[str, Any]) -> Exchange:
-    """recipients.valid: judged, and a refused message must leave the outbox as it was."""
     client = ctx.target.client
-    before = client.outbox()
-    exchange = _checked(ctx, params)
-    after = client.outbox()
-    refused = read(exchange) is Reading.REJECTED
-    if refused and before is not None and after is not None and len(after) != len(before):
-        ctx.fail(
-            ctx.rule,
-            "a rejected message still reached the outbox",
-            exchange,
-            expected="reject and nothing delivered",
-            params=params,
-        )
-    return exchange
+    return exchange, ses_code_verdict(
+        expectation,
+        exchange,
+        params,
+        profile=ctx.profile,
+        client=client,
+        send_control=ctx.send_control,
+    )
 
 
-def _dropped(ctx: TestContext, exchange: Exchange, **where: Any) -> None:
+def _atomic(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
+    """recipients.valid as the run's test judges it: the request names a witness recipient,
+    and a refused message must deliver nothing to it."""
+    if ctx.profile.account.outbox_url is None:
+        return _checked(ctx, params)
+    witness = witness_address(ctx.profile)
+    witnessed = params_with_witness(params, witness, ctx.profile.limits.max_recipients)
+    exchange, verdict = _checked(ctx, witnessed)
+    if verdict is not None or read(exchange) is not Reading.REJECTED:
+        return exchange, verdict
+    expected = describe_expectation(expect(witnessed, ctx.profile))
+    outbox = ctx.target.client.outbox()
+    return exchange, atomic_verdict(exchange, outbox, witness, params=witnessed, expected=expected)
+
+
+def _dropped(ctx: TestContext, exchange: Exchange, **where: Any) -> Verdict | None:
     outcome = exchange.outcome
     if isinstance(outcome, TransportFailure) and outcome.kind == "connection":
-        ctx.fail(
-            ctx.rule,
-            f"the connection was dropped: {outcome.detail}",
-            exchange,
-            expected="an answer",
-            **where,
-        )
+        summary = f"the connection was dropped: {outcome.detail}"
+        return Verdict(ctx.rule, summary, exchange, "an answer", **where)
+    return None
 
 
-def _no_5xx(ctx: TestContext, params: Mapping[str, Any]) -> Exchange:
+def _no_5xx(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
     exchange = ctx.send(SendEmailRequest(params))
-    _dropped(ctx, exchange, params=params)
-    _answer(ctx, exchange, params)
+    found = _dropped(ctx, exchange, params=params)
+    found = found or answer_verdict(ctx.rule, exchange, ctx.profile, params=params)
+    if found is not None:
+        return exchange, found
     expectation = expect(ctx.target_params(params), ctx.profile)
-    from conformance.suite.judging import judge
+    return exchange, judge(
+        ctx.rule,
+        expectation,
+        exchange,
+        params=params,
+        profile=ctx.profile,
+        send_control=ctx.send_control,
+    )
 
-    judge(ctx, ctx.rule, expectation, exchange, params=params)
-    return exchange
+
+def _body(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
+    """A registered rule's own test body, on the recorded request (it raises its verdict)."""
+    body = get_check(ctx.rule).body
+    if body is None:
+        raise MissingCheck(f"the rule {ctx.rule!r} registers no test body to replay")
+    case = GeneratedCase(SendEmailRequest(params), frozenset(), ("replayed",))
+    body(ctx, case)
+    if ctx.last is None:
+        raise MissingCheck(f"the test body of {ctx.rule!r} sent nothing")
+    return ctx.last, None
 
 
-def rejudge_raw(ctx: TestContext, raw: RawRequest) -> Exchange:
+def rejudge_raw(ctx: TestContext, raw: RawRequest) -> Judged:
     """A raw body (malformed JSON, non-UTF-8): the answer rules, and robust.no-5xx's
     demand that it is refused."""
     exchange = ctx.send(raw)
-    if ctx.rule == "robust.no-5xx":
-        _dropped(ctx, exchange, raw=raw)
-    _answer(ctx, exchange, None, raw)
+    found = _dropped(ctx, exchange, raw=raw) if ctx.rule == "robust.no-5xx" else None
+    found = found or answer_verdict(ctx.rule, exchange, ctx.profile, raw=raw)
+    if found is not None:
+        return exchange, found
     if isinstance(exchange.outcome, TransportFailure):
-        ctx.broken(exchange, expected="the error envelope (4xx)")
+        return exchange, Verdict(ctx.rule, "", exchange, "the error envelope (4xx)", broken=True)
     if ctx.rule == "robust.no-5xx" and read(exchange) is not Reading.REJECTED:
-        ctx.fail(
-            ctx.rule,
-            f"a malformed body must be rejected; got {describe_outcome(exchange)}",
-            exchange,
-            expected="the error envelope (4xx)",
-            raw=raw,
-        )
-    return exchange
+        summary = f"a malformed body must be rejected; got {describe_outcome(exchange)}"
+        return exchange, Verdict(ctx.rule, summary, exchange, "the error envelope (4xx)", raw=raw)
+    return exchange, None
 
 
-Rejudge = Callable[[TestContext, Mapping[str, Any]], Exchange]
-REJUDGE: Mapping[str, Rejudge] = {
-    "sender.verified": _checked,
-    "sandbox.recipients": _checked,
-    "size.max": _checked,
-    "recipients.min": _checked,
-    "recipients.valid": _atomic,
-    "recipients.max": _checked,
-    "request.required": _checked,
-    "envelope.success": _checked,
-    "envelope.error": _checked,
-    "envelope.id-unique": _id_unique,
-    "envelope.created-at": _checked,
-    "http.status": _checked,
-    "robust.no-5xx": _no_5xx,
-    "ses.error-codes": _error_codes,
+Rejudge = Callable[[TestContext, Mapping[str, Any]], Judged]
+_KINDS: Mapping[Replay, Rejudge] = {
+    Replay.CHECKED: _checked,
+    Replay.ATOMIC: _atomic,
+    Replay.ID_UNIQUE: _id_unique,
+    Replay.NO_5XX: _no_5xx,
+    Replay.ERROR_CODES: _error_codes,
+    Replay.BODY: _body,
 }
-"""Every rule replay can judge from one request; STATEFUL_RULES need a run."""
 
 
-def rejudge(ctx: TestContext, params: Mapping[str, Any]) -> Exchange:
+def replayable(rule_id: str) -> bool:
+    """Whether one recorded request can say anything of the rule (not a stateful one)."""
+    check = get_check(rule_id)
+    return not check.stateful and check.replay is not Replay.NONE
+
+
+def rejudge(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
     """Judge `params` again for `ctx.rule`; MissingCheck when nothing is registered."""
-    check = REJUDGE.get(ctx.rule)
-    if check is None:
-        raise MissingCheck(f"no replay check is registered for the rule {ctx.rule!r}")
-    return check(ctx, params)
+    try:
+        kind = get_check(ctx.rule).replay
+    except KeyError:
+        raise MissingCheck(f"no replay check is registered for the rule {ctx.rule!r}") from None
+    again = _KINDS.get(kind) if kind is not None else None
+    if again is None:
+        raise MissingCheck(f"the rule {ctx.rule!r} cannot be replayed from one request")
+    return again(ctx, params)

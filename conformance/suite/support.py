@@ -18,6 +18,13 @@ import hypothesis
 import pytest
 from hypothesis.control import currently_in_test_context
 
+from conformance.checks import (
+    Verdict,
+    counterexample_of,
+    describe_outcome,
+    is_quota_rejection,
+    judge,
+)
 from conformance.model import (
     Accept,
     Exchange,
@@ -30,31 +37,17 @@ from conformance.model import (
 from conformance.oracle import expect
 from conformance.profile import TargetProfile
 from conformance.protocols.base import Client, TestHookError
-from conformance.suite.judging import (
-    QUOTA_CODES,
-    VERIFICATION_RULES,
-    counterexample_of,
-    describe_outcome,
-    is_quota_rejection,
-    judge,
-)
 from conformance.suite.monitors import Monitors
 from conformance.violations import TargetBroken, violation_for
 
 __all__ = [
-    "QUOTA_CODES",
-    "VERIFICATION_RULES",
     "Breaker",
     "TargetSession",
     "TestContext",
     "configure",
     "configured",
-    "counterexample_of",
     "current",
-    "describe_outcome",
     "examples",
-    "is_quota_rejection",
-    "judge",
     "rule",
 ]
 
@@ -224,6 +217,8 @@ class TestContext:
     broken_detail: str | None = None
     unsent: tuple[str, ...] | None = None
     """The classes of the example begun but not sent yet (issue 12: counts are of sends)."""
+    last: Exchange | None = None
+    """The last answer this test read (replay of a registered test body reports it)."""
 
     def __repr__(self) -> str:
         return f"<TestContext of {self.nodeid}>"
@@ -279,6 +274,7 @@ class TestContext:
         else:
             exchange = client.send(request)
         self.target.breaker.record(exchange)
+        self.last = exchange
         if self.target.monitors is not None:
             raw = request if isinstance(request, RawRequest) else None
             params = None if isinstance(request, RawRequest) else request.params
@@ -329,29 +325,44 @@ class TestContext:
         request: SendEmailRequest = getattr(case, "request", case)
         expectation = expect(self.target_params(request.params), self.profile)
         exchange = self.send_expecting(request, expectation)
-        judge(self, rule_id or self.rule, expectation, exchange, params=request.params)
+        self.judge(rule_id or self.rule, expectation, exchange, params=request.params)
         return exchange
+
+    def judge(
+        self,
+        rule_id: str,
+        expectation: Expectation,
+        exchange: Exchange,
+        *,
+        params: Mapping[str, Any] | None,
+    ) -> None:
+        """`checks.judge` on one answer, its verdict raised (controls sent by this test)."""
+        found = judge(
+            rule_id,
+            expectation,
+            exchange,
+            params=params,
+            profile=self.profile,
+            send_control=self.send_control,
+        )
+        self.verdict(found)
 
     # failing ----------------------------------------------------------------------------
 
-    def counterexample(
-        self,
-        exchange: Exchange,
-        *,
-        expected: str,
-        params: Mapping[str, Any] | None = None,
-        raw: RawRequest | None = None,
-        problems: tuple[str, ...] = (),
-        rule_id: str | None = None,
-    ) -> dict[str, Any]:
-        return counterexample_of(
-            exchange,
-            client=self.target.client,
-            expected=expected,
-            params=params,
-            raw=raw,
-            problems=problems,
-            rule_id=rule_id or self.rule,
+    def verdict(self, verdict: Verdict | None) -> None:
+        """Raise the exception of a verdict (the rule's violation, or TargetBroken)."""
+        if verdict is None:
+            return
+        if verdict.broken:
+            self.broken(verdict.exchange, expected=verdict.expected, params=verdict.params)
+        self.fail(
+            verdict.rule_id,
+            verdict.summary,
+            verdict.exchange,
+            expected=verdict.expected,
+            params=verdict.params,
+            raw=verdict.raw,
+            problems=verdict.problems,
         )
 
     def fail(
@@ -365,19 +376,19 @@ class TestContext:
         raw: RawRequest | None = None,
         problems: tuple[str, ...] = (),
     ) -> None:
-        ce = self.counterexample(
-            exchange,
-            expected=expected,
-            params=params,
-            raw=raw,
-            problems=problems,
+        client = self.target.client
+        ce = counterexample_of(
+            exchange, client=client, expected=expected, params=params, raw=raw, problems=problems,
             rule_id=rule_id,
-        )
+        )  # fmt: skip
         raise violation_for(rule_id)(summary, counterexample=ce)
 
     def broken(self, exchange: Exchange, *, expected: str, params: Any = None) -> None:
         assert isinstance(exchange.outcome, TransportFailure)
         detail = f"{exchange.outcome.kind}: {exchange.outcome.detail}"
         self.broken_detail = detail
-        ce = self.counterexample(exchange, expected=expected, params=params)
+        client = self.target.client
+        ce = counterexample_of(
+            exchange, client=client, expected=expected, params=params, rule_id=self.rule
+        )
         raise TargetBroken(detail, counterexample=ce)

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conformance.checks import ANSWER_CHECKS, accepted_id, applies
+from conformance.checks.judge import answer_verdict
+from conformance.checks.state import id_unique_verdict
 from conformance.model import Exchange
-from conformance.suite.monitors import EXPECTED
 from conformance.suite.support import TestContext, configured, examples, rule
 from sesconf_strategies.build import explicit, faulty_requests, requests
 from sesconf_strategies.cases import GeneratedCase
@@ -23,16 +23,7 @@ these tests add focused cases, not the bulk of the evidence."""
 def _answer_rule(ctx: TestContext, rule_id: str, case: GeneratedCase) -> Exchange:
     """Judge the answer by `rule_id`'s check (the one the run-wide monitor applies too)."""
     exchange = ctx.check(case, rule_id=rule_id)
-    problems = ANSWER_CHECKS[rule_id](exchange, ctx.profile)
-    if problems:
-        ctx.fail(
-            rule_id,
-            problems[0],
-            exchange,
-            expected=EXPECTED[rule_id],
-            params=case.request.params,
-            problems=problems,
-        )
+    ctx.verdict(answer_verdict(rule_id, exchange, ctx.profile, params=case.request.params))
     return exchange
 
 
@@ -61,20 +52,10 @@ def test_ids_are_unique(ctx: TestContext, case: GeneratedCase, copies: int) -> N
     """Every accepted message gets its own id, even when the very same request is sent
     again (one request, sent 2-4 times, shrinks far faster than a list of requests). The
     run-wide monitor holds every id of the run to the same rule."""
-    seen: dict[str, int] = {}
-    for i in range(copies):
-        exchange = ctx.check(case)
-        ident = accepted_id(exchange)
-        if ident is not None:
-            if ident in seen:
-                ctx.fail(
-                    "envelope.id-unique",
-                    f"message {i + 1} got the id {ident!r} of message {seen[ident] + 1}",
-                    exchange,
-                    expected="a new id",
-                    params=case.request.params,
-                )
-            seen[ident] = i
+    answers: list[Exchange] = []
+    for _ in range(copies):
+        answers.append(ctx.check(case))
+        ctx.verdict(id_unique_verdict(answers, params=case.request.params))
 
 
 @rule("envelope.created-at")
@@ -82,7 +63,7 @@ def test_ids_are_unique(ctx: TestContext, case: GeneratedCase, copies: int) -> N
 @example(case=explicit(PROFILE))
 @OWN_SHARE
 def test_created_at_is_now(ctx: TestContext, case: GeneratedCase) -> None:
-    if not applies("envelope.created-at", ctx.profile.protocol):
+    if not ctx.target.client.rule_applies("envelope.created-at"):
         pytest.skip(f"the {ctx.profile.protocol} protocol answers with no created_at")
     _answer_rule(ctx, "envelope.created-at", case)
 

@@ -22,7 +22,7 @@ from conformance.oracle import expect, is_simulator
 from conformance.outbox_formats import delivered_to
 from conformance.profile import TargetProfile
 from conformance.suite.reach import note_class
-from conformance.suite.support import TestContext, configured, current, examples, judge, rule
+from conformance.suite.support import TestContext, configured, current, examples, rule
 from conformance.violations import violation_for
 from sesconf_strategies.build import deliverable, params_of, verified_sender
 from sesconf_strategies.recipients import Recipients
@@ -90,7 +90,7 @@ class SendingQuota(RuleBasedStateMachine):
                 frozenset({RULE}), (f"{self.sent}+{cost} would pass the quota {self.quota}",)
             )
         exchange = self.ctx.send(SendEmailRequest(params))
-        judge(self.ctx, RULE, expectation, exchange, params=params)
+        self.ctx.judge(RULE, expectation, exchange, params=params)
         if read(exchange) is Reading.ACCEPTED:
             self.sent += cost
             self._note_id(exchange)
@@ -102,7 +102,7 @@ class SendingQuota(RuleBasedStateMachine):
         params = params_of(source=verified_sender(PROFILE), recipients=Recipients(tuple(addresses)))
         self.ctx.begin_example(("quota: rejected message",))
         exchange = self.ctx.send(SendEmailRequest(params))
-        judge(self.ctx, RULE, expect(params, PROFILE), exchange, params=params)
+        self.ctx.judge(RULE, expect(params, PROFILE), exchange, params=params)
         if read(exchange) is Reading.ACCEPTED:
             self._start_over()
 
@@ -258,7 +258,7 @@ class _Walk:
         for name in self._classes(addresses, what):
             note_class(ctx, name)
         exchange = ctx.send(SendEmailRequest(params))
-        judge(ctx, RULE, expectation or expect(params, ctx.profile), exchange, params=params)
+        ctx.judge(RULE, expectation or expect(params, ctx.profile), exchange, params=params)
         accepted = read(exchange) is Reading.ACCEPTED
         if what == PROBE and not accepted:
             return True

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conformance.checks import Reading, read
+from conformance.checks import Reading, describe_outcome, read
 from conformance.model import RawRequest, TransportFailure, describe_expectation
 from conformance.oracle import expect
 from conformance.suite.reach import examples as class_examples
@@ -17,9 +17,7 @@ from conformance.suite.reach import note_class, note_classes
 from conformance.suite.support import (
     TestContext,
     configured,
-    describe_outcome,
     examples,
-    judge,
     rule,
 )
 from sesconf_strategies.build import case_of, explicit
@@ -142,7 +140,7 @@ def test_wrong_types(ctx: TestContext, case: GeneratedCase) -> None:
     _judge_robust(
         ctx, exchange, expected=describe_expectation(expectation), params=case.request.params
     )
-    judge(ctx, RULE, expectation, exchange, params=case.request.params)
+    ctx.judge(RULE, expectation, exchange, params=case.request.params)
 
 
 def _judge_robust(ctx: TestContext, exchange: Any, *, expected: str, **where: Any) -> None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import example, given
 
-from conformance.checks import applies
-from conformance.model import Reject
+from conformance.checks.judge import ses_code_verdict
 from conformance.oracle import expect
-from conformance.suite.judging import ses_code_findings
 from conformance.suite.support import TestContext, configured, rule
 from sesconf_strategies.build import case_of, explicit, faulty_requests
 from sesconf_strategies.cases import GeneratedCase
@@ -32,19 +30,17 @@ _DOMAIN = (PROFILE.identities.verified_domains or ("x.example",))[0]
 @example(case=_code_case("unverified sender", Source=f"a@{PROFILE.identities.unverified_domain}"))
 @example(case=explicit(PROFILE, to=PROFILE.limits.max_recipients + 1, label="code: 51"))
 def test_real_ses_codes(ctx: TestContext, case: GeneratedCase) -> None:
-    if not applies(RULE, ctx.profile.protocol):
+    if not ctx.target.client.rule_applies(RULE):
         pytest.skip("applies to the SES protocols (ses-query, sesv2); envelope codes are free")
     exchange = ctx.check(case)
     expectation = expect(ctx.target_params(case.request.params), ctx.profile)
-    if not isinstance(expectation, Reject):
-        return
-    problems = ses_code_findings(ctx, expectation, exchange, case.request.params)
-    if problems:
-        ctx.fail(
-            RULE,
-            problems[0],
+    ctx.verdict(
+        ses_code_verdict(
+            expectation,
             exchange,
-            expected=f"real SES codes for {sorted(expectation.rules)}",
-            params=case.request.params,
-            problems=problems,
+            case.request.params,
+            profile=ctx.profile,
+            client=ctx.target.client,
+            send_control=ctx.send_control,
         )
+    )

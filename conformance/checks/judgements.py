@@ -1,11 +1,12 @@
-"""One home for each rule's judgement: the tests, the run-wide monitors and `sesconf replay`
-all call these functions, so a rule is judged the same way wherever an answer is read.
+"""The judgements the registry's checks are made of: the tests, the run-wide monitors and
+`sesconf replay` all call these functions, so a rule is judged the same way everywhere.
 
 - `read(exchange)`: what a rule's own test may conclude from an answer (accepted, rejected,
   5xx, no answer); shape problems are the envelope monitors' business.
-- `ANSWER_CHECKS`: the answer rules, judged on every exchange of a run.
-- `CONTROLS`: for a rule that owns a dimension of the request, the same request with that
-  dimension at a value every conformant target accepts (the control of a refused accept).
+- the answer checks (`success_problems`, ...): judged on every exchange of a run.
+- the controls (`sender_control`, ...): for a rule that owns a dimension of the request,
+  the same request with that dimension at a value every conformant target accepts.
+The registry (`conformance.checks.registry`) says which rule uses which.
 - `rejection_problems`: the message and pinned-code checks, only when the rule under test
   is the only documented reason for the refusal.
 """
@@ -13,7 +14,7 @@ all call these functions, so a rule is judged the same way wherever an answer is
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -29,21 +30,13 @@ from conformance.model import (
 )
 from conformance.oracle import recipients_of
 from conformance.profile import TargetProfile
+from conformance.protocols.envelope import parse_timestamp
 
 CREATED_AT_TOLERANCE = timedelta(minutes=5)
 VERIFICATION_RULES = frozenset({"sender.verified", "sandbox.recipients"})
 QUOTA_CODES = frozenset(
     {"THROTTLING", "Throttling", "TooManyRequestsException", "LimitExceededException"}
 )
-ANSWER_RULES = (
-    "envelope.success",
-    "envelope.error",
-    "http.status",
-    "robust.no-5xx",
-    "envelope.id-unique",
-    "envelope.created-at",
-)
-"""Rules judged on every answer of a run by the monitors (support.Monitors)."""
 
 
 class Reading(StrEnum):
@@ -140,8 +133,6 @@ def created_at_problems(
 ) -> tuple[str, ...]:
     """envelope.created-at, on every success that carries a readable created_at (an
     unreadable one is envelope.success's)."""
-    from conformance.protocols.envelope import parse_timestamp
-
     outcome = exchange.outcome
     if not isinstance(outcome, Accepted) or not outcome.created_at:
         return ()
@@ -157,32 +148,12 @@ def created_at_problems(
     )
 
 
-AnswerCheck = Callable[[Exchange, TargetProfile], tuple[str, ...]]
-ANSWER_CHECKS: Mapping[str, AnswerCheck] = {
-    "envelope.success": success_problems,
-    "envelope.error": error_problems,
-    "http.status": status_problems,
-    "robust.no-5xx": no_5xx_problems,
-    "envelope.created-at": created_at_problems,
-}
-"""Per-answer checks; envelope.id-unique is judged over the whole run (`accepted_id`)."""
-
-
 def accepted_id(exchange: Exchange) -> str | None:
     """The id an acceptance carries, for envelope.id-unique over the whole run."""
     outcome = exchange.outcome
     if read(exchange) is Reading.ACCEPTED and isinstance(outcome, Accepted) and outcome.id:
         return outcome.id
     return None
-
-
-def applies(rule_id: str, protocol: str) -> bool:
-    """Whether a rule can be judged over a protocol at all."""
-    if rule_id == "envelope.created-at":
-        return protocol == "envelope"
-    if rule_id == "ses.error-codes":
-        return protocol in ("ses-query", "sesv2")
-    return True
 
 
 # --- the rules' own judgement of a refusal ------------------------------------------------
@@ -245,26 +216,28 @@ def _addresses_well_formed(params: Mapping[str, Any] | None) -> bool:
 
 
 def ses_code_problems(
-    expectation: Reject, exchange: Exchange, profile: TargetProfile, params: Mapping[str, Any]
+    expectation: Reject,
+    exchange: Exchange,
+    profile: TargetProfile,
+    params: Mapping[str, Any],
+    client: Any,
 ) -> tuple[str, ...]:
-    """ses.error-codes for one refusal: real SES's code for the one documented reason."""
-    from conformance.protocols import query, sesv2
-
+    """ses.error-codes for one refusal: real SES's code for the one documented reason (the
+    client knows its wire's code table; a wire without SES codes finds nothing)."""
     outcome = exchange.outcome
-    if profile.protocol not in ("ses-query", "sesv2") or not isinstance(outcome, Rejected):
+    if not client.rule_applies("ses.error-codes") or not isinstance(outcome, Rejected):
         return ()
     if read(exchange) is not Reading.REJECTED or not outcome.code:
         return ()  # a 5xx is robust.no-5xx's, an error without a code envelope.error's
     if expectation.gray or is_quota_rejection(exchange, profile):
         return ()
-    wire = query if profile.protocol == "ses-query" else sesv2
     source = params.get("Source")
     syntax_invalid = not (
         isinstance(source, str)
         and classify_address(source, role="source").cls is AddressClass.VALID
     )
-    return wire.ses_error_code_problems(
-        expectation.rules, outcome, source_syntax_invalid=syntax_invalid
+    return tuple(
+        client.error_code_problems(expectation.rules, outcome, source_syntax_invalid=syntax_invalid)
     )
 
 
@@ -296,19 +269,19 @@ def _with(params: Mapping[str, Any], key: str, value: Any) -> dict[str, Any]:
     return out
 
 
-def _sender_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
+def sender_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
     return _with(params, "Source", control_sender(profile))
 
 
-def _recipients_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
+def recipients_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
     return _with(params, "Destination", {"ToAddresses": [control_recipient(profile)]})
 
 
-def _message_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
+def message_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
     return _with(params, "Message", CONTROL_MESSAGE)
 
 
-def _shape_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
+def shape_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
     """Source and Destination as sent, the control message, and no other member: the
     request's shape (its optional and unknown members, the Message's form) is
     request.required's dimension, so a target refusing a null optional member is seen."""
@@ -317,12 +290,12 @@ def _shape_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[st
     return out
 
 
-def _size_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
+def size_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
     """The same message, every non-empty Data cut to one character: only its size changes."""
     out = copy.deepcopy(dict(params))
     message = out.get("Message")
     if not isinstance(message, dict):
-        return _message_control(params, profile)
+        return message_control(params, profile)
     found = message.get("Body")
     body: dict[str, Any] = found if isinstance(found, dict) else {}
     for content in (message.get("Subject"), body.get("Text"), body.get("Html")):
@@ -331,7 +304,7 @@ def _size_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str
     return out
 
 
-def _count_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
+def count_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
     """As many recipients in each list, all at the control value, and a control sender and
     message: refused too, the count is why (this control keeps the rule's dimension)."""
     destination = params.get("Destination")
@@ -354,38 +327,8 @@ def _count_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[st
     return out
 
 
-KEEPING_CONTROLS: Mapping[str, Callable[[Mapping[str, Any], TargetProfile], dict[str, Any]]] = {
-    "recipients.max": _count_control,
-    "recipients.min": _count_control,
-}
-"""Rules whose dimension is a count: the control keeps the count and resets the rest, so a
-refused acceptance is theirs only when that control is refused too."""
-
-
-REASON_CONTROLS: Mapping[str, Control] = {}  # filled below, once CONTROLS exists
-"""The same request with only the rule's dimension made acceptable: refused too, the
-target has a reason of its own, and its message or code says nothing of the rule."""
-
-
 def baseline(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
     """The request's Source with everything else at the control values."""
-    out = _recipients_control(params, profile)
+    out = recipients_control(params, profile)
     out["Message"] = copy.deepcopy(CONTROL_MESSAGE)
     return out
-
-
-Control = Callable[[Mapping[str, Any], TargetProfile], dict[str, Any]]
-CONTROLS: Mapping[str, Control] = {
-    "sender.verified": _sender_control,
-    "sandbox.recipients": _recipients_control,
-    "recipients.valid": _recipients_control,
-    "size.max": _size_control,
-    "request.required": _shape_control,
-}
-"""Rules that own a dimension of the request: a refused acceptance is theirs only when
-the same request with that dimension at its control value is accepted."""
-REASON_CONTROLS = {
-    **CONTROLS,
-    "recipients.max": _recipients_control,
-    "recipients.min": _recipients_control,
-}

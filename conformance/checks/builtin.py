@@ -1,0 +1,89 @@
+"""The catalogue's rules, each registered once with its judgement: the text is
+`conformance.rules` (the strategies read it too), everything that judges it is here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from conformance.checks.judgements import (
+    Reading,
+    count_control,
+    created_at_problems,
+    error_problems,
+    no_5xx_problems,
+    recipients_control,
+    sender_control,
+    shape_control,
+    size_control,
+    status_problems,
+    success_problems,
+)
+from conformance.checks.registry import AnswerCheck, Check, Replay, any_answer, register
+from conformance.classes import declared
+from conformance.profile import TargetProfile
+from conformance.rules import RULES, Rule
+
+
+def _accepted(reading: Reading) -> bool:
+    return reading is Reading.ACCEPTED
+
+
+def _rejected(reading: Reading) -> bool:
+    return reading is Reading.REJECTED
+
+
+def _classes(rule_id: str, profile: TargetProfile) -> tuple[str, ...]:
+    return declared(rule_id, profile)
+
+
+_ANSWER: dict[str, tuple[AnswerCheck, Callable[[Reading], bool] | None, str]] = {
+    "envelope.success": (success_problems, _accepted, "the success envelope on every acceptance"),
+    "envelope.error": (error_problems, _rejected, "the error envelope on every refusal"),
+    "http.status": (status_problems, None, "2xx with a success, 4xx with an error"),
+    "robust.no-5xx": (no_5xx_problems, None, "no 5xx, whatever the request"),
+    "envelope.created-at": (
+        created_at_problems,
+        _accepted,
+        "created_at within 5 minutes of the client's clock",
+    ),
+}
+_CONTROLS = {
+    "sender.verified": sender_control,
+    "sandbox.recipients": recipients_control,
+    "recipients.valid": recipients_control,
+    "size.max": size_control,
+    "request.required": shape_control,
+}
+_KEEPING = {"recipients.max": count_control, "recipients.min": count_control}
+_REASON = {**_CONTROLS, "recipients.max": recipients_control, "recipients.min": recipients_control}
+_REPLAY = {
+    "recipients.valid": Replay.ATOMIC,
+    "envelope.id-unique": Replay.ID_UNIQUE,
+    "robust.no-5xx": Replay.NO_5XX,
+    "ses.error-codes": Replay.ERROR_CODES,
+    "quota.recipients": Replay.NONE,
+}
+
+_ID_EXPECTED = "a new id for every accepted message"
+
+
+def _check_of(rule: Rule) -> Check:
+    answer, judges, expected = _ANSWER.get(rule.id, (None, None, ""))
+    return Check(
+        rule,
+        classes=partial(_classes, rule.id),
+        answer=answer,
+        judges=judges or any_answer,
+        expected=_ID_EXPECTED if rule.id == "envelope.id-unique" else expected,
+        control=_CONTROLS.get(rule.id),
+        keeping_control=_KEEPING.get(rule.id),
+        reason_control=_REASON.get(rule.id),
+        stateful=rule.id == "quota.recipients",
+        replay=_REPLAY.get(rule.id, Replay.CHECKED),
+        monitored=rule.id in _ANSWER or rule.id == "envelope.id-unique",
+    )
+
+
+for _rule in RULES.values():
+    register(_check_of(_rule))
