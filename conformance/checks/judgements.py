@@ -31,6 +31,7 @@ from conformance.model import (
 from conformance.oracle import recipients_of
 from conformance.profile import TargetProfile
 from conformance.protocols.envelope import parse_timestamp
+from sesconf_strategies.controls import CONTROL_MESSAGE, control_recipient, control_sender
 
 CREATED_AT_TOLERANCE = timedelta(minutes=5)
 VERIFICATION_RULES = frozenset({"sender.verified", "sandbox.recipients"})
@@ -242,25 +243,6 @@ def ses_code_problems(
 
 
 # --- controls -----------------------------------------------------------------------------
-
-CONTROL_MESSAGE: dict[str, Any] = {
-    "Subject": {"Data": "Hello", "Charset": "UTF-8"},
-    "Body": {
-        "Text": {"Data": "plain text", "Charset": "UTF-8"},
-        "Html": {"Data": "<p>html</p>", "Charset": "UTF-8"},
-    },
-}
-"""A message every conformant target accepts: both bodies, small, ASCII."""
-
-
-def control_sender(profile: TargetProfile) -> str:
-    ids = profile.identities
-    return ids.verified_addresses[0] if ids.verified_addresses else f"s@{ids.verified_domains[0]}"
-
-
-def control_recipient(profile: TargetProfile) -> str:
-    domains = profile.identities.verified_domains
-    return f"control@{domains[0]}" if domains else "success@simulator.amazonses.com"
 
 
 def _with(params: Mapping[str, Any], key: str, value: Any) -> dict[str, Any]:

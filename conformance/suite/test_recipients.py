@@ -13,7 +13,6 @@ from conformance.model import Rejected, SendEmailRequest, describe_expectation
 from conformance.oracle import expect
 from conformance.suite.reach import check, examples
 from conformance.suite.support import TestContext, configured, rule
-from sesconf_strategies.addresses import gray_addresses, invalid_addresses
 from sesconf_strategies.build import (
     case_of,
     deliverable,
@@ -28,8 +27,8 @@ from sesconf_strategies.class_examples import (
     min_class_cases,
     recipient_class_cases,
 )
+from sesconf_strategies.recipient_cases import no_recipients, one_invalid_recipient
 from sesconf_strategies.recipients import (
-    FIELDS,
     Recipients,
     deliverable_recipients,
     recipient_counts,
@@ -41,23 +40,8 @@ LIMIT = PROFILE.limits.max_recipients
 DELIVERABLE = deliverable_recipients(profile=PROFILE)
 
 
-@st.composite
-def _no_recipients(draw: st.DrawFn) -> GeneratedCase:
-    """Zero recipients, written every way: no Destination members, empty lists."""
-    shape = draw(st.sampled_from(("missing lists", "empty lists", "empty To only")))
-    no_lists: dict[str, list[str]] = {}
-    destination = {
-        "missing lists": no_lists,
-        "empty lists": {"ToAddresses": [], "CcAddresses": [], "BccAddresses": []},
-        "empty To only": {"ToAddresses": []},
-    }[shape]
-    params = params_of(source=verified_sender(PROFILE), recipients=Recipients())
-    params["Destination"] = destination
-    return case_of(params, f"0 recipients: {shape}", violates=frozenset({"recipients.min"}))
-
-
 @rule("recipients.min")
-@given(case=st.one_of(_no_recipients(), requests(profile=PROFILE)))
+@given(case=st.one_of(no_recipients(profile=PROFILE), requests(profile=PROFILE)))
 @example(case=explicit(PROFILE, to=0, label="0 recipients"))
 @example(case=explicit(PROFILE, to=1, label="1 recipient"))
 @example(case=explicit(PROFILE, to=0, cc=0, bcc=1, label="1 recipient in Bcc only"))
@@ -87,38 +71,8 @@ def test_recipient_count_limit(ctx: TestContext, case: GeneratedCase) -> None:
     check(ctx, case)
 
 
-# Planted into deliverable addresses, so a sandbox check cannot hide the defect.
-_INVALID = invalid_addresses(bases=DELIVERABLE).map(
-    lambda bad: (bad.text, f"invalid: {bad.defect}")
-)
-_GRAY = gray_addresses().map(lambda gray: (gray.text, f"gray: {gray.reason}"))
-_GOOD = recipient_lists(count=st.integers(0, 8), addresses=DELIVERABLE)
-_FIELD = st.sampled_from(FIELDS)
-_POSITION = st.integers(0, 8)
-
-
-@st.composite
-def _one_invalid_recipient(draw: st.DrawFn) -> GeneratedCase:
-    """A valid request, then one invalid (sometimes also a gray) address planted in To,
-    CC or BCC, anywhere in its list."""
-    good = draw(_GOOD)
-    text, label = draw(_INVALID)
-    field = draw(_FIELD)
-    recipients = good.with_address(field, text, draw(_POSITION))
-    if draw(st.booleans()):
-        gray, _ = draw(_GRAY)
-        recipients = recipients.with_address(draw(_FIELD), gray, draw(_POSITION))
-    params = params_of(source=verified_sender(PROFILE), recipients=recipients)
-    return case_of(
-        params,
-        f"invalid recipient in {field[:-9]}: {label}",
-        recipients.label(),
-        violates=frozenset({"recipients.valid"}),
-    )
-
-
 @rule("recipients.valid")
-@given(case=_one_invalid_recipient())
+@given(case=one_invalid_recipient(profile=PROFILE))
 @example(
     case=case_of(
         params_of(
@@ -155,7 +109,7 @@ def test_invalid_recipient_rejects_whole_message(ctx: TestContext, case: Generat
 
 
 @rule("recipients.valid")
-@given(case=_one_invalid_recipient())
+@given(case=one_invalid_recipient(profile=PROFILE))
 def test_rejection_is_atomic(ctx: TestContext, case: GeneratedCase) -> None:
     """ "The entire message will be rejected": nothing of it reaches the outbox.
 
