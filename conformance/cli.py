@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from conformance.checks import rules, use_extensions
+from conformance.checks.registry import rules, use_extensions
 from conformance.commands.concurrency import resolve
 from conformance.commands.guard import RunGuard, default_run_timeout
 from conformance.commands.parser import build_parser

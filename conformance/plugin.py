@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from conformance.checks import rules, use_extensions
+from conformance.checks.registry import rules, use_extensions
 from conformance.errors import ProfileError, SesConfError, TargetUnreachable, UsageError
 from conformance.profile import DEFAULT_MAX_EXAMPLES, TargetProfile, resolve_target
 from conformance.protocols.base import check_reachable

@@ -104,6 +104,35 @@ def imports_of(module: str, path: Path, known: Mapping[str, Path]) -> Iterator[I
                 yield Import(module, target, node.lineno, inner, type_only)
 
 
+def reexport_imports(root: Path) -> list[str]:
+    """`from PACKAGE import name` inside the packages, where PACKAGE's `__init__` only
+    re-exports `name`: import it from the module that defines it."""
+    known = modules(root)
+    imported_by_init = {
+        name: {
+            alias.asname or alias.name
+            for node in ast.parse(path.read_text("utf-8")).body
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+        }
+        for name, path in known.items()
+        if path.name == "__init__.py"
+    }
+    found = []
+    for module, path in known.items():
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or node.level or not node.module:
+                continue
+            if node.module not in imported_by_init:
+                continue
+            for alias in node.names:
+                if alias.name in imported_by_init[node.module] and (
+                    f"{node.module}.{alias.name}" not in known
+                ):
+                    found.append(f"{module}:{node.lineno}: {alias.name} from {node.module}")
+    return found
+
+
 def _place(module: str, table: list[list[list[str]]]) -> tuple[int, int] | None:
     """(layer from the bottom, group) of the longest prefix naming the module."""
     best: tuple[int, tuple[int, int]] | None = None
@@ -197,6 +226,10 @@ def test_imports_follow_the_layers() -> None:
     assert [] == problems(REPO)
 
 
+def test_nothing_imports_a_re_export() -> None:
+    assert [] == reexport_imports(REPO)
+
+
 def test_every_inner_import_is_named_with_a_reason() -> None:
     assert all(reason.strip() for reason in INNER_IMPORTS.values())
     assert len(INNER_IMPORTS) <= 5
@@ -235,3 +268,10 @@ def test_planted_breaches_are_found(tmp_path: Path, module: str, line: str, expe
         text += f"\n{line}"
     path.write_text(text)
     assert any(expected in p for p in problems(root)), problems(root)
+
+
+def test_a_planted_re_export_import_is_found(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    html = root / "conformance" / "report" / "html.py"
+    html.write_text(html.read_text("utf-8") + "\nfrom conformance.checks import REGISTRY\n")
+    assert [p for p in reexport_imports(root) if "REGISTRY from conformance.checks" in p]

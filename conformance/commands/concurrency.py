@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import pytest
 
-from conformance.checks import rules
+from conformance.checks.registry import rules
 from conformance.errors import ProbeFailed, SesConfError, UsageError
 from conformance.model import SendEmailRequest, TransportFailure
 from conformance.plugin import rate_from_quota

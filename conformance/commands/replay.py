@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.checks import Verdict as JudgedVerdict
-from conformance.checks import describe_outcome, use_extensions
+from conformance.checks.evidence import Verdict as JudgedVerdict
+from conformance.checks.evidence import describe_outcome
+from conformance.checks.registry import use_extensions
 from conformance.commands.parser import add_checks_option
 from conformance.errors import SesConfError, UsageError
 from conformance.exitcodes import ExitCode, Outcome

@@ -18,8 +18,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from conformance.checks import rules
-from conformance.classes import EVENT_PREFIX, declared
+from conformance.checks.registry import REGISTRY, rules
+from conformance.classes import EVENT_PREFIX
 from conformance.exitcodes import ExitCode
 from conformance.profile import TargetProfile
 from conformance.redact import redact_strings
@@ -126,7 +126,8 @@ def class_reach(
     A skipped rule owes no class (its classes are empty), so a sandbox-only rule on a
     production profile reports nothing missed.
     """
-    wanted = declared(rule_id, profile) if ran else ()
+    check = REGISTRY.get(rule_id)
+    wanted = check.classes(profile) if ran and check is not None and check.classes else ()
     counts = {c: int(events.get(EVENT_PREFIX + c, 0)) for c in wanted}
     return {"classes": counts, "classes_missed": [c for c, n in counts.items() if n == 0]}
 

@@ -17,15 +17,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from conformance.checks import (
-    REGISTRY,
-    Check,
-    accepted_id,
-    answer_checks,
-    counterexample_of,
-    get_check,
-    read,
-)
+from conformance.checks.evidence import counterexample_of
+from conformance.checks.judgements import accepted_id, read
+from conformance.checks.registry import REGISTRY, Check, answer_checks, get_check
 from conformance.exitcodes import Outcome
 from conformance.model import Exchange, RawRequest
 from conformance.profile import TargetProfile

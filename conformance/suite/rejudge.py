@@ -12,16 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from conformance.checks import (
-    Reading,
-    Replay,
-    Verdict,
-    describe_outcome,
-    get_check,
-    judge,
-    read,
-)
-from conformance.checks.judge import answer_verdict, ses_code_verdict
+from conformance.checks.evidence import Verdict, describe_outcome
+from conformance.checks.judge import answer_verdict, judge, ses_code_verdict
+from conformance.checks.judgements import Reading, read
+from conformance.checks.registry import Replay, get_check
 from conformance.checks.state import (
     atomic_verdict,
     id_unique_verdict,

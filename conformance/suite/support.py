@@ -18,13 +18,9 @@ import hypothesis
 import pytest
 from hypothesis.control import currently_in_test_context
 
-from conformance.checks import (
-    Verdict,
-    counterexample_of,
-    describe_outcome,
-    is_quota_rejection,
-    judge,
-)
+from conformance.checks.evidence import Verdict, counterexample_of, describe_outcome
+from conformance.checks.judge import judge
+from conformance.checks.judgements import is_quota_rejection
 from conformance.model import (
     Accept,
     Exchange,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant
 from hypothesis.stateful import rule as step
 
-from conformance.checks import Reading, accepted_id, read
+from conformance.checks.judgements import Reading, accepted_id, read
 from conformance.model import Either, Exchange, Expectation, Reject, SendEmailRequest
 from conformance.oracle import expect, is_simulator
 from conformance.outbox_formats import delivered_to

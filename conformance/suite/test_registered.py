@@ -8,8 +8,7 @@ from typing import Any
 
 from hypothesis import given
 
-from conformance.checks import REGISTRY, Check
-from conformance.checks.registry import registered_test_name
+from conformance.checks.registry import REGISTRY, Check, registered_test_name
 from conformance.suite.support import TestContext, configured, rule
 
 PROFILE = configured().profile

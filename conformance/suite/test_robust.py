@@ -6,7 +6,8 @@ from typing import Any
 
 from hypothesis import example, given, settings
 
-from conformance.checks import Reading, describe_outcome, read
+from conformance.checks.evidence import describe_outcome
+from conformance.checks.judgements import Reading, read
 from conformance.model import RawRequest, TransportFailure, describe_expectation
 from conformance.oracle import expect
 from conformance.suite.reach import examples as class_examples
