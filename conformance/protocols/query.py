@@ -35,7 +35,6 @@ from conformance.protocols.aws_answers import (
 )
 from conformance.protocols.sesv2 import switch_sandbox
 from conformance.protocols.signing import SignedClient
-from conformance.protocols.transport import TransportResult
 from conformance.wire.query_form import decode_members, query_body, query_form
 
 __all__ = [
@@ -162,18 +161,15 @@ QUERY_ERROR_CODES: Final[Mapping[str, CodeRule]] = {
 """Real SES v1 codes per rule (ses-ground-truth.md §10)."""
 
 
+_ERROR_CODES: Final = aws_answers.ErrorCodeJudge(QUERY_ERROR_CODES, _INVALID)
+
+
 def ses_error_code_problems(
     expected_rules: Iterable[str], rejected: Rejected, *, source_syntax_invalid: bool = False
 ) -> tuple[str, ...]:
     """`ses.error-codes` for one rejection by the Query table: real SES checks address
     syntax before verification, so an unparseable Source is InvalidParameterValue."""
-    return aws_answers.ses_error_code_problems(
-        QUERY_ERROR_CODES,
-        expected_rules,
-        rejected,
-        source_syntax_invalid=source_syntax_invalid,
-        syntax_rule=_INVALID,
-    )
+    return _ERROR_CODES(expected_rules, rejected, source_syntax_invalid=source_syntax_invalid)
 
 
 # --- the client ---------------------------------------------------------------------------
@@ -183,14 +179,7 @@ class QueryClient(SignedClient):
     """SES v1 over the Query protocol, SigV4-signed (service `ses`, the profile's region)."""
 
     name = "ses-query"
-    RULES_NOT_APPLICABLE = frozenset({"envelope.created-at"})
-
-    def error_code_problems(
-        self, expected_rules: frozenset[str], rejected: Rejected, *, source_syntax_invalid: bool
-    ) -> tuple[str, ...]:
-        return ses_error_code_problems(
-            expected_rules, rejected, source_syntax_invalid=source_syntax_invalid
-        )
+    error_codes = _ERROR_CODES
 
     def switch_sandbox(self) -> None:
         switch_sandbox(self.profile)
@@ -221,16 +210,8 @@ class QueryClient(SignedClient):
             self._send_call("POST", self.profile.url, headers=headers, body=raw.body)
         )
 
-    def _exchange(self, result: TransportResult) -> Exchange:
-        response = result.response
-        if response is None or result.failure is not None:
-            problems: Problems = {}
-            if response is not None and response.status >= 500:
-                problems["robust.no-5xx"] = (f"HTTP {response.status}",)
-            outcome: Answer = result.failure or Unrecognized("no answer", 0)
-            return Exchange(result.request, response, outcome, problems, protocol=self.name)
-        outcome, problems = judge_send_answer(response)
-        return Exchange(result.request, response, outcome, problems, protocol=self.name)
+    def judge_send_answer(self, response: WireResponse) -> tuple[Answer, Problems]:
+        return judge_send_answer(response)
 
     # --- provisioning and quota (not counted against safety.max_sends) -----------------
 
@@ -276,10 +257,3 @@ class QueryClient(SignedClient):
         if not isinstance(domain, str) or not domain:
             raise ValueError(f"domain: expected a non-empty string, got {domain!r}")
         self._admin("VerifyDomainIdentity", {"Domain": domain})
-
-    def provision_identities(self) -> None:
-        """Verify every identity the profile declares (emulators verify at once)."""
-        for address in self.profile.identities.verified_addresses:
-            self.verify_email_identity(address)
-        for domain in self.profile.identities.verified_domains:
-            self.verify_domain_identity(domain)
