@@ -7,7 +7,7 @@ list, which real SES reads as one empty address (ses-ground-truth.md §1.4).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Final, TypeAlias
 from xml.etree.ElementTree import Element
 
@@ -161,15 +161,9 @@ QUERY_ERROR_CODES: Final[Mapping[str, CodeRule]] = {
 """Real SES v1 codes per rule (ses-ground-truth.md §10)."""
 
 
-_ERROR_CODES: Final = aws_answers.ErrorCodeJudge(QUERY_ERROR_CODES, _INVALID)
-
-
-def ses_error_code_problems(
-    expected_rules: Iterable[str], rejected: Rejected, *, source_syntax_invalid: bool = False
-) -> tuple[str, ...]:
-    """`ses.error-codes` for one rejection by the Query table: real SES checks address
-    syntax before verification, so an unparseable Source is InvalidParameterValue."""
-    return _ERROR_CODES(expected_rules, rejected, source_syntax_invalid=source_syntax_invalid)
+ses_error_code_problems = aws_answers.ErrorCodeJudge(QUERY_ERROR_CODES, _INVALID)
+"""`ses.error-codes` for one rejection by the Query table: real SES checks address
+syntax before verification, so an unparseable Source is InvalidParameterValue."""
 
 
 # --- the client ---------------------------------------------------------------------------
@@ -179,7 +173,7 @@ class QueryClient(SignedClient):
     """SES v1 over the Query protocol, SigV4-signed (service `ses`, the profile's region)."""
 
     name = "ses-query"
-    error_codes = _ERROR_CODES
+    error_codes = ses_error_code_problems
 
     def switch_sandbox(self) -> None:
         switch_sandbox(self.profile)

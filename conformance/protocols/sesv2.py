@@ -7,7 +7,7 @@ passes every value through untouched (JSON can carry wrong types, unlike the Que
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final, TypeAlias
 
 from conformance.errors import AdminCallFailed, SandboxSwitchFailed, TargetUnreachable
@@ -167,15 +167,9 @@ SESV2_ERROR_CODES: Final[Mapping[str, CodeRule]] = {
 """SESv2 codes per rule (ses-ground-truth.md §5; the v2 messages are unconfirmed)."""
 
 
-_ERROR_CODES: Final = aws_answers.ErrorCodeJudge(SESV2_ERROR_CODES, _BAD_REQUEST)
-
-
-def ses_error_code_problems(
-    expected_rules: Iterable[str], rejected: Rejected, *, source_syntax_invalid: bool = False
-) -> tuple[str, ...]:
-    """`ses.error-codes` for one rejection by the v2 table; an unparseable From is
-    BadRequestException."""
-    return _ERROR_CODES(expected_rules, rejected, source_syntax_invalid=source_syntax_invalid)
+ses_error_code_problems = aws_answers.ErrorCodeJudge(SESV2_ERROR_CODES, _BAD_REQUEST)
+"""`ses.error-codes` for one rejection by the v2 table; an unparseable From is
+BadRequestException."""
 
 
 # --- the client ---------------------------------------------------------------------------
@@ -185,7 +179,7 @@ class SesV2Client(SignedClient):
     """SES v2 over rest-json, SigV4-signed (signing name `ses`, the profile's region)."""
 
     name = "sesv2"
-    error_codes = _ERROR_CODES
+    error_codes = ses_error_code_problems
 
     def switch_sandbox(self) -> None:
         switch_sandbox(self.profile)
