@@ -192,14 +192,23 @@ def expect(params: Mapping[str, JSON], profile: TargetProfile) -> Expectation:
     return found.expectation()
 
 
+def _present(params: Mapping[str, JSON], member: str, kind: str, found: _Findings) -> bool:
+    """Whether a required member is there with its type; if not, files the finding that
+    says so (Source and Message are checked alike)."""
+    if _absent(params, member):
+        found.violate("request.required", f"{member} is missing")
+        return False
+    value = params[member]
+    if not holds(member, value):
+        found.violate("robust.no-5xx", f"{member} is a {type(value).__name__}, not {kind}")
+        return False
+    return True
+
+
 def _check_source(params: Mapping[str, JSON], profile: TargetProfile, found: _Findings) -> None:
-    if _absent(params, "Source"):
-        found.violate("request.required", "Source is missing")
+    if not _present(params, "Source", "a string", found):
         return
     source = params["Source"]
-    if not holds("Source", source):
-        found.violate("robust.no-5xx", f"Source is a {type(source).__name__}, not a string")
-        return
     verdict = classify_address(source, role="source")
     if verdict.cls is AddressClass.INVALID:
         found.violate("sender.verified", f"invalid Source {source!r}: {_why(verdict)}")
@@ -270,13 +279,9 @@ def _check_recipient(recipient: str, profile: TargetProfile, found: _Findings) -
 
 
 def _check_message(params: Mapping[str, JSON], profile: TargetProfile, found: _Findings) -> None:
-    if _absent(params, "Message"):
-        found.violate("request.required", "Message is missing")
+    if not _present(params, "Message", "an object", found):
         return
     message = params["Message"]
-    if not holds("Message", message):
-        found.violate("robust.no-5xx", f"Message is a {type(message).__name__}, not an object")
-        return
     for key in message:
         if key not in MESSAGE_MEMBERS:
             found.gray.append(f"unknown member 'Message.{key}'")

@@ -65,29 +65,34 @@ def _xml_content_type(response: WireResponse) -> str | None:
     return None
 
 
-def _success(root: Element, response: WireResponse) -> tuple[Answer, Problems]:
-    found: list[str] = []
+def _namespace_problems(root: Element) -> list[str]:
+    """Both answers' first finding: a root outside SES's namespace."""
     ns, _ = _local(root.tag)
-    if ns != SES_XMLNS:
-        found.append(f"root namespace is {ns!r}, expected {SES_XMLNS!r}")
+    return [] if ns == SES_XMLNS else [f"root namespace is {ns!r}, expected {SES_XMLNS!r}"]
+
+
+def _problems(rule: str, found: list[str], response: WireResponse) -> Problems:
+    """Both answers' findings filed under their envelope rule, the Content-Type's last."""
+    if bad_type := _xml_content_type(response):
+        found.append(bad_type)
+    return {rule: tuple(found)} if found else {}
+
+
+def _success(root: Element, response: WireResponse) -> tuple[Answer, Problems]:
+    found = _namespace_problems(root)
     message_id = ses_text(root, "SendEmailResult/MessageId")
     if not message_id:
         found.append("SendEmailResult/MessageId is missing or empty")
     if not ses_text(root, "ResponseMetadata/RequestId"):
         found.append("ResponseMetadata/RequestId is missing or empty")
-    if bad_type := _xml_content_type(response):
-        found.append(bad_type)
-    problems: Problems = {"envelope.success": tuple(found)} if found else {}
+    problems = _problems("envelope.success", found, response)
     if response.status != 200:
         problems["http.status"] = (f"success answered with HTTP {response.status}, expected 200",)
     return Accepted(id=message_id or None), problems
 
 
 def _error(root: Element, response: WireResponse) -> tuple[Answer, Problems]:
-    found: list[str] = []
-    ns, _ = _local(root.tag)
-    if ns != SES_XMLNS:
-        found.append(f"root namespace is {ns!r}, expected {SES_XMLNS!r}")
+    found = _namespace_problems(root)
     kind = ses_text(root, "Error/Type")
     code = ses_text(root, "Error/Code")
     message = ses_text(root, "Error/Message")
@@ -99,9 +104,7 @@ def _error(root: Element, response: WireResponse) -> tuple[Answer, Problems]:
         found.append("Error/Message is missing or empty")
     if not ses_text(root, "RequestId"):
         found.append("RequestId (a sibling of Error) is missing or empty")
-    if bad_type := _xml_content_type(response):
-        found.append(bad_type)
-    problems: Problems = {"envelope.error": tuple(found)} if found else {}
+    problems = _problems("envelope.error", found, response)
     if response.status < 400:
         problems["http.status"] = (f"error answered with HTTP {response.status}, expected 4xx",)
     return Rejected(code=code or None, message=message or None, status=response.status), problems
