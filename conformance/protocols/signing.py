@@ -166,6 +166,7 @@ class SignedClient(HttpClient):
     error_codes: ClassVar[ErrorCodeJudge]
     """The protocol's `ses.error-codes` table (aws_answers.ErrorCodeJudge)."""
 
+    # HttpClient's options plus the credentials: alike signatures, by design.
     def __init__(
         self,
         profile: TargetProfile,
