@@ -192,21 +192,32 @@ def expect(params: Mapping[str, JSON], profile: TargetProfile) -> Expectation:
     return found.expectation()
 
 
-def _present(params: Mapping[str, JSON], member: str, kind: str, found: _Findings) -> bool:
-    """Whether a required member is there with its type; if not, files the finding that
-    says so (Source and Message are checked alike)."""
-    if _absent(params, member):
-        found.violate("request.required", f"{member} is missing")
+def _present(
+    parent: Mapping[str, JSON],
+    key: str,
+    path: str,
+    found: _Findings,
+    *,
+    kind: str | None = None,
+    required: bool = True,
+) -> bool:
+    """Whether `parent[key]` (`path` in the request) is there with its type; if not, files
+    the finding that says so: Source, Message, each Content and its Data are checked alike.
+    `kind` names the expected type (and the finding the type found); None: an object."""
+    if _absent(parent, key):
+        if required:
+            found.violate("request.required", f"{path} is missing")
         return False
-    value = params[member]
-    if not holds(member, value):
-        found.violate("robust.no-5xx", f"{member} is a {type(value).__name__}, not {kind}")
+    value = parent[key]
+    if not holds(path, value):
+        wrong = f"is a {type(value).__name__}, not {kind}" if kind else "is not an object"
+        found.violate("robust.no-5xx", f"{path} {wrong}")
         return False
     return True
 
 
 def _check_source(params: Mapping[str, JSON], profile: TargetProfile, found: _Findings) -> None:
-    if not _present(params, "Source", "a string", found):
+    if not _present(params, "Source", "Source", found, kind="a string"):
         return
     source = params["Source"]
     verdict = classify_address(source, role="source")
@@ -279,7 +290,7 @@ def _check_recipient(recipient: str, profile: TargetProfile, found: _Findings) -
 
 
 def _check_message(params: Mapping[str, JSON], profile: TargetProfile, found: _Findings) -> None:
-    if not _present(params, "Message", "an object", found):
+    if not _present(params, "Message", "Message", found, kind="an object"):
         return
     message = params["Message"]
     for key in message:
@@ -319,24 +330,15 @@ def _check_content(
 ) -> bool:
     """Check one Content {Data, Charset}; True when it is present and well typed."""
     path = f"{where}.{key}"
-    if _absent(parent, key):
-        if required:
-            found.violate("request.required", f"{path} is missing")
+    if not _present(parent, key, path, found, required=required):
         return False
     content = parent[key]
-    if not holds(path, content):
-        found.violate("robust.no-5xx", f"{path} is not an object")
-        return False
     for member in content:
         if member not in CONTENT_MEMBERS:
             found.gray.append(f"unknown member '{path}.{member}'")
-    if _absent(content, "Data"):
-        found.violate("request.required", f"{path}.Data is missing")
+    if not _present(content, "Data", f"{path}.Data", found, kind="a string"):
         return False
     data = content["Data"]
-    if not holds(f"{path}.Data", data):
-        found.violate("robust.no-5xx", f"{path}.Data is a {type(data).__name__}, not a string")
-        return False
     charset = content.get("Charset")
     if charset is None:
         if not data.isascii():
