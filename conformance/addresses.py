@@ -51,6 +51,7 @@ class Defect(StrEnum):
     UNBALANCED_ANGLE = auto()
 
 
+# Defect and Gray: two enums of different facts, alike in shape only.
 class Gray(StrEnum):
     """Why the documentation does not decide (rules.md "gray")."""
 
