@@ -51,6 +51,7 @@ class Defect(StrEnum):
     UNBALANCED_ANGLE = auto()
 
 
+# Defect and Gray: two enums of different facts, alike in shape only.
 class Gray(StrEnum):
     """Why the documentation does not decide (rules.md "gray")."""
 
@@ -122,6 +123,31 @@ def _char_defects(text: str) -> list[Defect]:
     return found
 
 
+class _Quotes:
+    """RFC 5322 quoted strings read a character at a time (backslash escapes inside them):
+    the one quote reader of the three scanners below."""
+
+    __slots__ = ("escaped", "quoted")
+
+    def __init__(self) -> None:
+        self.quoted = self.escaped = False
+
+    def inside(self, ch: str) -> bool:
+        """Whether `ch` belongs to a quoted string, its quotes and escapes included."""
+        if self.escaped:
+            self.escaped = False
+        elif self.quoted:
+            if ch == "\\":
+                self.escaped = True
+            elif ch == '"':
+                self.quoted = False
+        elif ch == '"':
+            self.quoted = True
+        else:
+            return False
+        return True
+
+
 def _unquoted(text: str, wanted: str) -> list[int]:
     """Indexes of `wanted` characters outside "quotes" (with \\ escapes) and (comments)."""
     if not _QUOTING.search(text):  # nothing quoted or commented: every hit counts
@@ -129,19 +155,12 @@ def _unquoted(text: str, wanted: str) -> list[int]:
             return []
         return [m.start() for m in _one_of(wanted).finditer(text)]
     hits: list[int] = []
-    quoted = escaped = False
+    quotes = _Quotes()
     depth = 0
     for i, ch in enumerate(text):
-        if escaped:
-            escaped = False
-        elif quoted:
-            if ch == "\\":
-                escaped = True
-            elif ch == '"':
-                quoted = False
-        elif ch == '"':
-            quoted = True
-        elif ch == "(":
+        if quotes.inside(ch):
+            continue
+        if ch == "(":
             depth += 1
         elif ch == ")" and depth:
             depth -= 1
@@ -163,15 +182,10 @@ def _quotes_closed(text: str) -> bool:
     """Whether every opening `"` has its closing one (backslash escapes inside quotes)."""
     if '"' not in text:
         return True
-    quoted = escaped = False
+    quotes = _Quotes()
     for ch in text:
-        if escaped:
-            escaped = False
-        elif quoted and ch == "\\":
-            escaped = True
-        elif ch == '"':
-            quoted = not quoted
-    return not quoted
+        quotes.inside(ch)
+    return not quotes.quoted
 
 
 def _split_name(text: str) -> tuple[str | None, str, str] | None:
@@ -373,24 +387,17 @@ def _strip_comments(text: str) -> tuple[str, bool, bool]:
     if "(" not in text and ")" not in text:
         return text, False, True
     kept: list[str] = []
-    quoted = escaped = had = False
+    quotes = _Quotes()
+    had = False
     depth = 0
     for ch in text:
         if depth == 0:
-            if escaped:
-                escaped = False
-            elif quoted:
-                if ch == "\\":
-                    escaped = True
-                elif ch == '"':
-                    quoted = False
-            elif ch == '"':
-                quoted = True
-            elif ch == "(":
-                depth, had = 1, True
-                continue
-            elif ch == ")":
-                return text, had, False
+            if not quotes.inside(ch):
+                if ch == "(":
+                    depth, had = 1, True
+                    continue
+                if ch == ")":
+                    return text, had, False
             kept.append(ch)
         elif ch == "(":
             depth += 1

@@ -192,14 +192,34 @@ def expect(params: Mapping[str, JSON], profile: TargetProfile) -> Expectation:
     return found.expectation()
 
 
+def _present(
+    parent: Mapping[str, JSON],
+    key: str,
+    path: str,
+    found: _Findings,
+    *,
+    kind: str | None = None,
+    required: bool = True,
+) -> bool:
+    """Whether `parent[key]` (`path` in the request) is there with its type; if not, files
+    the finding that says so: Source, Message, each Content and its Data are checked alike.
+    `kind` names the expected type (and the finding the type found); None: an object."""
+    if _absent(parent, key):
+        if required:
+            found.violate("request.required", f"{path} is missing")
+        return False
+    value = parent[key]
+    if not holds(path, value):
+        wrong = f"is a {type(value).__name__}, not {kind}" if kind else "is not an object"
+        found.violate("robust.no-5xx", f"{path} {wrong}")
+        return False
+    return True
+
+
 def _check_source(params: Mapping[str, JSON], profile: TargetProfile, found: _Findings) -> None:
-    if _absent(params, "Source"):
-        found.violate("request.required", "Source is missing")
+    if not _present(params, "Source", "Source", found, kind="a string"):
         return
     source = params["Source"]
-    if not holds("Source", source):
-        found.violate("robust.no-5xx", f"Source is a {type(source).__name__}, not a string")
-        return
     verdict = classify_address(source, role="source")
     if verdict.cls is AddressClass.INVALID:
         found.violate("sender.verified", f"invalid Source {source!r}: {_why(verdict)}")
@@ -270,13 +290,9 @@ def _check_recipient(recipient: str, profile: TargetProfile, found: _Findings) -
 
 
 def _check_message(params: Mapping[str, JSON], profile: TargetProfile, found: _Findings) -> None:
-    if _absent(params, "Message"):
-        found.violate("request.required", "Message is missing")
+    if not _present(params, "Message", "Message", found, kind="an object"):
         return
     message = params["Message"]
-    if not holds("Message", message):
-        found.violate("robust.no-5xx", f"Message is a {type(message).__name__}, not an object")
-        return
     for key in message:
         if key not in MESSAGE_MEMBERS:
             found.gray.append(f"unknown member 'Message.{key}'")
@@ -314,24 +330,15 @@ def _check_content(
 ) -> bool:
     """Check one Content {Data, Charset}; True when it is present and well typed."""
     path = f"{where}.{key}"
-    if _absent(parent, key):
-        if required:
-            found.violate("request.required", f"{path} is missing")
+    if not _present(parent, key, path, found, required=required):
         return False
     content = parent[key]
-    if not holds(path, content):
-        found.violate("robust.no-5xx", f"{path} is not an object")
-        return False
     for member in content:
         if member not in CONTENT_MEMBERS:
             found.gray.append(f"unknown member '{path}.{member}'")
-    if _absent(content, "Data"):
-        found.violate("request.required", f"{path}.Data is missing")
+    if not _present(content, "Data", f"{path}.Data", found, kind="a string"):
         return False
     data = content["Data"]
-    if not holds(f"{path}.Data", data):
-        found.violate("robust.no-5xx", f"{path}.Data is a {type(data).__name__}, not a string")
-        return False
     charset = content.get("Charset")
     if charset is None:
         if not data.isascii():

@@ -48,14 +48,7 @@ def _ministack(data: Any) -> Messages:
             raise ValueError(f"messages.{account}: expected a list of objects, got {records!r:.80}")
         for record in records:
             where = f"messages.{account}[{record.get('MessageId')!r}]"
-            found.append(
-                {
-                    "id": record.get("MessageId"),
-                    "to": _addresses(record.get("To"), f"{where}.To"),
-                    "cc": _addresses(record.get("CC"), f"{where}.CC"),
-                    "bcc": _addresses(record.get("BCC"), f"{where}.BCC"),
-                }
-            )
+            found.append(_message(record.get("MessageId"), where, record, ("To", "CC", "BCC")))
     return found
 
 
@@ -72,15 +65,19 @@ def _localstack(data: Any) -> Messages:
         destination = {} if destination is None else destination
         if not isinstance(destination, dict):
             raise ValueError(f"{where}.Destination: expected an object, got {destination!r:.80}")
-        found.append(
-            {
-                "id": record.get("Id"),
-                "to": _addresses(destination.get("ToAddresses"), f"{where}.ToAddresses"),
-                "cc": _addresses(destination.get("CcAddresses"), f"{where}.CcAddresses"),
-                "bcc": _addresses(destination.get("BccAddresses"), f"{where}.BccAddresses"),
-            }
-        )
+        lists = ("ToAddresses", "CcAddresses", "BccAddresses")
+        found.append(_message(record.get("Id"), where, destination, lists))
     return found
+
+
+def _message(
+    ident: Any, where: str, record: Mapping[str, Any], lists: tuple[str, str, str]
+) -> dict[str, Any]:
+    """One message of the hook contract, from an emulator's names for To, Cc and Bcc."""
+    message: dict[str, Any] = {"id": ident}
+    for key, member in zip(("to", "cc", "bcc"), lists, strict=True):
+        message[key] = _addresses(record.get(member), f"{where}.{member}")
+    return message
 
 
 def delivered_to(message: Mapping[str, Any]) -> list[str]:

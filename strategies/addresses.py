@@ -332,6 +332,7 @@ _PLAIN_BASES = _plain_bases()
 _NAMES = ("Alice", "Bob Smith", "Team", "No Reply")
 
 
+# One case per Gray reason, as _planted has one per Defect: alike in shape, different facts.
 def _gray(draw: st.DrawFn, reason: Gray, role: Role) -> GrayAddress:
     local, domain = _split(draw(_PLAIN_BASES))
     match reason:

@@ -140,13 +140,18 @@ def _address_only(profile: TargetProfile) -> str:
     )
 
 
+def _spellings(profile: TargetProfile) -> tuple[str, str, str, str, str]:
+    """(verified domain, verified sender, address-only identity, its local part, its domain):
+    what the Source and the sandbox recipient classes are spelled from."""
+    only = _address_only(profile)
+    local, _, only_domain = only.rpartition("@")
+    return _domain(profile), verified_sender(profile), only, local, only_domain
+
+
 def sender_sources(profile: TargetProfile) -> list[str]:
     """Every Source class: each syntax class bare and with a name, each identity relation."""
     ids = profile.identities
-    domain = _domain(profile)
-    address = verified_sender(profile)
-    only = _address_only(profile)
-    local, _, only_domain = only.rpartition("@")
+    domain, address, only, local, only_domain = _spellings(profile)
     found = [address, f"Sender Name <{address}>"]
     found += [defect_example(d, "sender", domain, i) for i, d in enumerate(Defect)]
     found += [gray_example(g, "sender", domain) for g in Gray]
@@ -193,10 +198,7 @@ def sender_class_cases(profile: TargetProfile) -> list[GeneratedCase]:
 
 def sandbox_recipients(profile: TargetProfile) -> list[str]:
     ids = profile.identities
-    domain = _domain(profile)
-    address = verified_sender(profile)
-    only = _address_only(profile)
-    local, _, only_domain = only.rpartition("@")
+    domain, address, only, local, only_domain = _spellings(profile)
     sim = SIMULATOR_DOMAIN
     return [
         address,

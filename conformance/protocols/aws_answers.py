@@ -111,3 +111,27 @@ def ses_error_code_problems(
     if source_syntax_invalid and syntax_rule is not None:
         codes["sender.verified"] = syntax_rule
     return code_problems(codes, expected_rules, rejected.code, rejected.message)
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorCodeJudge:
+    """One protocol's `ses.error-codes` judge: its table, and the code its SES answers an
+    unparseable sender with; one callable the module and its client both hand out."""
+
+    table: Mapping[str, CodeRule]
+    syntax_rule: CodeRule
+
+    def __call__(
+        self,
+        expected_rules: Iterable[str],
+        rejected: Rejected,
+        *,
+        source_syntax_invalid: bool = False,
+    ) -> tuple[str, ...]:
+        return ses_error_code_problems(
+            self.table,
+            expected_rules,
+            rejected,
+            source_syntax_invalid=source_syntax_invalid,
+            syntax_rule=self.syntax_rule,
+        )

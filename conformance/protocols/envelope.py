@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+# The model's answer types, named as the Query and v2 clients name them (each builds them).
 from conformance.model import (
     Accepted,
     Answer,
@@ -132,6 +133,8 @@ def _check_success(body: dict[str, Any], problems: _Problems) -> None:
         problems.add(SUCCESS, f"an error member is present: {_shown(body['error'])}")
 
 
+# The error envelope's members, checked as _check_success checks the success's: alike in
+# shape, different facts (a table would hide which message goes with which member).
 def _check_error(body: dict[str, Any], problems: _Problems) -> None:
     success = body.get("success", ...)
     if success is not False:

@@ -7,7 +7,7 @@ list, which real SES reads as one empty address (ses-ground-truth.md §1.4).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Final, TypeAlias
 from xml.etree.ElementTree import Element
 
@@ -35,7 +35,6 @@ from conformance.protocols.aws_answers import (
 )
 from conformance.protocols.sesv2 import switch_sandbox
 from conformance.protocols.signing import SignedClient
-from conformance.protocols.transport import TransportResult
 from conformance.wire.query_form import decode_members, query_body, query_form
 
 __all__ = [
@@ -66,29 +65,34 @@ def _xml_content_type(response: WireResponse) -> str | None:
     return None
 
 
-def _success(root: Element, response: WireResponse) -> tuple[Answer, Problems]:
-    found: list[str] = []
+def _namespace_problems(root: Element) -> list[str]:
+    """Both answers' first finding: a root outside SES's namespace."""
     ns, _ = _local(root.tag)
-    if ns != SES_XMLNS:
-        found.append(f"root namespace is {ns!r}, expected {SES_XMLNS!r}")
+    return [] if ns == SES_XMLNS else [f"root namespace is {ns!r}, expected {SES_XMLNS!r}"]
+
+
+def _problems(rule: str, found: list[str], response: WireResponse) -> Problems:
+    """Both answers' findings filed under their envelope rule, the Content-Type's last."""
+    if bad_type := _xml_content_type(response):
+        found.append(bad_type)
+    return {rule: tuple(found)} if found else {}
+
+
+def _success(root: Element, response: WireResponse) -> tuple[Answer, Problems]:
+    found = _namespace_problems(root)
     message_id = ses_text(root, "SendEmailResult/MessageId")
     if not message_id:
         found.append("SendEmailResult/MessageId is missing or empty")
     if not ses_text(root, "ResponseMetadata/RequestId"):
         found.append("ResponseMetadata/RequestId is missing or empty")
-    if bad_type := _xml_content_type(response):
-        found.append(bad_type)
-    problems: Problems = {"envelope.success": tuple(found)} if found else {}
+    problems = _problems("envelope.success", found, response)
     if response.status != 200:
         problems["http.status"] = (f"success answered with HTTP {response.status}, expected 200",)
     return Accepted(id=message_id or None), problems
 
 
 def _error(root: Element, response: WireResponse) -> tuple[Answer, Problems]:
-    found: list[str] = []
-    ns, _ = _local(root.tag)
-    if ns != SES_XMLNS:
-        found.append(f"root namespace is {ns!r}, expected {SES_XMLNS!r}")
+    found = _namespace_problems(root)
     kind = ses_text(root, "Error/Type")
     code = ses_text(root, "Error/Code")
     message = ses_text(root, "Error/Message")
@@ -100,9 +104,7 @@ def _error(root: Element, response: WireResponse) -> tuple[Answer, Problems]:
         found.append("Error/Message is missing or empty")
     if not ses_text(root, "RequestId"):
         found.append("RequestId (a sibling of Error) is missing or empty")
-    if bad_type := _xml_content_type(response):
-        found.append(bad_type)
-    problems: Problems = {"envelope.error": tuple(found)} if found else {}
+    problems = _problems("envelope.error", found, response)
     if response.status < 400:
         problems["http.status"] = (f"error answered with HTTP {response.status}, expected 4xx",)
     return Rejected(code=code or None, message=message or None, status=response.status), problems
@@ -162,18 +164,9 @@ QUERY_ERROR_CODES: Final[Mapping[str, CodeRule]] = {
 """Real SES v1 codes per rule (ses-ground-truth.md §10)."""
 
 
-def ses_error_code_problems(
-    expected_rules: Iterable[str], rejected: Rejected, *, source_syntax_invalid: bool = False
-) -> tuple[str, ...]:
-    """`ses.error-codes` for one rejection by the Query table: real SES checks address
-    syntax before verification, so an unparseable Source is InvalidParameterValue."""
-    return aws_answers.ses_error_code_problems(
-        QUERY_ERROR_CODES,
-        expected_rules,
-        rejected,
-        source_syntax_invalid=source_syntax_invalid,
-        syntax_rule=_INVALID,
-    )
+ses_error_code_problems = aws_answers.ErrorCodeJudge(QUERY_ERROR_CODES, _INVALID)
+"""`ses.error-codes` for one rejection by the Query table: real SES checks address
+syntax before verification, so an unparseable Source is InvalidParameterValue."""
 
 
 # --- the client ---------------------------------------------------------------------------
@@ -183,14 +176,7 @@ class QueryClient(SignedClient):
     """SES v1 over the Query protocol, SigV4-signed (service `ses`, the profile's region)."""
 
     name = "ses-query"
-    RULES_NOT_APPLICABLE = frozenset({"envelope.created-at"})
-
-    def error_code_problems(
-        self, expected_rules: frozenset[str], rejected: Rejected, *, source_syntax_invalid: bool
-    ) -> tuple[str, ...]:
-        return ses_error_code_problems(
-            expected_rules, rejected, source_syntax_invalid=source_syntax_invalid
-        )
+    error_codes = ses_error_code_problems
 
     def switch_sandbox(self) -> None:
         switch_sandbox(self.profile)
@@ -221,16 +207,8 @@ class QueryClient(SignedClient):
             self._send_call("POST", self.profile.url, headers=headers, body=raw.body)
         )
 
-    def _exchange(self, result: TransportResult) -> Exchange:
-        response = result.response
-        if response is None or result.failure is not None:
-            problems: Problems = {}
-            if response is not None and response.status >= 500:
-                problems["robust.no-5xx"] = (f"HTTP {response.status}",)
-            outcome: Answer = result.failure or Unrecognized("no answer", 0)
-            return Exchange(result.request, response, outcome, problems, protocol=self.name)
-        outcome, problems = judge_send_answer(response)
-        return Exchange(result.request, response, outcome, problems, protocol=self.name)
+    def judge_send_answer(self, response: WireResponse) -> tuple[Answer, Problems]:
+        return judge_send_answer(response)
 
     # --- provisioning and quota (not counted against safety.max_sends) -----------------
 
@@ -276,10 +254,3 @@ class QueryClient(SignedClient):
         if not isinstance(domain, str) or not domain:
             raise ValueError(f"domain: expected a non-empty string, got {domain!r}")
         self._admin("VerifyDomainIdentity", {"Domain": domain})
-
-    def provision_identities(self) -> None:
-        """Verify every identity the profile declares (emulators verify at once)."""
-        for address in self.profile.identities.verified_addresses:
-            self.verify_email_identity(address)
-        for domain in self.profile.identities.verified_domains:
-            self.verify_domain_identity(domain)

@@ -7,7 +7,7 @@ passes every value through untouched (JSON can carry wrong types, unlike the Que
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final, TypeAlias
 
 from conformance.errors import AdminCallFailed, SandboxSwitchFailed, TargetUnreachable
@@ -27,7 +27,6 @@ from conformance.protocols import aws_answers
 from conformance.protocols.aws_answers import CodeRule, SendQuota
 from conformance.protocols.bounded import load_json, short_repr, shown, too_deep
 from conformance.protocols.signing import SignedClient
-from conformance.protocols.transport import TransportResult
 
 __all__ = [
     "SESV2_ERROR_CODES",
@@ -168,18 +167,9 @@ SESV2_ERROR_CODES: Final[Mapping[str, CodeRule]] = {
 """SESv2 codes per rule (ses-ground-truth.md §5; the v2 messages are unconfirmed)."""
 
 
-def ses_error_code_problems(
-    expected_rules: Iterable[str], rejected: Rejected, *, source_syntax_invalid: bool = False
-) -> tuple[str, ...]:
-    """`ses.error-codes` for one rejection by the v2 table; an unparseable From is
-    BadRequestException."""
-    return aws_answers.ses_error_code_problems(
-        SESV2_ERROR_CODES,
-        expected_rules,
-        rejected,
-        source_syntax_invalid=source_syntax_invalid,
-        syntax_rule=_BAD_REQUEST,
-    )
+ses_error_code_problems = aws_answers.ErrorCodeJudge(SESV2_ERROR_CODES, _BAD_REQUEST)
+"""`ses.error-codes` for one rejection by the v2 table; an unparseable From is
+BadRequestException."""
 
 
 # --- the client ---------------------------------------------------------------------------
@@ -189,14 +179,7 @@ class SesV2Client(SignedClient):
     """SES v2 over rest-json, SigV4-signed (signing name `ses`, the profile's region)."""
 
     name = "sesv2"
-    RULES_NOT_APPLICABLE = frozenset({"envelope.created-at"})
-
-    def error_code_problems(
-        self, expected_rules: frozenset[str], rejected: Rejected, *, source_syntax_invalid: bool
-    ) -> tuple[str, ...]:
-        return ses_error_code_problems(
-            expected_rules, rejected, source_syntax_invalid=source_syntax_invalid
-        )
+    error_codes = ses_error_code_problems
 
     def switch_sandbox(self) -> None:
         switch_sandbox(self.profile)
@@ -222,16 +205,8 @@ class SesV2Client(SignedClient):
         headers = self._signed("POST", url, body, content_type)
         return self._exchange(self._send_call("POST", url, headers=headers, body=body))
 
-    def _exchange(self, result: TransportResult) -> Exchange:
-        response = result.response
-        if response is None or result.failure is not None:
-            problems: Problems = {}
-            if response is not None and response.status >= 500:
-                problems["robust.no-5xx"] = (f"HTTP {response.status}",)
-            outcome: Answer = result.failure or Unrecognized("no answer", 0)
-            return Exchange(result.request, response, outcome, problems, protocol=self.name)
-        outcome, problems = judge_send_answer(response)
-        return Exchange(result.request, response, outcome, problems, protocol=self.name)
+    def judge_send_answer(self, response: WireResponse) -> tuple[Answer, Problems]:
+        return judge_send_answer(response)
 
     # --- provisioning and quota (not counted against safety.max_sends) -----------------
 
@@ -281,13 +256,6 @@ class SesV2Client(SignedClient):
     def verify_domain_identity(self, domain: str) -> None:
         """POST /v2/email/identities {"EmailIdentity": domain} (DNS records still needed)."""
         self._create_identity(domain, "domain")
-
-    def provision_identities(self) -> None:
-        """Create every identity the profile declares (emulators verify at once)."""
-        for address in self.profile.identities.verified_addresses:
-            self.verify_email_identity(address)
-        for domain in self.profile.identities.verified_domains:
-            self.verify_domain_identity(domain)
 
 
 # --- the sandbox switch (any protocol's client calls it) ------------------------------

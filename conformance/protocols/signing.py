@@ -12,7 +12,7 @@ import ipaddress
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import ClassVar, Final, TypeAlias
 from urllib.parse import urlsplit
 
 import botocore.exceptions
@@ -22,10 +22,12 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from conformance.errors import ProfileError
+from conformance.model import Answer, Exchange, Rejected, Unrecognized, WireResponse
 from conformance.profile import TargetProfile
+from conformance.protocols.aws_answers import ErrorCodeJudge
 from conformance.protocols.base import HttpClient
 from conformance.protocols.limits import RateLimiter, SendBudget
-from conformance.protocols.transport import HttpTransport
+from conformance.protocols.transport import HttpTransport, TransportResult
 from conformance.redact import register_secrets
 
 SIGNING_NAME: Final = "ses"
@@ -151,10 +153,20 @@ class SigV4Signer:
         return {key: str(value) for key, value in request.headers.items()}
 
 
+Problems: TypeAlias = dict[str, tuple[str, ...]]
+
+
 class SignedClient(HttpClient):
     """The HTTP client of the SES protocols: every call SigV4-signed with the credentials
-    the profile names, or botocore's chain (`profile_credentials`)."""
+    the profile names, or botocore's chain (`profile_credentials`). What the two SES wires
+    do alike (an exchange from a transport result, identities, the error-code judge) is
+    here once; a subclass names its judges and its admin calls."""
 
+    RULES_NOT_APPLICABLE = frozenset({"envelope.created-at"})
+    error_codes: ClassVar[ErrorCodeJudge]
+    """The protocol's `ses.error-codes` table (aws_answers.ErrorCodeJudge)."""
+
+    # HttpClient's options plus the credentials: alike signatures, by design.
     def __init__(
         self,
         profile: TargetProfile,
@@ -171,3 +183,38 @@ class SignedClient(HttpClient):
         if credentials != EMULATOR_CREDENTIALS:  # "testing" is moto's, and a common word
             register_secrets((credentials.access_key_id, *credentials.secrets()))
         self.signer = SigV4Signer(credentials, profile.region)
+
+    def error_code_problems(
+        self, expected_rules: frozenset[str], rejected: Rejected, *, source_syntax_invalid: bool
+    ) -> tuple[str, ...]:
+        return self.error_codes(
+            expected_rules, rejected, source_syntax_invalid=source_syntax_invalid
+        )
+
+    def judge_send_answer(self, response: WireResponse) -> tuple[Answer, Problems]:
+        """The outcome of a SendEmail answer and its findings per rule id (the wire's own)."""
+        raise NotImplementedError
+
+    def _exchange(self, result: TransportResult) -> Exchange:
+        response = result.response
+        if response is None or result.failure is not None:
+            problems: Problems = {}
+            if response is not None and response.status >= 500:
+                problems["robust.no-5xx"] = (f"HTTP {response.status}",)
+            outcome: Answer = result.failure or Unrecognized("no answer", 0)
+            return Exchange(result.request, response, outcome, problems, protocol=self.name)
+        outcome, problems = self.judge_send_answer(response)
+        return Exchange(result.request, response, outcome, problems, protocol=self.name)
+
+    def verify_email_identity(self, address: str) -> None:
+        raise NotImplementedError
+
+    def verify_domain_identity(self, domain: str) -> None:
+        raise NotImplementedError
+
+    def provision_identities(self) -> None:
+        """Verify every identity the profile declares (emulators verify at once)."""
+        for address in self.profile.identities.verified_addresses:
+            self.verify_email_identity(address)
+        for domain in self.profile.identities.verified_domains:
+            self.verify_domain_identity(domain)

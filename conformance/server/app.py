@@ -21,7 +21,6 @@ import io
 import logging
 import threading
 from collections.abc import Iterable
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from cheroot import errors as cheroot_errors
@@ -340,12 +339,7 @@ class RunningServer:
     def __enter__(self) -> RunningServer:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
 
@@ -368,6 +362,8 @@ def start_server(
     return RunningServer(server, app, profile)
 
 
+# serve_forever takes start_server's options with the foreground's defaults (port 8025, an
+# access log): two public signatures, alike by design.
 def serve_forever(
     profile: TargetProfile,
     *,

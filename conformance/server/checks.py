@@ -87,25 +87,32 @@ def member_problems(
     elif not is_type(source, MEMBERS["Source"].type):
         wrong.append(("source", WHAT[MEMBERS["Source"].type]))
 
-    destination = params.get("Destination")
-    if destination is None:
-        missing.append("destination")
-    elif not isinstance(destination, Mapping):
-        wrong.append(("destination", WHAT[MEMBERS["Destination"].type]))
-    else:
+    destination = _required_object(params, "Destination", missing, wrong)
+    if destination is not None:
         wrong += _destination_problems(destination)
 
-    message = params.get("Message")
-    if message is None:
-        missing.append("message")
-    elif not isinstance(message, Mapping):
-        wrong.append(("message", WHAT[MEMBERS["Message"].type]))
-    else:
+    message = _required_object(params, "Message", missing, wrong)
+    if message is not None:
         _message_problems(
             message, missing, wrong, require_subject=require_subject, require_html=require_html
         )
     wrong += _optional_problems(params)
     return MemberProblems(tuple(missing), tuple(wrong))
+
+
+def _required_object(
+    params: Mapping[str, Any], name: str, missing: list[str], wrong: list[tuple[str, str]]
+) -> Mapping[str, Any] | None:
+    """A required object member (Destination, Message) to look into, or None once its
+    absence or its wrong type is filed."""
+    value = params.get(name)
+    if value is None:
+        missing.append(name.lower())
+    elif not isinstance(value, Mapping):
+        wrong.append((name.lower(), WHAT[MEMBERS[name].type]))
+    else:
+        return value
+    return None
 
 
 def _destination_problems(destination: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from conformance.server.fault_type import Fault
 
 _E = "envelope"
+# A table of facts, one row per class fault: its rows are alike in shape only.
 _SPEC: tuple[tuple[str, str, str, str | None], ...] = (
     # recipients.valid
     (

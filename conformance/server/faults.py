@@ -18,6 +18,7 @@ from conformance.server.fault_type import Fault
 _E = "envelope"
 _Q = "ses-query"
 
+# A table of facts, one Fault per planted fault: its rows are alike in shape only.
 _ALL: tuple[Fault, ...] = (
     Fault("accept-51-recipients", "recipients.max", "allows one recipient over the limit"),
     Fault("count-to-only", "recipients.max", "counts only ToAddresses against the limit"),

@@ -27,6 +27,7 @@ class Kind(StrEnum):
     """Only planted faults answer this (a 5xx)."""
 
 
+# The engine's two outcomes: small frozen records, alike in shape to other modules' records.
 @dataclass(frozen=True, slots=True)
 class Accepted:
     id: str
