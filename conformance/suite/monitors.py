@@ -123,17 +123,7 @@ class Monitors:
             if rule_id == ID_RULE:
                 continue
             found = self.worst.get(rule_id)
-            out.append(
-                {
-                    "nodeid": f"monitor::{rule_id}",
-                    "rules": [rule_id],
-                    "status": Outcome.FAIL if found else Outcome.PASS,
-                    "examples": count,
-                    "events": {},
-                    "reason": found[1]["summary"] if found else "",
-                    "violations": [found[1]] if found else [],
-                }
-            )
+            out.append(monitor_record(rule_id, count, found[1] if found else None))
         return out
 
     def write(self, folder: Path) -> None:
@@ -152,6 +142,19 @@ class Monitors:
             with open(folder / f"ids-{pid}{IDS_SUFFIX}", "a", encoding="utf-8") as out:
                 for entry in ids:  # an id is the target's text: it may echo a credential
                     out.write(json.dumps(redact_strings(entry), default=repr) + "\n")
+
+
+def monitor_record(rule_id: str, examples: int, violation: dict[str, Any] | None) -> dict[str, Any]:
+    """The record of one monitored rule: pass, or fail with its smallest violation."""
+    return {
+        "nodeid": f"monitor::{rule_id}",
+        "rules": [rule_id],
+        "status": Outcome.FAIL if violation else Outcome.PASS,
+        "examples": examples,
+        "events": {},
+        "reason": violation["summary"] if violation else "",
+        "violations": [violation] if violation else [],
+    }
 
 
 def fold_ids(folder: Path) -> dict[str, Any] | None:
@@ -175,15 +178,7 @@ def fold_ids(folder: Path) -> dict[str, Any] | None:
                 best = (size, _duplicate(earlier, entry))
     if count == 0:
         return None
-    record: dict[str, Any] = {
-        "nodeid": f"monitor::{ID_RULE}",
-        "rules": [ID_RULE],
-        "status": Outcome.FAIL if best else Outcome.PASS,
-        "examples": count,
-        "events": {},
-        "reason": best[1]["summary"] if best else "",
-        "violations": [best[1]] if best else [],
-    }
+    record = monitor_record(ID_RULE, count, best[1] if best else None)
     (folder / IDS_VERDICT).write_text(json.dumps(record, default=repr) + "\n", "utf-8")
     return record
 

@@ -25,6 +25,7 @@ from conformance.checks.state import (
 from conformance.errors import SesConfError
 from conformance.model import (
     Exchange,
+    Expectation,
     RawRequest,
     SendEmailRequest,
     TransportFailure,
@@ -43,10 +44,15 @@ class MissingCheck(SesConfError):
 
 def _judged(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
     """The rule's own judgement (oracle, reading, controls), as the run's `ctx.check`."""
-    request = SendEmailRequest(params)
     expectation = expect(ctx.target_params(params), ctx.profile)
-    exchange = ctx.send_expecting(request, expectation)
-    verdict = judge(
+    exchange = ctx.send_expecting(SendEmailRequest(params), expectation)
+    return exchange, _judge(ctx, expectation, exchange, params)
+
+
+def _judge(
+    ctx: TestContext, expectation: Expectation, exchange: Exchange, params: Mapping[str, Any]
+) -> Verdict | None:
+    return judge(
         ctx.rule,
         expectation,
         exchange,
@@ -54,7 +60,6 @@ def _judged(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
         profile=ctx.profile,
         send_control=ctx.send_control,
     )
-    return exchange, verdict
 
 
 def _checked(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
@@ -121,14 +126,7 @@ def _no_5xx(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
     if found is not None:
         return exchange, found
     expectation = expect(ctx.target_params(params), ctx.profile)
-    return exchange, judge(
-        ctx.rule,
-        expectation,
-        exchange,
-        params=params,
-        profile=ctx.profile,
-        send_control=ctx.send_control,
-    )
+    return exchange, _judge(ctx, expectation, exchange, params)
 
 
 def _body(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
