@@ -69,9 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("base", help="the revision to compare against (e.g. main~3)")
     parser.add_argument("head", nargs="?", default="HEAD", help="the revision measured")
     parser.add_argument("--rounds", type=int, default=5, help="base/head pairs (default 5)")
-    parser.add_argument("extra", nargs=argparse.REMAINDER, help="-- then more run options")
-    args = parser.parse_args(argv)
-    extra = [a for a in args.extra if a != "--"]
+    argv = list(sys.argv[1:] if argv is None else argv)
+    cut = argv.index("--") if "--" in argv else len(argv)
+    args, extra = parser.parse_args(argv[:cut]), argv[cut + 1 :]
     with tempfile.TemporaryDirectory(prefix="sesconf-bench-") as scratch:
         root = Path(scratch)
         trees = {
