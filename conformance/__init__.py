@@ -5,9 +5,11 @@ suite as `sesconf run` does, read the rule catalogue, and the exit codes, outcom
 a caller handles. Everything else is internal and may move between versions.
 """
 
+from conformance.checks.registry import REGISTRY, Check, get_check, register
 from conformance.cli import main, run
 from conformance.errors import (
     AdminCallFailed,
+    MissingCheck,
     ProbeFailed,
     ProfileError,
     ProtocolUnavailable,
@@ -29,10 +31,13 @@ from conformance.rules import RULES, Level, Rule, get_rule
 from conformance.version import __version__
 
 __all__ = [
+    "REGISTRY",
     "RULES",
     "AdminCallFailed",
+    "Check",
     "ExitCode",
     "Level",
+    "MissingCheck",
     "Outcome",
     "ProbeFailed",
     "ProfileError",
@@ -47,9 +52,11 @@ __all__ = [
     "UsageError",
     "__version__",
     "builtin_profile_names",
+    "get_check",
     "get_rule",
     "load_builtin_profile",
     "load_profile",
     "main",
+    "register",
     "run",
 ]

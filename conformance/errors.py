@@ -5,6 +5,7 @@
     │   ├── UsageError              the command line is wrong: exit 2
     │   │   ├── ProfileError        the profile is wrong, naming the key: exit 2
     │   │   └── ProtocolUnavailable the profile's protocol has no client: exit 2
+    │   ├── MissingCheck            `sesconf replay` has no judgement for a rule
     │   ├── TargetUnreachable       nothing answers at the target's address: exit 3
     │   ├── AdminCallFailed         provisioning or GetSendQuota failed: exit 3
     │   ├── SandboxSwitchFailed     PutAccountDetails did not set the profile's sandbox
@@ -51,6 +52,10 @@ class ProfileError(UsageError):
 
 class ProtocolUnavailable(UsageError):
     """The profile names a protocol whose client is not installed or not written yet."""
+
+
+class MissingCheck(SesConfError):
+    """A rule has no replayable judgement: `sesconf replay` cannot say whether it is fixed."""
 
 
 class TargetUnreachable(SesConfError):

@@ -31,14 +31,14 @@ from conformance.checks.evidence import Verdict as JudgedVerdict
 from conformance.checks.evidence import describe_outcome
 from conformance.checks.registry import use_extensions
 from conformance.commands.parser import add_checks_option
-from conformance.errors import SesConfError, UsageError
+from conformance.errors import MissingCheck, SesConfError, UsageError
 from conformance.exitcodes import ExitCode, Outcome
 from conformance.model import Exchange, RawRequest, TransportFailure
 from conformance.profile import TargetProfile, builtin_profile_names, resolve_target
 from conformance.protocols.clients import make_client, provision_identities
 from conformance.report.caps import expand_params
 from conformance.suite import support
-from conformance.suite.rejudge import MissingCheck, rejudge, rejudge_raw, replayable
+from conformance.suite.rejudge import rejudge, rejudge_raw, replayable
 from conformance.violations import RuleViolation, TargetBroken
 
 REPLAYED_OUTCOMES = frozenset({Outcome.FAIL, Outcome.NON_STRICT})

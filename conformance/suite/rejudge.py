@@ -22,7 +22,7 @@ from conformance.checks.state import (
     params_with_witness,
     witness_address,
 )
-from conformance.errors import SesConfError
+from conformance.errors import MissingCheck
 from conformance.model import (
     Exchange,
     Expectation,
@@ -36,10 +36,6 @@ from conformance.suite.support import TestContext
 from sesconf_strategies.cases import GeneratedCase
 
 Judged = tuple[Exchange, Verdict | None]
-
-
-class MissingCheck(SesConfError):
-    """A rule has no replayable judgement: replay cannot say whether it is fixed."""
 
 
 def _judged(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
