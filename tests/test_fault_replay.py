@@ -15,20 +15,9 @@ from conformance.exitcodes import ExitCode, Outcome
 from conformance.server.app import start_server
 from conformance.server.faults import FAULTS, Fault
 from tests._sesconf import Run, sesconf
-from tests.test_planted_faults import PROFILE, PROFILE_TOML
+from tests.test_planted_faults import MONITOR_ONLY, PROFILE, PROFILE_TOML
 
 PLANTED = [fault for fault in FAULTS.values() if fault.broken_rules]
-MONITOR_ONLY = frozenset(
-    {
-        "constant-id-after-reset",
-        "500-on-cc-only",
-        "created-at-stale-bcc-only",
-        "status-200-on-size-error",
-        "bad-success-at-limit",
-        "bad-error-on-quota",
-    }
-)
-"""Faults a monitor sees in other rules' traffic only: their run takes every rule."""
 NEEDS_STATE = {
     "bad-error-on-quota": "its bad envelope comes only once the quota is used up: one "
     "request replayed against a fresh target is accepted (a limit of replay, not of the check)"
