@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from conformance.checks import REGISTRY, Replay, answer_checks, get_check
+from conformance.checks import Replay, answer_checks, get_check
+from conformance.checks.registry import REGISTRY, Check, expectation_for, register
 from conformance.exitcodes import ExitCode, Outcome
+from conformance.model import Reject
+from conformance.oracle import expect
 from conformance.profile import load_builtin_profile
-from conformance.rules import RULES, Level
+from conformance.rules import RULES, Level, Rule
 from conformance.server.app import start_server
 from conformance.violations import violation_for
 from tests._sesconf import REPO, sesconf
@@ -103,3 +106,19 @@ def test_a_registered_rule_is_listed_run_reported_and_replayed(
         )  # fmt: skip
     assert ExitCode.RULE_FAILED == again.returncode, again.stdout + again.stderr
     assert "STILL FAILING  toy.fails" in again.stdout
+
+
+def test_a_check_brings_its_own_oracle() -> None:
+    """The oracle's question is part of the Check: a rule registered with its own oracle is
+    judged by it, every other rule by rules.md's oracle."""
+    profile = load_builtin_profile("reference")
+    params = {"Source": "x"}
+    own = Reject(frozenset({"toy.oracle"}), ("toy: every request is refused",))
+    rule = Rule("toy.oracle", Level.INFO, "toy", "toy", ())
+    register(Check(rule, oracle=lambda p, prof: own))
+    try:
+        assert own == expectation_for("toy.oracle", params, profile)
+        assert expect(params, profile) == expectation_for("sender.verified", params, profile)
+        assert expect(params, profile) == expectation_for("no.such-rule", params, profile)
+    finally:
+        REGISTRY.pop("toy.oracle", None)

@@ -14,13 +14,15 @@ from typing import Any
 
 from conformance.checks.judgements import Reading
 from conformance.errors import UsageError
-from conformance.model import Exchange
+from conformance.model import Exchange, Expectation
+from conformance.oracle import expect
 from conformance.profile import TargetProfile
 from conformance.rules import Level, Rule
 
 AnswerCheck = Callable[[Exchange, TargetProfile], tuple[str, ...]]
 Control = Callable[[Mapping[str, Any], TargetProfile], dict[str, Any]]
 Classes = Callable[[TargetProfile], tuple[str, ...]]
+Oracle = Callable[[Mapping[str, Any], TargetProfile], Expectation]
 
 
 class Replay(StrEnum):
@@ -47,6 +49,10 @@ class Check:
     rule: Rule
     classes: Classes | None = None
     """The rule's declared equivalence classes for a profile (None: none declared)."""
+    oracle: Oracle = expect
+    """The oracle's question: what a conformant target must answer to a request (as the
+    wire carries it). The catalogue's rules share rules.md's oracle; a registered rule may
+    bring its own."""
     answer: AnswerCheck | None = None
     """The check of one answer, run on every exchange of a run (an answer rule)."""
     judges: Callable[[Reading], bool] = any_answer
@@ -107,6 +113,12 @@ def get_check(rule_id: str) -> Check:
     except KeyError:
         known = ", ".join(REGISTRY)
         raise KeyError(f"unknown rule id {rule_id!r}; known ids: {known}") from None
+
+
+def expectation_for(rule_id: str, params: Mapping[str, Any], profile: TargetProfile) -> Expectation:
+    """The rule's oracle on one request (rules.md's oracle for a rule nobody registered)."""
+    check = REGISTRY.get(rule_id)
+    return (check.oracle if check is not None else expect)(params, profile)
 
 
 def checks() -> Iterator[Check]:

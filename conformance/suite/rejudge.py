@@ -40,7 +40,7 @@ Judged = tuple[Exchange, Verdict | None]
 
 def _judged(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
     """The rule's own judgement (oracle, reading, controls), as the run's `ctx.check`."""
-    expectation = expect(ctx.target_params(params), ctx.profile)
+    expectation = ctx.expectation(params)
     exchange = ctx.send_expecting(SendEmailRequest(params), expectation)
     return exchange, _judge(ctx, expectation, exchange, params)
 
@@ -80,7 +80,7 @@ def _error_codes(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
     exchange, verdict = _judged(ctx, params)
     if verdict is not None:
         return exchange, verdict
-    expectation = expect(ctx.target_params(params), ctx.profile)
+    expectation = ctx.expectation(params)
     client = ctx.target.client
     return exchange, ses_code_verdict(
         expectation,
@@ -121,7 +121,7 @@ def _no_5xx(ctx: TestContext, params: Mapping[str, Any]) -> Judged:
     found = found or answer_verdict(ctx.rule, exchange, ctx.profile, params=params)
     if found is not None:
         return exchange, found
-    expectation = expect(ctx.target_params(params), ctx.profile)
+    expectation = ctx.expectation(params)
     return exchange, _judge(ctx, expectation, exchange, params)
 
 

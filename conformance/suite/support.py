@@ -21,6 +21,7 @@ from hypothesis.control import currently_in_test_context
 from conformance.checks.evidence import Verdict, counterexample_of, describe_outcome
 from conformance.checks.judge import judge
 from conformance.checks.judgements import is_quota_rejection
+from conformance.checks.registry import expectation_for
 from conformance.model import (
     Accept,
     Exchange,
@@ -30,7 +31,6 @@ from conformance.model import (
     SendEmailRequest,
     TransportFailure,
 )
-from conformance.oracle import expect
 from conformance.profile import TargetProfile
 from conformance.protocols.base import Client, TestHookError
 from conformance.suite.monitors import Monitors
@@ -311,6 +311,10 @@ class TestContext:
         Query form has no types), and the oracle must judge what was really sent."""
         return self.target.client.effective_params(params)
 
+    def expectation(self, params: Mapping[str, Any], *, rule_id: str | None = None) -> Expectation:
+        """The rule's oracle (its Check's) on the request as the wire carries it."""
+        return expectation_for(rule_id or self.rule, self.target_params(params), self.profile)
+
     def check(self, case: Any, *, rule_id: str | None = None) -> Exchange:
         """Judge one generated case for this test's rule (or `rule_id`).
 
@@ -319,9 +323,10 @@ class TestContext:
         """
         self.begin_example(tuple(getattr(case, "labels", ())))
         request: SendEmailRequest = getattr(case, "request", case)
-        expectation = expect(self.target_params(request.params), self.profile)
+        judged = rule_id or self.rule
+        expectation = self.expectation(request.params, rule_id=judged)
         exchange = self.send_expecting(request, expectation)
-        self.judge(rule_id or self.rule, expectation, exchange, params=request.params)
+        self.judge(judged, expectation, exchange, params=request.params)
         return exchange
 
     def judge(
