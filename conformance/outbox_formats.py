@@ -9,8 +9,10 @@ because the profile validates `account.outbox_format` against it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from conformance.members import DESTINATION_LISTS
 
 __all__ = ["OUTBOX_FORMATS", "Messages", "adapt_outbox", "delivered_to"]
 
@@ -65,13 +67,12 @@ def _localstack(data: Any) -> Messages:
         destination = {} if destination is None else destination
         if not isinstance(destination, dict):
             raise ValueError(f"{where}.Destination: expected an object, got {destination!r:.80}")
-        lists = ("ToAddresses", "CcAddresses", "BccAddresses")
-        found.append(_message(record.get("Id"), where, destination, lists))
+        found.append(_message(record.get("Id"), where, destination, DESTINATION_LISTS))
     return found
 
 
 def _message(
-    ident: Any, where: str, record: Mapping[str, Any], lists: tuple[str, str, str]
+    ident: Any, where: str, record: Mapping[str, Any], lists: Sequence[str]
 ) -> dict[str, Any]:
     """One message of the hook contract, from an emulator's names for To, Cc and Bcc."""
     message: dict[str, Any] = {"id": ident}

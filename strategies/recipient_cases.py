@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from conformance.members import DESTINATION_LISTS
 from conformance.profile import TargetProfile
 from sesconf_strategies.addresses import gray_addresses, invalid_addresses
 from sesconf_strategies.build import case_of, params_of, verified_sender
@@ -18,7 +19,7 @@ from sesconf_strategies.recipients import (
 
 _NO_LISTS: dict[str, dict[str, list[str]]] = {
     "missing lists": {},
-    "empty lists": {"ToAddresses": [], "CcAddresses": [], "BccAddresses": []},
+    "empty lists": {key: [] for key in DESTINATION_LISTS},
     "empty To only": {"ToAddresses": []},
 }
 

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from conformance.addresses import AddressClass, classify_address
+from conformance.members import DESTINATION_LISTS
 from conformance.model import (
     Accepted,
     Exchange,
@@ -301,7 +302,7 @@ def count_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str
     kept = {
         key: [address() for item in value if isinstance(item, str)]
         for key, value in lists.items()
-        if key in ("ToAddresses", "CcAddresses", "BccAddresses") and isinstance(value, list)
+        if key in DESTINATION_LISTS and isinstance(value, list)
     }
     out = _with(params, "Destination", kept)
     out["Source"] = control_sender(profile)

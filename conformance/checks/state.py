@@ -12,11 +12,11 @@ from typing import Any
 from conformance.addresses import AddressClass, classify_address
 from conformance.checks.evidence import Verdict
 from conformance.checks.judgements import accepted_id
+from conformance.members import DESTINATION_LISTS
 from conformance.model import Exchange, Rejected
 from conformance.outbox_formats import delivered_to
 from conformance.profile import TargetProfile
 from sesconf_strategies.build import deliverable
-from sesconf_strategies.recipients import FIELDS
 
 
 def witness_address(profile: TargetProfile) -> str:
@@ -31,14 +31,14 @@ def params_with_witness(params: Mapping[str, Any], witness: str, limit: int) -> 
     recipient); unchanged when there is no valid recipient to stand in for."""
     out = copy.deepcopy(dict(params))
     lists = out.setdefault("Destination", {})
-    count = sum(len(lists.get(key) or []) for key in FIELDS)
+    count = sum(len(lists.get(key) or []) for key in DESTINATION_LISTS)
     if count < limit:
         lists.setdefault("ToAddresses", []).append(witness)
         return out
     at = next(
         (
             (key, i)
-            for key in FIELDS
+            for key in DESTINATION_LISTS
             for i, address in enumerate(lists.get(key) or [])
             if classify_address(address, role="recipient").cls is AddressClass.VALID
         ),

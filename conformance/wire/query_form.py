@@ -12,6 +12,7 @@ from typing import Any, Final, TypeAlias
 from urllib.parse import quote
 
 from conformance.errors import FormError
+from conformance.members import LIST, MEMBERS
 from conformance.members import SEND_EMAIL_SHAPE as MEMBER_SHAPE
 from conformance.model import JSON
 
@@ -27,9 +28,8 @@ __all__ = [
 
 VERSION: Final = "2010-12-01"
 MAX_DEPTH: Final = 8
-_LISTS: Final = frozenset(
-    {"ToAddresses", "CcAddresses", "BccAddresses", "ReplyToAddresses", "Tags"}
-)
+_LISTS: Final = frozenset(m.name for m in MEMBERS.values() if m.type == LIST)
+"""Members the form numbers (`.member.N`), by name: the member table's lists."""
 _IGNORED: Final = frozenset({"Action", "Version"})
 
 
