@@ -12,6 +12,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from conformance.addresses import AddressClass, Defect, Gray, bare_address, classify_address
+from conformance.class_identity import (
+    IDENTITY_RELATIONS,
+    SIMULATOR_RELATIONS,
+    identity_relation,
+)
 from conformance.class_names import address_classes, name
 from conformance.class_quota import quota_declared, quota_observed
 from conformance.class_shape import (
@@ -22,15 +27,13 @@ from conformance.class_shape import (
 )
 from conformance.class_size import size_declared, size_observed
 from conformance.members import DESTINATION_LISTS
-from conformance.oracle import is_simulator, verified_as_read
-from conformance.profile import TargetProfile
+from conformance.oracle import is_simulator, is_verified, verified_as_read
+from conformance.profile import Identities, TargetProfile
 
 EVENT_PREFIX = "class: "
 FIELDS = dict(zip(DESTINATION_LISTS, ("To", "Cc", "Bcc"), strict=True))
 """Each recipient list by the short name its classes use."""
 POSITIONS = ("first", "middle", "last", "past 5", "past 50")
-SIMULATOR_DOMAIN = "simulator.amazonses.com"
-SIMULATOR_BOXES = ("success", "bounce", "ooto", "complaint", "suppressionlist")
 
 _NAME_ONLY_GRAY = (Gray.RECIPIENT_DISPLAY_NAME, Gray.ENCODED_WORD_NAME, Gray.UNUSUAL_DISPLAY_NAME)
 SOURCE_BARE_GRAY = tuple(g for g in Gray if g not in _NAME_ONLY_GRAY)
@@ -40,88 +43,6 @@ SOURCE_NAMED_DEFECTS = tuple(d for d in Defect if d is not Defect.EMPTY)
 
 def _kind(classes: tuple[str, ...]) -> str:
     return classes[0].split(":", 1)[0]
-
-
-# --- identities (sender.verified, sandbox.recipients) -------------------------------------
-
-IDENTITY_RELATIONS = (
-    "exact address identity",
-    "address identity in another case",
-    "address identity with +label",
-    "verified domain",
-    "verified domain in another case",
-    "subdomain depth 1",
-    "subdomain depth 2",
-    "subdomain depth 3+",
-    "xn-- label under a verified domain",
-    "prefix look-alike of a verified domain",
-    "suffix look-alike of a verified domain",
-    "trailing dot after a verified domain",
-    "unverified domain",
-)
-SIMULATOR_RELATIONS = (
-    "simulator mailbox",
-    "simulator mailbox with +label",
-    "simulator mailbox in another case",
-    "simulator look-alike mailbox",
-    "simulator look-alike domain",
-)
-
-
-def _domain_relation(domain: str, verified: tuple[str, ...]) -> str | None:
-    low = domain.lower()
-    for v in (d.lower() for d in verified):
-        if low == v:
-            same = domain == domain.lower()
-            return "verified domain" if same else "verified domain in another case"
-        if low == v + ".":
-            return "trailing dot after a verified domain"
-        if low.endswith("." + v):
-            sub = low[: -len(v) - 1].split(".")
-            if any(label.startswith("xn--") for label in sub):
-                return "xn-- label under a verified domain"
-            return f"subdomain depth {len(sub)}" if len(sub) < 3 else "subdomain depth 3+"
-        if low.endswith(v):
-            return "prefix look-alike of a verified domain"
-        if low.startswith(v + "."):
-            return "suffix look-alike of a verified domain"
-    return None
-
-
-def _simulator_relation(local: str, domain: str) -> str | None:
-    low = domain.lower()
-    if low != SIMULATOR_DOMAIN:
-        sim = SIMULATOR_DOMAIN
-        return "simulator look-alike domain" if sim in low or low.endswith(sim[4:]) else None
-    box, plus, _ = local.partition("+")
-    if box in SIMULATOR_BOXES and domain == SIMULATOR_DOMAIN:
-        return "simulator mailbox with +label" if plus else "simulator mailbox"
-    if box.lower() in SIMULATOR_BOXES:
-        return "simulator mailbox in another case"
-    return "simulator look-alike mailbox"
-
-
-def identity_relation(address: str, profile: TargetProfile) -> str | None:
-    """How a bare address stands to the profile's identities and the simulator."""
-    ids = profile.identities
-    local, at, domain = address.rpartition("@")
-    if not at:
-        return None
-    if address in ids.verified_addresses:
-        return "exact address identity"
-    if domain.lower().rstrip(".") == ids.unverified_domain.lower():
-        return "unverified domain"
-    relation = _domain_relation(domain, ids.verified_domains)
-    if relation is not None and "look-alike" not in relation and "trailing" not in relation:
-        return relation  # verified through its domain, whatever the local part
-    lowered = {a.lower() for a in ids.verified_addresses}
-    if address.lower() in lowered:
-        return "address identity in another case"
-    if "+" in local and f"{local.split('+', 1)[0]}@{domain}".lower() in lowered:
-        return "address identity with +label"
-    if relation is not None:
-        return relation
-    return _simulator_relation(local, domain)
 
 
 # --- per rule -------------------------------------------------------------------------------
@@ -135,8 +56,23 @@ def _sender_declared(profile: TargetProfile) -> list[str]:
     found += [f"Source with display name: gray: {name(g)}" for g in SOURCE_NAMED_GRAY]
     found += [f"identity: {r}" for r in IDENTITY_RELATIONS if _applies(r, profile)]
     found += ["identity: verified, with display name", "identity: not verified, with display name"]
+    found.append(NAME_HOLDS_VERIFIED)
     found += [f"identity: {v}, {g}" for g in GRAY_IDENTITY for v in ("verified", "not verified")]
     return found
+
+
+NAME_HOLDS_VERIFIED = "identity: not verified, a verified address as display name"
+"""`"sender@verified.example" <x@unverified.example>`: only the address in `<>` is the
+Source's (rules.md), so a target that reads the display name's address is wrong."""
+
+
+def _name_holds_verified(source: str, verdict_verified: bool | None, ids: Identities) -> bool:
+    """Whether the display name of `source` is a verified address while the Source is not."""
+    lt = source.find("<")
+    if lt <= 0 or verdict_verified is not False:
+        return False
+    name = source[:lt].strip().strip('"').strip()
+    return "@" in name and is_verified(name, ids) is True
 
 
 GRAY_IDENTITY = ("with gray display name", "gray address")
@@ -177,6 +113,11 @@ def _sender_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[
     gray = _gray_identity(source, "source", profile)
     if gray is not None:
         found.append(f"identity: {gray}")
+    verdict = classify_address(source, role="source")
+    if named and _name_holds_verified(
+        source, verified_as_read(verdict, profile.identities), profile.identities
+    ):
+        found.append(NAME_HOLDS_VERIFIED)
     relation = identity_relation(bare, profile)
     if relation is not None and relation in IDENTITY_RELATIONS:
         if not named:
@@ -234,8 +175,14 @@ def _valid_declared(profile: TargetProfile) -> list[str]:
         found += [f"invalid: {name(d)} in {field}" for d in Defect]
         found += [f"gray: {name(g)} in {field}" for g in Gray]
         found += [f"{k} at {p} of {field}" for k in ("invalid", "gray") for p in POSITIONS]
+        found += [f"{LINE_BREAK_AT_END}, at {p} of {field}" for p in POSITIONS]
     found += ["invalid: whitespace at an end", "invalid: CR or LF"]
     return found
+
+
+LINE_BREAK_AT_END = "invalid: line break at the end"
+"""`a@verified.example\n` (or `\r\n`, `\r`): a target that strips a trailing line break
+(as a line reader does) takes it for the valid address before it."""
 
 
 def _positions(index: int, size: int) -> list[str]:
@@ -260,6 +207,9 @@ def _valid_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[s
                 found.append("invalid: whitespace at an end")
             if "\r" in address or "\n" in address:
                 found.append("invalid: CR or LF")
+            if address.endswith(("\r", "\n")):
+                where = _positions(index, len(items))
+                found += [f"{LINE_BREAK_AT_END}, at {p} of {field}" for p in where]
     return found
 
 

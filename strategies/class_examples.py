@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.addresses import Defect, Gray
-from conformance.classes import POSITIONS, SIMULATOR_DOMAIN
+from conformance.class_identity import SIMULATOR_DOMAIN
+from conformance.classes import POSITIONS
 from conformance.oracle import is_verified
 from conformance.profile import TargetProfile
 from sesconf_strategies.build import (
@@ -125,6 +126,24 @@ def recipient_class_cases(profile: TargetProfile) -> list[GeneratedCase]:
     for address in (*ends, f"b\u2003ad@{domain}", f"bad@{domain}\u00a0"):
         recipients = Recipients((deliverable(profile, 0), address))
         cases.append(case_of(params_of(source=source, recipients=recipients), "class example"))
+    return cases + _line_break_cases(profile)
+
+
+LINE_BREAKS = ("\n", "\r\n", "\r")
+
+
+def _line_break_cases(profile: TargetProfile) -> list[GeneratedCase]:
+    """A line break at a recipient's very end, in every list and position (issue 17): a
+    target that strips it must be caught wherever the recipient sits."""
+    domain = _domain(profile)
+    source = verified_sender(profile)
+    cases: list[GeneratedCase] = []
+    for shift, field in enumerate(FIELDS):
+        for i, position in enumerate(POSITIONS):
+            end = LINE_BREAKS[(i + shift) % len(LINE_BREAKS)]
+            recipients = _placed(profile, field, f"bad@{domain}{end}", position)
+            label = f"class example: line break {end!r} at the end in {field} at {position}"
+            cases.append(case_of(params_of(source=source, recipients=recipients), label))
     return cases
 
 
@@ -176,6 +195,10 @@ def sender_sources(profile: TargetProfile) -> list[str]:
         f"a@{domain}.",
         f"a@{ids.unverified_domain}",
         f"Sender Name <a@{ids.unverified_domain}>",
+        f"{local}@{only_domain.upper()}",  # the identity is case-sensitive, domain included
+        # a verified address as display name does not verify the address in <> (issue 17)
+        f'"{address}" <a@{ids.unverified_domain}>',
+        f"{address} <a@{ids.unverified_domain}>",
         # gray for their syntax only: the address inside is still verified or not (issue 8)
         f"=?UTF-8?B?SsO2cmc=?= <a@{ids.unverified_domain}>",
         f'"Doe, John" <a@{ids.unverified_domain}>',
@@ -203,6 +226,7 @@ def sandbox_recipients(profile: TargetProfile) -> list[str]:
     return [
         address,
         only.swapcase(),
+        f"{local}@{only_domain.upper()}",
         f"{local}+tag@{only_domain}",
         f"r@{domain}",
         f"r@{domain.upper()}",
