@@ -54,6 +54,8 @@ def _recipients_view(params: dict[str, Any], on: frozenset[str], placeholder: st
 def _mend(address: str, index: int, on: frozenset[str], placeholder: str) -> str:
     if "class-strips-address-ends" in on:
         address = address.strip()
+    if "class-strips-trailing-line-break" in on:
+        address = address.removesuffix("\n").removesuffix("\r")  # \n, \r\n or \r
     if "class-strips-crlf" in on:
         address = address.replace("\r", "").replace("\n", "")
     if "class-unicode-space-allowed" in on:
@@ -65,6 +67,9 @@ def _mend(address: str, index: int, on: frozenset[str], placeholder: str) -> str
 
 
 def _source_view(source: str, on: frozenset[str]) -> str:
+    name = source[: max(0, source.find("<"))].strip().strip('"').strip()
+    if "class-source-name-address" in on and "@" in name:
+        return name  # `"a@verified.example" <x@unverified.example>` read as its name
     if "class-source-trailing-dot" in on and source.endswith(".") and "<" not in source:
         return source[:-1]
     lt = source.find("<")
@@ -173,6 +178,11 @@ def verified_override(
     low = domain.lower()
     prefix = "source" if role == "source" else "recipient"
     any_case = role == "recipient" and "class-recipient-case-insensitive" in on
+    if role == "source" and "class-source-address-domain-case" in on:
+        local = address.rpartition("@")[0]
+        known = (a.rpartition("@") for a in addresses)
+        if any(k_local == local and k_domain.lower() == low for k_local, _, k_domain in known):
+            return True
     if any_case and address.lower() in {a.lower() for a in addresses}:
         return True
     for verified in (d.lower() for d in domains):
