@@ -76,6 +76,59 @@ def test_classes_are_read_off_the_request_not_the_generator() -> None:
     assert ("valid in To",) == observed("recipients.valid", shrunk, REFERENCE)
 
 
+@pytest.mark.parametrize(
+    ("rule_id", "params", "wanted", "present"),
+    [
+        pytest.param(
+            "sender.verified",
+            {"Source": '"sender@verified.example" <a@unverified.example>'},
+            "identity: not verified, a verified address as display name",
+            True,
+            id="verified-name-unverified-address",
+        ),
+        pytest.param(
+            "sender.verified",
+            {"Source": '"a@unverified.example" <sender@verified.example>'},
+            "identity: not verified, a verified address as display name",
+            False,
+            id="verified-address-in-angles",
+        ),
+        pytest.param(
+            "sender.verified",
+            {"Source": "Mixed.Case@OTHER.example"},
+            "identity: address identity with its domain in another case",
+            True,
+            id="identity-domain-case",
+        ),
+        pytest.param(
+            "sender.verified",
+            {"Source": "mixed.case@OTHER.example"},
+            "identity: address identity with its domain in another case",
+            False,
+            id="identity-local-case-too",
+        ),
+        pytest.param(
+            "recipients.valid",
+            {"Destination": {"CcAddresses": ["a@verified.example", "b@verified.example\r\n"]}},
+            "invalid: line break at the end, at last of Cc",
+            True,
+            id="line-break-at-end",
+        ),
+        pytest.param(
+            "recipients.valid",
+            {"Destination": {"CcAddresses": ["a@verified.example", "b@verified\n.example"]}},
+            "invalid: line break at the end, at last of Cc",
+            False,
+            id="line-break-inside",
+        ),
+    ],
+)
+def test_the_issue_17_classes_are_read_off_the_request(
+    rule_id: str, params: dict[str, object], wanted: str, present: bool
+) -> None:
+    assert present == (wanted in observed(rule_id, params, REFERENCE))
+
+
 def test_sandbox_classes_are_owed_only_in_the_sandbox() -> None:
     production = replace(REFERENCE, account=replace(REFERENCE.account, sandbox=False))
     assert () == declared("sandbox.recipients", production)
