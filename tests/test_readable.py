@@ -131,3 +131,15 @@ def test_an_answer_rule_rests_on_its_monitors_over_every_process() -> None:
     found = fold(own, *unread)
     assert ("broken", 0, 300) == (found["outcome"], found["readable"], found["exchanges"])
     assert "the run-wide monitor judged" in found["reason"]
+
+
+def test_a_test_s_controls_are_not_counted() -> None:
+    """A control is the judgement's means: the pass rests on the answers to the cases."""
+    tally, accepted = Tally(), exchange(200, Accepted("a"))
+    tally.note_all(("recipients.max",), accepted)
+    with tally.aside():
+        tally.note_all(("recipients.max",), accepted)
+    assert ({"recipients.max": 1}, {"recipients.max": 1}) == (
+        tally.record()["exchanges"],
+        tally.record()["readable"],
+    )

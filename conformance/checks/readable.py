@@ -10,6 +10,8 @@ exchanges it judged per rule and how many of them it could read (the rule's
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +48,22 @@ class Tally:
     exchanges: Counter[str] = field(default_factory=Counter)
     readable: Counter[str] = field(default_factory=Counter)
     unreadable: dict[str, str] = field(default_factory=dict)
+    _aside: int = 0
+
+    @contextmanager
+    def aside(self) -> Iterator[None]:
+        """Exchanges sent meanwhile are not counted (a test's controls)."""
+        self._aside += 1
+        try:
+            yield
+        finally:
+            self._aside -= 1
+
+    def note_all(self, rule_ids: tuple[str, ...], exchange: Exchange) -> None:
+        """One exchange a test sent for its rules, unless set aside."""
+        if not self._aside:
+            for rule_id in rule_ids:
+                self.note(rule_id, exchange)
 
     def note(self, rule_id: str, exchange: Exchange, reading: Reading | None = None) -> None:
         self.exchanges[rule_id] += 1

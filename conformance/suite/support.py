@@ -217,9 +217,7 @@ class TestContext:
     last: Exchange | None = None
     """The last answer this test read (replay of a registered test body reports it)."""
     tally: Tally = field(default_factory=Tally)
-    """The exchanges this test judged for its rules and how many it could read: a pass
-    rests on them (issue 17); its controls are the judgement's means, not counted."""
-    in_control: bool = False
+    """The exchanges this test judged and how many it could read: a pass rests on them."""
 
     def __repr__(self) -> str:
         return f"<TestContext of {self.nodeid}>"
@@ -276,9 +274,7 @@ class TestContext:
             exchange = client.send(request)
         self.target.breaker.record(exchange)
         self.last = exchange
-        if not self.in_control:
-            for rule_id in self.rules:
-                self.tally.note(rule_id, exchange)
+        self.tally.note_all(self.rules, exchange)
         if self.target.monitors is not None:
             raw = request if isinstance(request, RawRequest) else None
             params = None if isinstance(request, RawRequest) else request.params
@@ -288,11 +284,8 @@ class TestContext:
     def send_control(self, params: Mapping[str, Any]) -> Exchange:
         """A control request: one every conformant target accepts, all else equal."""
         self.event("control request sent")
-        self.in_control = True
-        try:
+        with self.tally.aside():  # the judgement's means, not an answer it rests on
             return self.send_expecting(SendEmailRequest(params), Accept())
-        finally:
-            self.in_control = False
 
     def send_expecting(self, request: SendEmailRequest, expectation: Expectation) -> Exchange:
         """Send; when a quota rejection hides an expected acceptance, reset and retry once.
