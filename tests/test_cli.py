@@ -7,9 +7,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from conformance.checks.readable import MIN_READABLE
 from conformance.exitcodes import ExitCode
 from conformance.profile import load_builtin_profile
 from conformance.rules import RULES
@@ -128,6 +130,7 @@ def test_default_run_against_the_embedded_reference_writes_every_report(tmp_path
     assert set(RULES) == {rule["id"] for rule in summary["rules"]}
     assert {"pass", "skip"} >= {rule["outcome"] for rule in summary["rules"]}
     assert "conformant" == summary["verdict"]
+    assert {} == thinly_read(summary)
     assert (tmp_path / "junit.xml").is_file()
     allure = list((tmp_path / "allure-results").glob("*-result.json"))
     assert len(RULES) == len(allure)
@@ -138,6 +141,31 @@ def test_default_run_against_the_embedded_reference_writes_every_report(tmp_path
         if label["name"] == "story" and label["value"] == "recipients.max"
     }
     assert {"story": "recipients.max"} == labels
+
+
+def thinly_read(summary: dict[str, Any]) -> dict[str, tuple[int, int, str]]:
+    """{rule: (readable, exchanges, reason)} of every pass resting on fewer than 3 answers
+    read, counting more read than judged, or noting anything (issue 17)."""
+    passes = [rule for rule in summary["rules"] if rule["outcome"] == "pass"]
+    return {
+        rule["id"]: (rule["readable"], rule["exchanges"], rule["reason"])
+        for rule in passes
+        if rule["reason"] or not MIN_READABLE <= rule["readable"] <= rule["exchanges"]
+    }
+
+
+def test_two_examples_a_test_pass_on_two_readable_answers_and_say_so(tmp_path: Path) -> None:
+    """Fewer than 3 readable answers pass only where fewer examples ran, and the verdict
+    says so: the atomic test draws its cases alone (no explicit example)."""
+    run = sesconf("run", "--max-examples", "2", report_dir=tmp_path)
+    assert ExitCode.OK == run.returncode, run.stdout[-3000:] + run.stderr[-3000:]
+    note = (
+        "pass on 2 readable answers in test_recipients.py::test_rejection_is_atomic "
+        "(only 2 examples ran)"
+    )
+    noted = {rule_id: reason for rule_id, (_, _, reason) in thinly_read(run.summary).items()}
+    assert {"recipients.valid": note} == noted
+    assert f"\u21b3 {note}" in run.stdout
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
@@ -264,5 +292,6 @@ def test_the_reference_conforms_over_every_protocol(tmp_path: Path, protocol: st
     run = sesconf("run", "--protocol", protocol, "--max-examples", "15", report_dir=tmp_path)
     assert ExitCode.OK == run.returncode, run.stdout[-3000:] + run.stderr[-3000:]
     assert protocol == run.summary["target"]["protocol"]
+    assert {} == thinly_read(run.summary)
     ses_codes = next(r for r in run.summary["rules"] if r["id"] == "ses.error-codes")
     assert ("skip" if protocol == "envelope" else "pass") == ses_codes["outcome"]

@@ -23,6 +23,8 @@ from urllib.parse import quote
 
 import pytest
 
+from conformance.report.readable import NO_READABLE_ANSWER
+from conformance.rules import RULES
 from tests._hostile import BATTERY, _bomb
 from tests._servers import RawServer
 from tests._sesconf import REPO
@@ -186,6 +188,53 @@ FULL = os.environ.get("SESCONF_HOSTILE_FULL") == "1"
 @pytest.mark.parametrize(("name", "protocol"), _EVERY, ids=[f"{n}-{p}" for n, p in _EVERY])
 def test_every_hostile_target_over_every_protocol(name: str, protocol: str, tmp_path: Path) -> None:
     check_hostile(name, protocol, tmp_path)
+
+
+NEVER_READ = {
+    **{rule_id: "broken" for rule_id in RULES},
+    "sandbox.recipients": "skip",  # the profile is no sandbox
+    "robust.no-5xx": "fail",  # a 5xx, or a redirect where a malformed body must be refused
+}
+"""What a target answering every request unreadably gets: not one pass."""
+UNREADABLE = {
+    ("html-500", "envelope"): {"ses.error-codes": "skip"},
+    ("nested-json", "sesv2"): {"envelope.created-at": "skip"},
+    ("redirect-loop", "ses-query"): {"envelope.created-at": "skip", "http.status": "non-strict"},
+    ("redirect-elsewhere", "envelope"): {"ses.error-codes": "skip", "http.status": "non-strict"},
+}
+"""Each target's departures from NEVER_READ: the protocol's own skips, and http.status,
+which a 3xx breaks (a SHOULD rule: non-strict)."""
+NEVER_READ_BY_RULE = frozenset(
+    {"sender.verified", "recipients.min", "recipients.valid", "recipients.max"}
+    | {"request.required", "envelope.success", "envelope.error", "envelope.id-unique"}
+)
+"""Rules whose tests got only small requests: broken for want of a reading, always (a
+10 MB request may time out first on a loaded machine)."""
+
+
+@pytest.mark.parametrize(
+    ("name", "protocol"), sorted(UNREADABLE), ids=[f"{n}-{p}" for n, p in sorted(UNREADABLE)]
+)
+def test_a_target_answering_nothing_readable_passes_no_rule(
+    name: str, protocol: str, tmp_path: Path
+) -> None:
+    """Every SendEmail answered with a 500 page or a redirect: no rule passes on answers it
+    could not read (issue 17). One process and a budget that lasts, so every test runs."""
+    behaviour, _ = BATTERY[name]
+    with RawServer(behaviour) as server:
+        profile = tmp_path / "hostile.toml"
+        text = profile_text(server.url, protocol).replace("max_sends = 300", "max_sends = 5000")
+        profile.write_text(text, "utf-8")
+        finished = run_sesconf(
+            ["--profile", str(profile), "--concurrency", "1"], tmp_path / "report"
+        )
+    summary = assert_reports_valid(tmp_path / "report")
+    rules = {str(r["id"]): r for r in summary["rules"]}  # type: ignore[union-attr]
+    expected = {**NEVER_READ, **UNREADABLE[name, protocol]}
+    assert expected == {rule_id: r["outcome"] for rule_id, r in rules.items()}, finished.output
+    unread = {i for i, r in rules.items() if str(r["reason"]).startswith(NO_READABLE_ANSWER)}
+    assert NEVER_READ_BY_RULE <= unread
+    assert (1, 0) == (finished.returncode, rules["recipients.max"]["readable"])
 
 
 def test_a_dead_target_stops_after_two_sends_and_no_hook_waits(tmp_path: Path) -> None:

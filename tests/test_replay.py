@@ -16,7 +16,8 @@ from conformance.rules import RULES
 from conformance.server.app import start_server
 from conformance.server.faults import FAULTS
 from conformance.suite.rejudge import replayable
-from tests._servers import closed_port_url
+from tests._hostile import html_500
+from tests._servers import RawServer, closed_port_url
 from tests._sesconf import sesconf
 from tests.test_moto_server import moto_url  # noqa: F401  (the fixture)
 
@@ -35,7 +36,11 @@ def faulted_report(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[str, Path]:
     """(fault, report dir): the suite run on a server with that fault, which its rule fails."""
-    fault = request.param
+    return _faulted_run(request.param, tmp_path_factory)
+
+
+def _faulted_run(fault: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """The suite run on the reference with `fault` planted: its rule, and it alone, fails."""
     rule_id = FAULTS[fault].rule_id
     report_dir = tmp_path_factory.mktemp(fault)
     with start_server(PROFILE, fault=fault) as server:
@@ -67,6 +72,29 @@ def test_replay_on_the_faulted_server_still_fails_and_on_the_reference_is_fixed(
     out = capsys.readouterr().out
     assert f"FIXED          {rule_id}" in out
     assert "STILL FAILING" not in out
+
+
+ON_A_500_PAGE = {
+    "accept-51-recipients": (ExitCode.TARGET_UNREACHABLE, "NO ANSWER", "no readable answer: "),
+    "500-on-malformed-json": (ExitCode.RULE_FAILED, "STILL FAILING", "HTTP 500"),
+}
+"""Replay against a target answering a 500 page: no reading is no fix (issue 17), as the
+run finds such a rule broken; robust.no-5xx reads the 5xx, and it still fails."""
+
+
+@pytest.mark.parametrize("fault", sorted(ON_A_500_PAGE))
+def test_an_answer_replay_cannot_read_is_no_fix(
+    fault: str, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, report_dir = _faulted_run(fault, tmp_path_factory)
+    rule_id = FAULTS[fault].rule_id
+    with RawServer(html_500) as server:
+        code = _replay(str(report_dir), "--url", server.url)
+    line = next(x for x in capsys.readouterr().out.splitlines() if f"  {rule_id}  " in x)
+    word, _, detail = (part.strip() for part in line.partition(f"  {rule_id}  "))
+    expected_code, expected_word, expected_detail = ON_A_500_PAGE[fault]
+    assert (expected_code, expected_word) == (code, word)
+    assert detail.startswith(expected_detail), detail
 
 
 def test_the_report_url_is_the_default_target(

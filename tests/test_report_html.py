@@ -112,6 +112,8 @@ def _rule(rule_id: str, outcome: str, **extra: Any) -> dict[str, Any]:
         "doc_url": rule.doc_url,
         "outcome": outcome,
         "examples": examples,
+        "exchanges": examples,
+        "readable": examples,
         "tests": list(rule.tests),
         "events": {} if outcome == "skip" else _EVENTS.get(rule_id, {"default": 60}),
         "reason": None,
@@ -359,10 +361,13 @@ def test_matrix_json_cells_equal_each_runs_outcomes(tmp_path: Path) -> None:
     write_matrix_html(tmp_path / "out", runs)
     document = json.loads((tmp_path / "out" / "matrix.json").read_text())
     expected: dict[str, dict[str, str]] = {rule_id: {} for rule_id in RULES}
+    read: dict[str, dict[str, int]] = {rule_id: {} for rule_id in RULES}
     for label, report_dir in runs:
         for rule in json.loads((report_dir / "summary.json").read_text())["rules"]:
             expected[rule["id"]][label] = rule["outcome"]
-    assert {"targets": ["reference", "moto", "my-mock"], "rules": expected} == document
+            read[rule["id"]][label] = rule["readable"]
+    targets = ["reference", "moto", "my-mock"]
+    assert {"targets": targets, "rules": expected, "readable": read} == document
     assert list(RULES) == list(document["rules"])
 
 
@@ -383,6 +388,24 @@ def test_matrix_cells_link_to_each_rule_in_its_report(tmp_path: Path) -> None:
         assert target.is_file(), href
         assert anchor.removeprefix("rule-") in _articles(target.read_text()), href
     assert "not run" in page.read_text()
+
+
+def test_a_matrix_cell_says_how_many_answers_its_outcome_rests_on(tmp_path: Path) -> None:
+    page = write_matrix_html(tmp_path / "out", _three_runs(tmp_path / "runs")).read_text()
+    titles = {str(a["title"]) for a in _Tags(page).find("a") if a.get("title")}
+    assert f"reference: {FAILING_RULE} pass on 54 answers read" in titles
+    assert f"moto: {FAILING_RULE} fail on 54 answers read" in titles
+
+
+def test_a_rule_shows_the_answers_its_verdict_rests_on() -> None:
+    """Under its examples and in its details: the readable answers (issue 17)."""
+    summary = sample_summary("failing")
+    page = render_index_html(summary)
+    for rule in summary["rules"]:
+        article = page.split(f'id="rule-{rule["id"]}"', 1)[1].split("</article>", 1)[0]
+        read, judged = rule["readable"], rule["exchanges"]
+        assert f">{read} read</small>" in article, rule["id"]
+        assert f"{read} answers read as accepted or rejected, of {judged} exchanges" in article
 
 
 def test_matrix_rejects_repeated_labels(tmp_path: Path) -> None:

@@ -78,6 +78,8 @@ def _broken_copies() -> list[tuple[str, dict[str, Any]]]:
         ("negative examples", ("rules", 0, "examples"), -1),
         ("duration as text", ("duration_s",), "12 s"),
         ("level out of the enum", ("rules", 0, "level"), "MAY"),
+        ("negative readable answers", ("rules", 0, "readable"), -1),
+        ("readable answers as text", ("rules", 0, "readable"), "3"),
         ("interrupted without a reason", ("interrupted",), True),
     ]:
         summary = copy.deepcopy(base)
@@ -91,6 +93,10 @@ def _broken_copies() -> list[tuple[str, dict[str, Any]]]:
         summary = copy.deepcopy(base)
         del summary[key]
         cases.append((f"no {key}", summary))
+    for key in ("readable", "exchanges"):  # what a verdict rests on (issue 17)
+        summary = copy.deepcopy(base)
+        del summary["rules"][0][key]
+        cases.append((f"a rule without {key}", summary))
     failed = copy.deepcopy(base)
     failed["rules"][0].update(outcome="fail", counterexample={"expected": "reject"})
     cases.append(("a failure without its whole counterexample", failed))

@@ -86,8 +86,23 @@ def test_table_lists_every_rule_then_report_and_verdict() -> None:
     assert "11 pass  1 fail  1 non-strict  1 skip  1 broken" in lines
     assert _ESCAPE not in text
     row = next(line for line in lines if line.startswith(FAILING_RULE))
-    assert row.split() == [FAILING_RULE, "MUST", "fail", "54"]
+    assert row.split() == [FAILING_RULE, "MUST", "fail", "54", "54"]
     assert "\u21b3 accepted 51 recipients" in text
+    assert ["RULE", "LEVEL", "OUTCOME", "EXAMPLES", "READABLE"] == lines[0].split()
+
+
+def test_table_says_what_a_pass_rests_on() -> None:
+    """The readable answers of each rule, and a pass's note when it rests on few (issue 17);
+    a summary written before the count shows `-`."""
+    summary = sample_summary("all-pass")
+    few = summary["rules"][0]
+    few.update(readable=2, reason="pass on 2 readable answers (only 2 examples ran)")
+    del summary["rules"][1]["readable"]
+    lines = render_table(summary).splitlines()
+    rows = {line.split()[0]: line.split() for line in lines if line and line.split()[0] in RULES}
+    assert ["pass", str(few["examples"]), "2"] == rows[few["id"]][2:]
+    assert "-" == rows[summary["rules"][1]["id"]][-1]
+    assert "  \u21b3 pass on 2 readable answers (only 2 examples ran)" in "\n".join(lines)
 
 
 def test_table_colour_only_on_request_and_never_under_no_color(

@@ -19,7 +19,14 @@ from conformance.checks.judgements import (
     status_problems,
     success_problems,
 )
-from conformance.checks.registry import AnswerCheck, Check, Replay, any_answer, register
+from conformance.checks.registry import (
+    AnswerCheck,
+    Check,
+    Replay,
+    accepted_or_rejected,
+    any_answer,
+    register,
+)
 from conformance.classes import declared
 from conformance.profile import TargetProfile
 from conformance.rules import RULES, Rule
@@ -31,6 +38,11 @@ def _accepted(reading: Reading) -> bool:
 
 def _rejected(reading: Reading) -> bool:
     return reading is Reading.REJECTED
+
+
+def _answered(reading: Reading) -> bool:
+    """robust.no-5xx reads a 5xx too: it is the very answer the rule forbids."""
+    return reading in (Reading.ACCEPTED, Reading.REJECTED, Reading.SERVER_ERROR)
 
 
 def _classes(rule_id: str, profile: TargetProfile) -> tuple[str, ...]:
@@ -82,6 +94,7 @@ def _check_of(rule: Rule) -> Check:
         stateful=rule.id == "quota.recipients",
         replay=_REPLAY.get(rule.id, Replay.CHECKED),
         monitored=rule.id in _ANSWER or rule.id == "envelope.id-unique",
+        readable=_answered if rule.id == "robust.no-5xx" else accepted_or_rejected,
     )
 
 

@@ -41,6 +41,11 @@ def any_answer(reading: Reading) -> bool:
     return reading is not Reading.NO_ANSWER
 
 
+def accepted_or_rejected(reading: Reading) -> bool:
+    """An answer a verdict can rest on: read as an acceptance or a refusal (issue 17)."""
+    return reading in (Reading.ACCEPTED, Reading.REJECTED)
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
     """Everything about one rule: its text, its classes, and how every part of the suite
@@ -57,6 +62,9 @@ class Check:
     """The check of one answer, run on every exchange of a run (an answer rule)."""
     judges: Callable[[Reading], bool] = any_answer
     """Which answers `answer` judges."""
+    readable: Callable[[Reading], bool] = accepted_or_rejected
+    """Which answers count as read for this rule: a pass must rest on at least a few of
+    them (`checks.readable`); a 5xx or a redirect is no acceptance and no refusal."""
     expected: str = ""
     """One line: what `answer` (or the state check) expects."""
     control: Control | None = None

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from conformance.checks.evidence import Verdict as JudgedVerdict
 from conformance.checks.evidence import describe_outcome
+from conformance.checks.readable import described, is_readable
 from conformance.checks.registry import use_extensions
 from conformance.commands.parser import add_checks_option
 from conformance.errors import MissingCheck, SesConfError, UsageError
@@ -212,7 +213,12 @@ def replay_one(session: support.TargetSession, ce: Counterexample) -> Verdict:
 
 
 def _verdict_of(rule_id: str, exchange: Exchange, found: JudgedVerdict | None) -> Verdict:
-    """The run's verdict (or none) as replay's word: FIXED, STILL FAILING or NO ANSWER."""
+    """The run's verdict (or none) as replay's word: FIXED, STILL FAILING or NO ANSWER.
+
+    No verdict on an answer the rule cannot read (a 500 page, a redirect) is no fix: the
+    run would have found the rule `broken` on it (issue 17)."""
+    if found is None and not is_readable(rule_id, exchange):
+        return Verdict(rule_id, "broken", f"no readable answer: {described(exchange)}")
     if found is None:
         return Verdict(rule_id, "fixed", describe_outcome(exchange))
     outcome = found.exchange.outcome

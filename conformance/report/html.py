@@ -21,6 +21,7 @@ from typing import Any
 from conformance.exitcodes import ExitCode
 from conformance.redact import redact
 from conformance.report.files import write_atomic
+from conformance.report.readable import readable_cell, readable_detail
 from conformance.report.text import BODY_LIMIT, pretty_body, printable
 from conformance.rules import RULES
 
@@ -189,6 +190,7 @@ def _detail_html(rule: Mapping[str, Any]) -> str:
     if isinstance(events, Mapping) and len(events) > EVENTS_SHOWN:
         parts.append(f"<h3>Equivalence classes tried ({len(events)})</h3>{_events_html(events)}")
     parts.append(_classes_html(rule))
+    parts.append(readable_detail(rule))
     tests = rule.get("tests") or []
     if tests:
         parts.append("<h3>Checked by</h3><p>" + ", ".join(f"<code>{esc(t)}</code>" for t in tests))
@@ -269,7 +271,7 @@ def _rule_html(rule: Mapping[str, Any]) -> str:
         f'<summary><span class="rule-id">{esc(rule_id)}</span>'
         f'<span><span class="level {esc(level)}">{esc(level)}</span></span>'
         f"<span>{outcome_badge(outcome)}</span>"
-        f'<span class="num">{esc(rule.get("examples", 0))}</span>'
+        f'<span class="num">{esc(rule.get("examples", 0))}{readable_cell(rule)}</span>'
         f"<span>{_events_html(rule.get('events'), limit=EVENTS_SHOWN)}</span>"
         + (f'<span class="reason">{esc(reason)}</span>' if reason else "")
         + "</summary>"

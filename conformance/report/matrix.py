@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -47,16 +47,20 @@ class Matrix:
     """Rule id -> family."""
     cells: Mapping[str, Mapping[str, str]]
     """Rule id -> target label -> outcome; a rule a run did not select has no cell."""
+    readable: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    """Rule id -> target label -> the answers read that the outcome rests on (issue 17)."""
 
     @property
     def targets(self) -> tuple[str, ...]:
         return tuple(column.label for column in self.columns)
 
     def to_json(self) -> dict[str, Any]:
-        """The `matrix.json` document: {"targets": [...], "rules": {id: {target: outcome}}}."""
+        """The `matrix.json` document: {"targets": [...], "rules": {id: {target: outcome}},
+        "readable": {id: {target: answers read}}}."""
         return {
             "targets": list(self.targets),
             "rules": {rule_id: dict(self.cells[rule_id]) for rule_id in self.rules},
+            "readable": {rule_id: dict(self.readable.get(rule_id, {})) for rule_id in self.rules},
         }
 
 
@@ -69,6 +73,7 @@ def load_matrix(runs: Sequence[tuple[str, Path]]) -> Matrix:
     columns: list[Column] = []
     all_rules: list[Mapping[str, Any]] = []
     cells: dict[str, dict[str, str]] = {}
+    readable: dict[str, dict[str, int]] = {}
     for label, report_dir in runs:
         summary_path = Path(report_dir) / "summary.json"
         try:
@@ -91,12 +96,15 @@ def load_matrix(runs: Sequence[tuple[str, Path]]) -> Matrix:
                 all_rules.append(rule)
                 cells[rule_id] = {}
             cells[rule_id][label] = str(rule.get("outcome", "unknown"))
+            if isinstance(rule.get("readable"), int):
+                readable.setdefault(rule_id, {})[label] = rule["readable"]
     ordered = [rule for members in by_family(all_rules).values() for rule in members]
     return Matrix(
         columns=tuple(columns),
         rules=tuple(str(rule.get("id")) for rule in ordered),
         families={str(rule.get("id")): family_of(rule) for rule in ordered},
         cells=cells,
+        readable=readable,
     )
 
 
@@ -115,13 +123,18 @@ def _link(out_dir: Path, column: Column, rule_id: str) -> str:
     return quote(Path(relative).as_posix()) + "#rule-" + quote(rule_id, safe="")
 
 
-def _cell(out_dir: Path, column: Column, rule_id: str, outcome: str | None) -> str:
+def _cell(
+    out_dir: Path, column: Column, rule_id: str, outcome: str | None, read: int | None = None
+) -> str:
     if outcome is None:
         return '<td class="o-absent"><span title="not selected in this run">not run</span></td>'
     href = _link(out_dir, column, rule_id)
+    on = "" if read is None else f" on {read} answers read"
+    count = "" if read is None else f' <small class="muted">{esc(read)}</small>'
     return (
         f'<td class="{outcome_class(outcome)}"><a href="{esc(href)}" '
-        f'title="{esc(column.label)}: {esc(rule_id)} {esc(outcome)}">{esc(outcome)}</a></td>'
+        f'title="{esc(column.label)}: {esc(rule_id)} {esc(outcome)}{esc(on)}">{esc(outcome)}</a>'
+        f"{count}</td>"
     )
 
 
@@ -141,8 +154,10 @@ def render_matrix_html(out_dir: Path, matrix: Matrix) -> str:
             rows.append(
                 f'<tr class="fam"><th colspan="{len(matrix.columns) + 1}">{esc(family)}</th></tr>'
             )
+        read = matrix.readable.get(rule_id, {})
         cells = "".join(
-            _cell(out_dir, c, rule_id, matrix.cells[rule_id].get(c.label)) for c in matrix.columns
+            _cell(out_dir, c, rule_id, matrix.cells[rule_id].get(c.label), read.get(c.label))
+            for c in matrix.columns
         )
         rows.append(f'<tr><th scope="row" class="rule-name">{esc(rule_id)}</th>{cells}</tr>')
     lonely = only_one_target(matrix)
@@ -160,7 +175,8 @@ def render_matrix_html(out_dir: Path, matrix: Matrix) -> str:
     body = (
         '<header class="card"><h1>ses-conformance comparison</h1><p class="target-line">'
         f"{len(matrix.rules)} rules × {len(matrix.columns)} targets. Each cell links to the "
-        "rule in that target's report.</p></header>"
+        "rule in that target's report; its number is how many answers the outcome rests on "
+        "(read as accepted or rejected).</p></header>"
         '<section class="card" id="only-one"><h2>Fails on only one target</h2>'
         f"{lonely_html}</section>"
         '<section class="card"><table class="matrix"><thead><tr>'

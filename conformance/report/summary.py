@@ -2,8 +2,9 @@
 
 A rule's outcome: `fail` when a test found a violation of a MUST rule (or of a SHOULD
 rule under --strict), `non-strict` for a SHOULD/INFO violation otherwise, `broken`
-when the target gave no usable answer (or the suite itself erred), `skip` when every
-test of the rule was skipped, `pass` otherwise.
+when the target gave no usable answer (or the suite itself erred, or its tests read too
+few of the answers: `report.readable`), `skip` when every test of the rule was skipped,
+`pass` otherwise.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from conformance.report.allure import write_allure_results
 from conformance.report.caps import cap_record
 from conformance.report.files import write_atomic
 from conformance.report.html import write_index_html
+from conformance.report.readable import rest_on_readable
 from conformance.rules import Level
 from conformance.version import __version__
 
@@ -112,6 +114,7 @@ def rule_results(
         elif statuses == {"skip"}:
             entry["outcome"] = "skip"
             entry["reason"] = mine[0]["reason"]
+        rest_on_readable(entry, mine)  # a pass must rest on answers read (issue 17)
         if profile is not None:
             entry.update(class_reach(rule.id, events, profile, ran=entry["outcome"] != "skip"))
         results.append(entry)

@@ -134,6 +134,12 @@ class ProgressPrinter:
         self._drawn = True
 
 
+def _readable(rule: Mapping[str, Any]) -> str:
+    """The answers the verdict rests on (`-` in a summary from before issue 17)."""
+    found = rule.get("readable")
+    return str(found) if isinstance(found, int) else "-"
+
+
 def render_table(
     summary: Mapping[str, Any],
     *,
@@ -141,19 +147,20 @@ def render_table(
     report_dir: Path | str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> str:
-    """The final table (rule, level, outcome, examples), the report path and the verdict."""
+    """The final table (rule, level, outcome, examples, readable answers), the report path
+    and the verdict."""
     colour = colour_allowed(tty=tty, env=env)
     rules = [rule for members in by_family(summary.get("rules") or []).values() for rule in members]
     id_width = max([len("RULE"), *(len(str(r.get("id", ""))) for r in rules)])
-    lines = [f"{'RULE'.ljust(id_width)}  LEVEL   {'OUTCOME'.ljust(10)}  EXAMPLES"]
+    lines = [f"{'RULE'.ljust(id_width)}  LEVEL   {'OUTCOME'.ljust(10)}  EXAMPLES  READABLE"]
     for rule in rules:
         outcome = str(rule.get("outcome", "unknown"))
         cell = paint(outcome.ljust(10), outcome, colour=colour)
         lines.append(
             f"{str(rule.get('id', '?')).ljust(id_width)}  {str(rule.get('level', '')).ljust(6)}  "
-            f"{cell}  {str(rule.get('examples', 0)).rjust(8)}"
+            f"{cell}  {str(rule.get('examples', 0)).rjust(8)}  {_readable(rule).rjust(8)}"
         )
-        if rule.get("reason") and outcome != "pass":
+        if rule.get("reason"):  # a pass has one when it rests on few answers (issue 17)
             reason = clip(printable(str(rule["reason"]), newlines=False), REASON_CHARS)
             lines.append(f"{' ' * id_width}  \u21b3 {reason}")
     counts = summary.get("counts") or {}

@@ -19,6 +19,7 @@ from typing import Any
 
 from conformance.checks.evidence import counterexample_of
 from conformance.checks.judgements import accepted_id, read
+from conformance.checks.readable import Tally, record_counts
 from conformance.checks.registry import REGISTRY, Check, answer_checks, get_check
 from conformance.exitcodes import Outcome
 from conformance.model import Exchange, RawRequest
@@ -45,6 +46,8 @@ class Monitors:
         self.profile = profile
         self.client = client
         self.seen: Counter[str] = Counter()
+        self.tally = Tally()
+        """Of the exchanges each rule judged, those it could read (issue 17)."""
         self.worst: dict[str, tuple[int, dict[str, Any]]] = {}
         self.ids: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -68,6 +71,7 @@ class Monitors:
                     continue
                 rule_id = check.id
                 self.seen[rule_id] += 1
+                self.tally.note(rule_id, exchange, reading)
                 problems = check.answer(exchange, self.profile)
                 if problems and size < self.worst.get(rule_id, (1 << 62, {}))[0]:
                     self.worst[rule_id] = (
@@ -123,7 +127,8 @@ class Monitors:
             if rule_id == ID_RULE:
                 continue
             found = self.worst.get(rule_id)
-            out.append(monitor_record(rule_id, count, found[1] if found else None))
+            record = monitor_record(rule_id, count, found[1] if found else None)
+            out.append({**record, **self.tally.of(rule_id)})
         return out
 
     def write(self, folder: Path) -> None:
@@ -179,6 +184,7 @@ def fold_ids(folder: Path) -> dict[str, Any] | None:
     if count == 0:
         return None
     record = monitor_record(ID_RULE, count, best[1] if best else None)
+    record.update(record_counts({ID_RULE: count}, {ID_RULE: count}, {}))  # all acceptances
     (folder / IDS_VERDICT).write_text(json.dumps(record, default=repr) + "\n", "utf-8")
     return record
 

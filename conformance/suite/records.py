@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from conformance.checks.readable import Tally
 from conformance.exitcodes import Outcome
 from conformance.protocols.base import SendBudgetExhausted, TestHookError
 from conformance.suite import support
@@ -36,6 +37,7 @@ def record_of(
         "events": dict(ctx.events) if ctx else {},
         "reason": "",
         "violations": [],
+        **(ctx.tally.record() if ctx else Tally().record()),
     }
     if report.skipped:
         record["status"] = Outcome.SKIP

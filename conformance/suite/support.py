@@ -21,6 +21,7 @@ from hypothesis.control import currently_in_test_context
 from conformance.checks.evidence import Verdict, counterexample_of, describe_outcome
 from conformance.checks.judge import judge
 from conformance.checks.judgements import is_quota_rejection
+from conformance.checks.readable import Tally
 from conformance.checks.registry import expectation_for
 from conformance.model import (
     Accept,
@@ -215,6 +216,8 @@ class TestContext:
     """The classes of the example begun but not sent yet (issue 12: counts are of sends)."""
     last: Exchange | None = None
     """The last answer this test read (replay of a registered test body reports it)."""
+    tally: Tally = field(default_factory=Tally)
+    """The exchanges this test judged and how many it could read: a pass rests on them."""
 
     def __repr__(self) -> str:
         return f"<TestContext of {self.nodeid}>"
@@ -271,6 +274,7 @@ class TestContext:
             exchange = client.send(request)
         self.target.breaker.record(exchange)
         self.last = exchange
+        self.tally.note_all(self.rules, exchange)
         if self.target.monitors is not None:
             raw = request if isinstance(request, RawRequest) else None
             params = None if isinstance(request, RawRequest) else request.params
@@ -280,7 +284,8 @@ class TestContext:
     def send_control(self, params: Mapping[str, Any]) -> Exchange:
         """A control request: one every conformant target accepts, all else equal."""
         self.event("control request sent")
-        return self.send_expecting(SendEmailRequest(params), Accept())
+        with self.tally.aside():  # the judgement's means, not an answer it rests on
+            return self.send_expecting(SendEmailRequest(params), Accept())
 
     def send_expecting(self, request: SendEmailRequest, expectation: Expectation) -> Exchange:
         """Send; when a quota rejection hides an expected acceptance, reset and retry once.
