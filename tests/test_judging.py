@@ -50,6 +50,8 @@ def exchange(status: int | None, outcome: object, **problems: tuple[str, ...]) -
         (400, Unrecognized("HTML page", 400), Reading.REJECTED),  # any 4xx, whatever body
         (200, Unrecognized("success is 'true'", 200), Reading.ACCEPTED),
         (500, Rejected("InternalFailure", "m", 500), Reading.SERVER_ERROR),
+        (500, Accepted("id-1", "2025-01-01T00:00:00Z"), Reading.ACCEPTED),  # taken: counted
+        (500, Unrecognized("HTML page", 500), Reading.SERVER_ERROR),
         (302, Unrecognized("redirect", 302), Reading.OTHER),
         (None, TransportFailure("timeout", "slow"), Reading.NO_ANSWER),
     ],
@@ -65,6 +67,12 @@ def answer_check(rule_id: str) -> AnswerCheck:
     check = get_check(rule_id).answer
     assert check is not None
     return check
+
+
+def test_a_malformed_success_with_a_5xx_is_a_server_error() -> None:
+    """Only a well-formed success is an acceptance whatever its status."""
+    half = exchange(500, Accepted(None), **{"envelope.success": ("data.id is missing",)})
+    assert Reading.SERVER_ERROR == read(half)
 
 
 def test_a_5xx_body_is_robust_no_5xx_s_and_not_envelope_error_s() -> None:

@@ -279,6 +279,7 @@ PROBES: dict[str, tuple[Probe, Any]] = {
         400,
     ),
     "500-on-wrong-type": (send(Source=5), (400, "VALIDATION_ERROR")),
+    "success-with-500": (send(), (200, "ok")),
     "quota-not-enforced": (quota_probe(5, 1), ((200, "ok"), (429, "THROTTLING"))),
     "quota-counts-messages": (quota_probe(4, 2), ((200, "ok"), (429, "THROTTLING"))),
     "rejected-counted": (quota_probe(2, 3, refused_first=1), ((200, "ok"), (200, "ok"))),

@@ -59,14 +59,16 @@ def read(exchange: Exchange) -> Reading:
     """Accepted, rejected (any 4xx, whatever its body), 5xx, no answer, or another status.
 
     A recognised envelope decides (an error envelope sent with HTTP 200 is a rejection:
-    its status is http.status's business); an unrecognised body goes by its status.
+    its status is http.status's business); an unrecognised body goes by its status. A
+    well-formed success is an acceptance whatever its status: the target took the message
+    (and counted it), and a 5xx is robust.no-5xx's finding alone.
     """
     outcome = exchange.outcome
     status = status_of(exchange)
     if isinstance(outcome, TransportFailure):
         return Reading.NO_ANSWER
     if status is not None and status >= 500:
-        return Reading.SERVER_ERROR
+        return Reading.ACCEPTED if well_formed_success(exchange) else Reading.SERVER_ERROR
     if isinstance(outcome, Accepted):
         return Reading.ACCEPTED
     if isinstance(outcome, Rejected):
@@ -76,6 +78,11 @@ def read(exchange: Exchange) -> Reading:
     if status is not None and 400 <= status < 500:
         return Reading.REJECTED
     return Reading.OTHER
+
+
+def well_formed_success(exchange: Exchange) -> bool:
+    """A success envelope with no envelope.success finding: an acceptance by any status."""
+    return isinstance(exchange.outcome, Accepted) and not exchange.problems.get("envelope.success")
 
 
 def is_quota_rejection(exchange: Exchange, profile: TargetProfile) -> bool:

@@ -93,6 +93,12 @@ _ALL: tuple[Fault, ...] = (
     Fault("error-with-data", "envelope.error", "error envelope carries data", wire=_E),
     Fault("500-on-malformed-json", "robust.no-5xx", "malformed JSON gets a 500", wire=_E),
     Fault("500-on-wrong-type", "robust.no-5xx", "a wrong member type gets a 500", wire=_E),
+    Fault(
+        "success-with-500",
+        "robust.no-5xx",
+        "accepted sends are answered HTTP 500 with a well-formed success body: an acceptance "
+        "(counted against the quota), the 5xx robust.no-5xx's alone",
+    ),
     Fault("quota-not-enforced", "quota.recipients", "never refuses for quota"),
     Fault("quota-counts-messages", "quota.recipients", "counts 1 per message, not per recipient"),
     Fault("rejected-counted", "quota.recipients", "refused sends consume quota"),

@@ -64,6 +64,8 @@ def accepted(engine: Engine, result: Accepted) -> Response:
         del data["created_at"]
     success: object = "true" if "success-as-string" in on else True
     status = 201 if "alt-status" in on else 200
+    if "success-with-500" in on:
+        status = 500
     return json_response({"success": success, "data": data}, status=status)
 
 

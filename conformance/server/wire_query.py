@@ -73,7 +73,8 @@ def result(engine: Engine, action: str, inner: str) -> Response:
         f"<{action}Response{xmlns}><{action}Result>{inner}</{action}Result>"
         f"{meta}</{action}Response>"
     )
-    return _xml(engine, body, status=200, rid=rid)
+    status = 500 if action == "SendEmail" and "success-with-500" in on else 200
+    return _xml(engine, body, status=status, rid=rid)
 
 
 def refused(engine: Engine, refusal: Refused) -> Response:
