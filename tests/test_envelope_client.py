@@ -124,6 +124,16 @@ DEFECTS: list[tuple[str, int, Any, str, set[str], type]] = [
     ),
     ("error on success", 200, {**OK, "error": _E}, "json", {"envelope.success"}, Accepted),
     ("data on error", 400, {**ERR, "data": OK["data"]}, "json", {"envelope.error"}, Rejected),
+    # a body that contradicts itself is read by its status: its envelope's finding alone
+    ("success true on error", 400, {**ERR, "success": True}, "json", {"envelope.error"}, Rejected),
+    (
+        "success false on success",
+        200,
+        {**OK, "success": False},
+        "json",
+        {"envelope.success"},
+        Accepted,
+    ),
     ("code empty", 400, {**ERR, "error": {**_E, "code": ""}}, "json", {"envelope.error"}, Rejected),
     ("message missing", 400, {**ERR, "error": {"code": "X"}}, "json", {"envelope.error"}, Rejected),
     ("success 'false'", 400, {**ERR, "success": "false"}, "json", {"envelope.error"}, Unrecognized),

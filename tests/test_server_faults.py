@@ -273,6 +273,7 @@ PROBES: dict[str, tuple[Probe, Any]] = {
     "created-at-stale": (success_shape, (200, True, True)),
     "error-without-message": (error_shape, (400, True, True, True, True)),
     "error-with-data": (error_shape, (400, True, True, True, True)),
+    "error-says-success": (error_shape, (400, True, True, True, True)),
     "status-200-on-error": (error_shape, (400, True, True, True, True)),
     "500-on-malformed-json": (
         lambda url: requests.post(url, data=b"{", timeout=5).status_code,

@@ -151,10 +151,10 @@ def _check_error(body: dict[str, Any], problems: _Problems) -> None:
         problems.add(ERROR, f"a data member is present: {_shown(body['data'])}")
 
 
-def _outcome(body: dict[str, Any], status: int) -> Answer:
+def _outcome(body: dict[str, Any], status: int, shape: str) -> Answer:
     success = body.get("success", ...)
     error = body.get("error")
-    if success is True:
+    if shape == SUCCESS and (success is True or _contradicts_itself(body)):
         data = body.get("data")
         data = data if isinstance(data, dict) else {}
         ident, created = data.get("id"), data.get("created_at")
@@ -162,7 +162,8 @@ def _outcome(body: dict[str, Any], status: int) -> Answer:
             id=ident if isinstance(ident, str) else None,
             created_at=created if isinstance(created, str) else None,
         )
-    if success is False or (success is ... and isinstance(error, dict)):
+    readable = success is False or (success is ... and isinstance(error, dict))
+    if shape == ERROR and (readable or _contradicts_itself(body)):
         error = error if isinstance(error, dict) else {}
         code, message = error.get("code"), error.get("message")
         return Rejected(
@@ -179,7 +180,8 @@ def judge_envelope(response: WireResponse) -> tuple[Answer, dict[str, tuple[str,
     """The lenient outcome of one answer and its strict findings, keyed by rule id.
 
     The envelope's shape decides which rule judges it: `success: true` is a success,
-    `success: false` or an error object an error, and anything else goes by the status.
+    `success: false` or an error object an error, and anything else (a body that
+    contradicts itself included) goes by the status.
     """
     status = response.status
     problems = _Problems()
@@ -199,17 +201,31 @@ def judge_envelope(response: WireResponse) -> tuple[Answer, dict[str, tuple[str,
         _check_content_type(response, by_status, problems)
         _check_status(status, by_status, problems)
         return Unrecognized(reason, status), problems.frozen()
-    success = body.get("success", ...)
-    if success is True:
-        shape = SUCCESS
-    elif success is False or "error" in body:
-        shape = ERROR
-    else:
-        shape = by_status
+    shape = _shape(body, by_status)
     (_check_success if shape == SUCCESS else _check_error)(body, problems)
     _check_content_type(response, shape, problems)
     _check_status(status, shape, problems)
-    return _outcome(body, status), problems.frozen()
+    return _outcome(body, status, shape), problems.frozen()
+
+
+def _contradicts_itself(body: dict[str, Any]) -> bool:
+    """`success: true` with an `error` member, or `success: false` with `data`."""
+    success = body.get("success", ...)
+    return (success is True and "error" in body) or (success is False and "data" in body)
+
+
+def _shape(body: dict[str, Any], by_status: str) -> str:
+    """Which envelope the body is: its own `success` decides, unless it contradicts itself
+    (then the status does, and the contradiction is that envelope's finding alone: every
+    other rule reads the answer by its status)."""
+    success = body.get("success", ...)
+    if _contradicts_itself(body):
+        return by_status
+    if success is True:
+        return SUCCESS
+    if success is False or "error" in body:
+        return ERROR
+    return by_status
 
 
 # --- the client -----------------------------------------------------------------------

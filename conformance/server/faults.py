@@ -91,6 +91,13 @@ _ALL: tuple[Fault, ...] = (
     Fault("created-at-no-zone", "envelope.success", "created_at has no zone", wire=_E),
     Fault("error-without-message", "envelope.error", "error.message left out", wire=_E),
     Fault("error-with-data", "envelope.error", "error envelope carries data", wire=_E),
+    Fault(
+        "error-says-success",
+        "envelope.error",
+        'error envelopes say "success": true (beside their error member): every other rule '
+        "reads them by their 4xx",
+        wire=_E,
+    ),
     Fault("500-on-malformed-json", "robust.no-5xx", "malformed JSON gets a 500", wire=_E),
     Fault("500-on-wrong-type", "robust.no-5xx", "a wrong member type gets a 500", wire=_E),
     Fault(
