@@ -170,6 +170,12 @@ BIG = {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "x" * 8_000_000}}}
 EMPTY_BODY = {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": ""}}}
 
 
+def outbox_after_reset(url: str) -> int:
+    outcome(url, params())
+    requests.post(url + "_reset", timeout=5).raise_for_status()
+    return len(requests.get(url + "_outbox", timeout=5).json()["messages"])
+
+
 def ids_after_reset(url: str) -> bool:
     requests.post(url + "_reset", timeout=5).raise_for_status()
     return two_ids(url)
@@ -321,6 +327,7 @@ PROBES: dict[str, tuple[Probe, Any]] = {
         2,
     ),
     "constant-id-after-reset": (ids_after_reset, True),
+    "constant-id-outbox-kept": (ids_after_reset, True),
     "500-on-cc-only": (send(Destination={"CcAddresses": rcpts(1)}), (200, "ok")),
     "created-at-stale-bcc-only": (bcc_only_fresh, True),
     "status-200-on-size-error": (send(Message=BIG), (400, "VALIDATION_ERROR")),
@@ -328,6 +335,7 @@ PROBES: dict[str, tuple[Probe, Any]] = {
     "bad-error-on-quota": (quota_error_has_message, True),
     "refuse-empty-body": (send(Message=EMPTY_BODY), (200, "ok")),
     "quota-first": (quota_before_syntax, (400, "VALIDATION_ERROR")),
+    "outbox-kept": (outbox_after_reset, 0),
     "body-first": (size_before_syntax, False),
     "echo-input": (echoed, False),
     "odd-statuses": (send(Source="x@unverified.example"), (400, "MESSAGE_REJECTED")),

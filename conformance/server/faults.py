@@ -86,6 +86,13 @@ _ALL: tuple[Fault, ...] = (
     Fault("text-only-body-refused", "request.required", "Body needs Html"),
     Fault("accept-missing-source", "request.required", "Source is optional"),
     Fault("constant-id", "envelope.id-unique", "every message id is 'abc123'"),
+    Fault(
+        "constant-id-outbox-kept",
+        "envelope.id-unique",
+        "every message id is 'abc123', and a reset keeps the outbox (as some emulators' "
+        "does): the state rules must not find their messages by id",
+        effects=frozenset({"constant-id", "outbox-kept"}),
+    ),
     Fault("created-at-missing", "envelope.success", "no data.created_at", wire=_E),
     Fault("success-as-string", "envelope.success", '"success": "true"', wire=_E),
     Fault("created-at-no-zone", "envelope.success", "created_at has no zone", wire=_E),
@@ -200,6 +207,7 @@ _ALL: tuple[Fault, ...] = (
         "refuses a Body whose Text and Html Data are all empty (a documented gray zone)",
     ),
     Fault("quota-first", None, "checks the quota before anything else"),
+    Fault("outbox-kept", None, "a reset zeroes the quota count but keeps the outbox"),
     Fault("body-first", None, "checks the message size before addresses"),
     Fault("echo-input", None, "every error message echoes the whole request (2 MB Source too)"),
     Fault("odd-statuses", None, "refusals with 403 (not verified), 413 (size), 422 (address)"),
