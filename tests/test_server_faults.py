@@ -320,6 +320,10 @@ PROBES: dict[str, tuple[Probe, Any]] = {
         (400, "MessageRejected"),
     ),
     "query-500-on-bad-form": (bad_form, (400, "InvalidParameterValue")),
+    "query-200-without-action": (
+        lambda url: query_outcome(url, {"Source": "sender@verified.example"}),
+        (400, "InvalidAction"),
+    ),
     "query-constant-id": (
         lambda url: len(
             {query(url, form())[1].findtext(f"{NS}SendEmailResult/{NS}MessageId") for _ in range(2)}

@@ -49,6 +49,8 @@ class Reading(StrEnum):
     SERVER_ERROR = "5xx"
     NO_ANSWER = "no answer"
     OTHER = "other status"
+    NOT_A_SEND = "2xx to no SendEmail call"
+    """Only the answer rules read this (`answer_reading`): a malformed request's 2xx."""
 
 
 def status_of(exchange: Exchange) -> int | None:
@@ -78,6 +80,15 @@ def read(exchange: Exchange) -> Reading:
     if status is not None and 400 <= status < 500:
         return Reading.REJECTED
     return Reading.OTHER
+
+
+def answer_reading(exchange: Exchange, *, malformed: bool) -> Reading:
+    """How the answer rules (the run-wide monitors, replay) read an answer: as `read`,
+    except that a 2xx to a malformed request (a body that is no SendEmail call) accepts no
+    message. Refusing such a request is robust.no-5xx's demand alone, so no check of an
+    acceptance (envelope.success, envelope.created-at, the ids) judges the answer."""
+    reading = read(exchange)
+    return Reading.NOT_A_SEND if malformed and reading is Reading.ACCEPTED else reading
 
 
 def well_formed_success(exchange: Exchange) -> bool:

@@ -163,6 +163,13 @@ _ALL: tuple[Fault, ...] = (
     ),
     Fault("query-500-on-bad-form", "robust.no-5xx", "Query: undecodable form gets 500", wire=_Q),
     Fault(
+        "query-200-without-action",
+        "robust.no-5xx",
+        "Query: a body without Action is answered 200 VerifyEmailIdentityResponse (as moto's "
+        "is): a 2xx to no SendEmail call is robust.no-5xx's alone, not envelope.success's",
+        wire=_Q,
+    ),
+    Fault(
         "query-constant-id",
         "envelope.id-unique",
         "Query: every MessageId is 'abc123'",

@@ -121,6 +121,8 @@ def handle(engine: Engine, request: Request, *, max_body_bytes: int) -> Response
         return _verify(engine, fields, "EmailAddress", engine.verify_address, action)
     if action == "VerifyDomainIdentity":
         return _verify(engine, fields, "Domain", engine.verify_domain, action)
+    if action is None and "query-200-without-action" in engine.effects(PROTOCOL):
+        return result(engine, "VerifyEmailIdentity", "")  # moto 5.2.1: dispatch by method
     if action is None:
         return error(engine, "InvalidAction", "Missing Action.")
     return error(
