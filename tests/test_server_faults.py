@@ -337,6 +337,16 @@ PROBES: dict[str, tuple[Probe, Any]] = {
     "status-200-on-size-error": (send(Message=BIG), (400, "VALIDATION_ERROR")),
     "bad-success-at-limit": (limit_success_has_created_at, True),
     "bad-error-on-quota": (quota_error_has_message, True),
+    "problem-json-errors": (
+        lambda url: requests.post(url, json=params(Source="bad"), timeout=10).headers[
+            "Content-Type"
+        ],
+        "application/json",
+    ),
+    "created-at-space": (
+        lambda url: requests.post(url, json=params(), timeout=10).json()["data"]["created_at"][10],
+        "T",
+    ),
     "refuse-empty-body": (send(Message=EMPTY_BODY), (200, "ok")),
     "quota-first": (quota_before_syntax, (400, "VALIDATION_ERROR")),
     "outbox-kept": (outbox_after_reset, 0),

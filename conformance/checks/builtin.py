@@ -8,6 +8,7 @@ from functools import partial
 
 from conformance.checks.judgements import (
     Reading,
+    content_type_problems,
     count_control,
     created_at_problems,
     error_problems,
@@ -41,6 +42,7 @@ _ANSWER: dict[str, tuple[AnswerCheck, Callable[[Reading], bool] | None, str]] = 
     "envelope.success": (success_problems, _accepted, "the success envelope on every acceptance"),
     "envelope.error": (error_problems, _rejected, "the error envelope on every refusal"),
     "http.status": (status_problems, None, "2xx with a success, 4xx with an error"),
+    "http.content-type": (content_type_problems, None, "application/json on every envelope"),
     "robust.no-5xx": (no_5xx_problems, None, "no 5xx, whatever the request"),
     "envelope.created-at": (
         created_at_problems,

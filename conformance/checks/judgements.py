@@ -31,7 +31,7 @@ from conformance.model import (
 )
 from conformance.oracle import recipients_of
 from conformance.profile import TargetProfile
-from conformance.protocols.envelope import parse_timestamp
+from conformance.protocols.envelope import parse_timestamp, space_separated
 from sesconf_strategies.controls import CONTROL_MESSAGE, control_recipient, control_sender
 
 CREATED_AT_TOLERANCE = timedelta(minutes=5)
@@ -140,6 +140,14 @@ def status_problems(exchange: Exchange, profile: TargetProfile) -> tuple[str, ..
     return found
 
 
+def content_type_problems(exchange: Exchange, profile: TargetProfile) -> tuple[str, ...]:
+    """http.content-type, on every answer below 500 (a 5xx is robust.no-5xx's): the
+    envelope's media type, a SHOULD beside the envelope's JSON, which is all a MUST fixes."""
+    if read(exchange) in (Reading.NO_ANSWER, Reading.SERVER_ERROR):
+        return ()
+    return tuple(exchange.problems.get("http.content-type", ()))
+
+
 def no_5xx_problems(exchange: Exchange, profile: TargetProfile) -> tuple[str, ...]:
     """robust.no-5xx, on every answer (a success sent with a 5xx included)."""
     status = status_of(exchange)
@@ -152,20 +160,27 @@ def created_at_problems(
     exchange: Exchange, profile: TargetProfile, *, now: datetime | None = None
 ) -> tuple[str, ...]:
     """envelope.created-at, on every success that carries a readable created_at (an
-    unreadable one is envelope.success's)."""
+    unreadable one is envelope.success's): near the client's clock, and written with the
+    `T` of RFC 3339's grammar (a space, the section 5.6 NOTE's choice, is a SHOULD finding)."""
     outcome = exchange.outcome
     if not isinstance(outcome, Accepted) or not outcome.created_at:
         return ()
     stamp = parse_timestamp(outcome.created_at)
     if stamp is None:
         return ()
+    found: list[str] = []
+    if space_separated(outcome.created_at):
+        found.append(
+            f"created_at {outcome.created_at!r} has a space where RFC 3339's date-time has "
+            "'T' (section 5.6 NOTE: readable, but not the interchange form)"
+        )
     now = now or datetime.now(UTC)
-    if abs(now - stamp) <= CREATED_AT_TOLERANCE:
-        return ()
-    return (
-        f"created_at {outcome.created_at} is {now - stamp} away from the client's clock "
-        f"({now.isoformat()}); tolerance {CREATED_AT_TOLERANCE}",
-    )
+    if abs(now - stamp) > CREATED_AT_TOLERANCE:
+        found.append(
+            f"created_at {outcome.created_at} is {now - stamp} away from the client's clock "
+            f"({now.isoformat()}); tolerance {CREATED_AT_TOLERANCE}"
+        )
+    return tuple(found)
 
 
 def accepted_id(exchange: Exchange) -> str | None:

@@ -207,6 +207,19 @@ _ALL: tuple[Fault, ...] = (
         "envelope.error",
         "a malformed error (no message / Type / x-amzn-ErrorType) for quota refusals",
     ),
+    # --- legal, but a SHOULD finding: exit 0, `non-strict`; --strict fails that rule alone --
+    Fault(
+        "problem-json-errors",
+        "http.content-type",
+        "exact error envelopes served as application/problem+json",
+        wire=_E,
+    ),
+    Fault(
+        "created-at-space",
+        "envelope.created-at",
+        "created_at with a space for the T (RFC 3339 section 5.6 NOTE)",
+        wire=_E,
+    ),
     # --- correct, but not like the reference ----------------------------------------------
     Fault(
         "refuse-empty-body",
