@@ -158,6 +158,15 @@ _CATALOGUE: tuple[Rule, ...] = (
         ("test_envelope.py::test_http_status",),
     ),
     Rule(
+        "http.content-type",
+        Level.SHOULD,
+        "Both envelopes are JSON (the project's addition: plain HTTP hygiene).",
+        "Envelope wire only: each envelope served as application/json (charset=utf-8 "
+        "allowed); another media type, a +json suffix or other parameters are this rule's "
+        "finding, never the envelope's.",
+        ("test_envelope.py::test_content_type",),
+    ),
+    Rule(
         "robust.no-5xx",
         Level.MUST,
         "Bad input gets a clear error.",

@@ -124,6 +124,16 @@ DEFECTS: list[tuple[str, int, Any, str, set[str], type]] = [
     ),
     ("error on success", 200, {**OK, "error": _E}, "json", {"envelope.success"}, Accepted),
     ("data on error", 400, {**ERR, "data": OK["data"]}, "json", {"envelope.error"}, Rejected),
+    # a body that contradicts itself is read by its status: its envelope's finding alone
+    ("success true on error", 400, {**ERR, "success": True}, "json", {"envelope.error"}, Rejected),
+    (
+        "success false on success",
+        200,
+        {**OK, "success": False},
+        "json",
+        {"envelope.success"},
+        Accepted,
+    ),
     ("code empty", 400, {**ERR, "error": {**_E, "code": ""}}, "json", {"envelope.error"}, Rejected),
     ("message missing", 400, {**ERR, "error": {"code": "X"}}, "json", {"envelope.error"}, Rejected),
     ("success 'false'", 400, {**ERR, "success": "false"}, "json", {"envelope.error"}, Unrecognized),
@@ -131,7 +141,9 @@ DEFECTS: list[tuple[str, int, Any, str, set[str], type]] = [
     ("success with 400", 400, OK, "json", {"http.status"}, Accepted),
     ("302", 302, ERR, "json", {"http.status"}, Rejected),
     ("500", 500, ERR, "json", {"robust.no-5xx"}, Rejected),
-    ("text/plain", 200, OK, "text/plain", {"envelope.success"}, Accepted),
+    ("text/plain", 200, OK, "text/plain", {"http.content-type"}, Accepted),
+    ("problem+json", 400, ERR, "application/problem+json", {"http.content-type"}, Rejected),
+    ("space for T", 200, _ok(created_at="2025-01-01 00:00:00Z"), "json", set(), Accepted),
     ("html 200", 200, b"<html>hi</html>", "text/html", {"envelope.success"}, Unrecognized),
     ("html 502", 502, b"<html/>", "text/html", {"envelope.error", "robust.no-5xx"}, Unrecognized),
     (
@@ -184,7 +196,8 @@ def test_non_json_problem_quotes_the_body() -> None:
         ("2025-02-30T00:00:00Z", None),
         ("2025-01-01T24:00:00Z", None),
         ("2025-01-01T00:00:00+24:00", None),
-        ("2025-01-01 00:00:00Z", None),
+        ("2025-01-01 00:00:00Z", datetime(2025, 1, 1, tzinfo=UTC)),  # RFC 3339 5.6 NOTE
+        ("2025-01-01_00:00:00Z", None),
         ("２０２５-01-01T00:00:00Z", None),
         ("", None),
     ],

@@ -17,10 +17,13 @@ from conformance.checks import (
     read,
     rejection_problems,
 )
+from conformance.checks.judge import answer_verdict
+from conformance.checks.judgements import answer_reading
 from conformance.checks.registry import AnswerCheck
 from conformance.model import (
     Accepted,
     Exchange,
+    RawRequest,
     Reject,
     Rejected,
     TransportFailure,
@@ -50,6 +53,8 @@ def exchange(status: int | None, outcome: object, **problems: tuple[str, ...]) -
         (400, Unrecognized("HTML page", 400), Reading.REJECTED),  # any 4xx, whatever body
         (200, Unrecognized("success is 'true'", 200), Reading.ACCEPTED),
         (500, Rejected("InternalFailure", "m", 500), Reading.SERVER_ERROR),
+        (500, Accepted("id-1", "2025-01-01T00:00:00Z"), Reading.ACCEPTED),  # taken: counted
+        (500, Unrecognized("HTML page", 500), Reading.SERVER_ERROR),
         (302, Unrecognized("redirect", 302), Reading.OTHER),
         (None, TransportFailure("timeout", "slow"), Reading.NO_ANSWER),
     ],
@@ -65,6 +70,24 @@ def answer_check(rule_id: str) -> AnswerCheck:
     check = get_check(rule_id).answer
     assert check is not None
     return check
+
+
+def test_a_malformed_request_s_2xx_is_no_acceptance() -> None:
+    """moto answers a Query body without Action with 200 VerifyEmailIdentityResponse:
+    robust.no-5xx's finding alone, no acceptance for envelope.success to judge."""
+    answer = exchange(200, Unrecognized("XML root <VerifyEmailIdentityResponse>", 200))
+    raw = RawRequest(b'{"Source": ', content_type="text/plain", label="truncated JSON")
+    assert Reading.ACCEPTED == read(answer)
+    assert Reading.NOT_A_SEND == answer_reading(answer, malformed=True)
+    assert answer_verdict("envelope.success", answer, PROFILE) is not None
+    assert answer_verdict("envelope.success", answer, PROFILE, raw=raw) is None
+    assert answer_verdict("robust.no-5xx", exchange(500, answer.outcome), PROFILE, raw=raw)
+
+
+def test_a_malformed_success_with_a_5xx_is_a_server_error() -> None:
+    """Only a well-formed success is an acceptance whatever its status."""
+    half = exchange(500, Accepted(None), **{"envelope.success": ("data.id is missing",)})
+    assert Reading.SERVER_ERROR == read(half)
 
 
 def test_a_5xx_body_is_robust_no_5xx_s_and_not_envelope_error_s() -> None:

@@ -53,14 +53,14 @@ CASES = [
 
 
 def _run(
-    fault: Fault, protocol: str, tmp_path: Path, seed: int | None = None
+    fault: Fault, protocol: str, tmp_path: Path, seed: int | None = None, *, strict: bool = True
 ) -> tuple[int, dict[str, str], str]:
     profile_file = tmp_path / "small.toml"
     profile_file.write_text(PROFILE_TOML, "utf-8")
     with start_server(PROFILE, fault=fault.name) as server:
         run = sesconf(
             "run", "--profile", str(profile_file), "--url", server.url, "--protocol", protocol,
-            "--max-examples", MAX_EXAMPLES, "--strict", "--quiet",
+            "--max-examples", MAX_EXAMPLES, *(["--strict"] if strict else []), "--quiet",
             *(["--seed", str(seed)] if seed is not None else []),
             report_dir=tmp_path / "report", timeout=900,
         )  # fmt: skip
@@ -86,6 +86,22 @@ def test_a_run_fails_exactly_the_rules_the_fault_breaks(
     assert fault.expected_failures(protocol) == failed, output
     assert set() == {rule for rule, outcome in outcomes.items() if outcome == "broken"}, output
     assert (ExitCode.RULE_FAILED if failed else ExitCode.OK) == code, output
+
+
+LEGAL_WITH_FINDING = ("problem-json-errors", "created-at-space")
+"""Legal choices a SHOULD rule still reports: `non-strict` and exit 0 without --strict; the
+run above (--strict) fails that rule alone."""
+
+
+@pytest.mark.parametrize("name", LEGAL_WITH_FINDING)
+def test_a_legal_choice_is_a_non_strict_finding_and_exits_0(name: str, tmp_path: Path) -> None:
+    fault = RULE_FAULTS[name]
+    assert {Level.SHOULD} == {RULES[rule].level for rule in fault.broken_rules}
+    (protocol,) = fault.protocols
+    code, outcomes, output = _run(fault, protocol, tmp_path, strict=False)
+    assert fault.broken_rules == {r for r, outcome in outcomes.items() if outcome == "non-strict"}
+    assert set() == {r for r, outcome in outcomes.items() if outcome in ("fail", "broken")}
+    assert ExitCode.OK == code, output
 
 
 MONITOR_ONLY = frozenset(

@@ -211,6 +211,7 @@ SUCCESS_NO_NS = (
     b"</SendEmailResponse>"
 )
 ERROR_200 = (RECORDED / "ses_message_rejected.xml").read_bytes()
+SUCCESS = (RECORDED / "ses_success.xml").read_bytes()
 
 
 @pytest.mark.parametrize(
@@ -235,6 +236,7 @@ ERROR_200 = (RECORDED / "ses_message_rejected.xml").read_bytes()
             {"http.status": ("error answered with HTTP 200, expected 4xx",)},
         ),
         (ERROR_200, 503, "text/xml", {"robust.no-5xx": ("HTTP 503",)}),
+        (SUCCESS, 500, "text/xml", {"robust.no-5xx": ("HTTP 500",)}),  # not http.status's
         (
             b'<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Oops</Type>'
             b"<Code></Code><Message>m</Message></Error></ErrorResponse>",
@@ -249,7 +251,13 @@ ERROR_200 = (RECORDED / "ses_message_rejected.xml").read_bytes()
             },
         ),
     ],
-    ids=["success without namespace", "error with 200", "error with 503", "error incomplete"],
+    ids=[
+        "success without namespace",
+        "error with 200",
+        "error with 503",
+        "success with 500",
+        "error incomplete",
+    ],
 )
 def test_envelope_findings(
     body: bytes, status: int, ctype: str, problems: dict[str, tuple[str, ...]]

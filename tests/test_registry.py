@@ -69,6 +69,7 @@ def test_every_catalogue_rule_is_registered_once_with_its_text() -> None:
     assert list(RULES) == list(REGISTRY)[: len(RULES)]
     assert all(RULES[rule_id] == get_check(rule_id).rule for rule_id in RULES)
     expected = {"envelope.success", "envelope.error", "http.status", "robust.no-5xx"}
+    expected |= {"http.content-type"}
     assert expected | {"envelope.created-at"} == {c.id for c in answer_checks()}
     assert Replay.ATOMIC == get_check("recipients.valid").replay
     assert get_check("quota.recipients").stateful

@@ -164,6 +164,7 @@ REPLAYED: tuple[tuple[str, str, str], ...] = (
     ("envelope.id-unique", "constant-id", "envelope"),
     ("envelope.created-at", "created-at-stale", "envelope"),
     ("http.status", "status-200-on-error", "envelope"),
+    ("http.content-type", "problem-json-errors", "envelope"),
     ("robust.no-5xx", "500-on-wrong-type", "envelope"),
     ("ses.error-codes", "query-wrong-code", "ses-query"),
     ("envelope.success", "bad-success-at-limit", "ses-query"),  # a monitor's finding
@@ -184,7 +185,8 @@ def test_replay_says_still_failing_until_the_fault_is_gone(
 ) -> None:
     strict = (
         []
-        if rule_id not in ("ses.error-codes", "http.status", "envelope.created-at")
+        if rule_id
+        not in ("ses.error-codes", "http.status", "envelope.created-at", "http.content-type")
         else ["--strict"]
     )
     with start_server(PROFILE, fault=fault) as server:

@@ -170,6 +170,12 @@ BIG = {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "x" * 8_000_000}}}
 EMPTY_BODY = {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": ""}}}
 
 
+def outbox_after_reset(url: str) -> int:
+    outcome(url, params())
+    requests.post(url + "_reset", timeout=5).raise_for_status()
+    return len(requests.get(url + "_outbox", timeout=5).json()["messages"])
+
+
 def ids_after_reset(url: str) -> bool:
     requests.post(url + "_reset", timeout=5).raise_for_status()
     return two_ids(url)
@@ -273,12 +279,14 @@ PROBES: dict[str, tuple[Probe, Any]] = {
     "created-at-stale": (success_shape, (200, True, True)),
     "error-without-message": (error_shape, (400, True, True, True, True)),
     "error-with-data": (error_shape, (400, True, True, True, True)),
+    "error-says-success": (error_shape, (400, True, True, True, True)),
     "status-200-on-error": (error_shape, (400, True, True, True, True)),
     "500-on-malformed-json": (
         lambda url: requests.post(url, data=b"{", timeout=5).status_code,
         400,
     ),
     "500-on-wrong-type": (send(Source=5), (400, "VALIDATION_ERROR")),
+    "success-with-500": (send(), (200, "ok")),
     "quota-not-enforced": (quota_probe(5, 1), ((200, "ok"), (429, "THROTTLING"))),
     "quota-counts-messages": (quota_probe(4, 2), ((200, "ok"), (429, "THROTTLING"))),
     "rejected-counted": (quota_probe(2, 3, refused_first=1), ((200, "ok"), (200, "ok"))),
@@ -312,6 +320,10 @@ PROBES: dict[str, tuple[Probe, Any]] = {
         (400, "MessageRejected"),
     ),
     "query-500-on-bad-form": (bad_form, (400, "InvalidParameterValue")),
+    "query-200-without-action": (
+        lambda url: query_outcome(url, {"Source": "sender@verified.example"}),
+        (400, "InvalidAction"),
+    ),
     "query-constant-id": (
         lambda url: len(
             {query(url, form())[1].findtext(f"{NS}SendEmailResult/{NS}MessageId") for _ in range(2)}
@@ -319,13 +331,25 @@ PROBES: dict[str, tuple[Probe, Any]] = {
         2,
     ),
     "constant-id-after-reset": (ids_after_reset, True),
+    "constant-id-outbox-kept": (ids_after_reset, True),
     "500-on-cc-only": (send(Destination={"CcAddresses": rcpts(1)}), (200, "ok")),
     "created-at-stale-bcc-only": (bcc_only_fresh, True),
     "status-200-on-size-error": (send(Message=BIG), (400, "VALIDATION_ERROR")),
     "bad-success-at-limit": (limit_success_has_created_at, True),
     "bad-error-on-quota": (quota_error_has_message, True),
+    "problem-json-errors": (
+        lambda url: requests.post(url, json=params(Source="bad"), timeout=10).headers[
+            "Content-Type"
+        ],
+        "application/json",
+    ),
+    "created-at-space": (
+        lambda url: requests.post(url, json=params(), timeout=10).json()["data"]["created_at"][10],
+        "T",
+    ),
     "refuse-empty-body": (send(Message=EMPTY_BODY), (200, "ok")),
     "quota-first": (quota_before_syntax, (400, "VALIDATION_ERROR")),
+    "outbox-kept": (outbox_after_reset, 0),
     "body-first": (size_before_syntax, False),
     "echo-input": (echoed, False),
     "odd-statuses": (send(Source="x@unverified.example"), (400, "MESSAGE_REJECTED")),

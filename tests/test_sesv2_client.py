@@ -159,8 +159,24 @@ def _raw(body: bytes, status: int, headers: dict[str, str]) -> WsgiServer:
             Rejected("BadRequestException", None, 400),
             {"envelope.error": ("body has no non-empty message (or Message) string",)},
         ),
+        (
+            b'{"MessageId": "m-1"}',
+            500,
+            {},
+            Accepted(id="m-1"),
+            {"robust.no-5xx": ("HTTP 500",)},  # taken: the 5xx is robust.no-5xx's alone
+        ),
     ],
-    ids=["moto style", "no header", "429 as 400", "html 500", "empty id", "list", "no message"],
+    ids=[
+        "moto style",
+        "no header",
+        "429 as 400",
+        "html 500",
+        "empty id",
+        "list",
+        "no message",
+        "success with 500",
+    ],
 )
 def test_findings(
     body: bytes, status: int, headers: dict[str, str], outcome: object, problems: object

@@ -8,6 +8,7 @@ from functools import partial
 
 from conformance.checks.judgements import (
     Reading,
+    content_type_problems,
     count_control,
     created_at_problems,
     error_problems,
@@ -41,8 +42,14 @@ def _rejected(reading: Reading) -> bool:
 
 
 def _answered(reading: Reading) -> bool:
-    """robust.no-5xx reads a 5xx too: it is the very answer the rule forbids."""
-    return reading in (Reading.ACCEPTED, Reading.REJECTED, Reading.SERVER_ERROR)
+    """robust.no-5xx reads a 5xx, and a 2xx to a malformed request, too: they are the very
+    answers the rule forbids."""
+    return reading in (
+        Reading.ACCEPTED,
+        Reading.REJECTED,
+        Reading.SERVER_ERROR,
+        Reading.NOT_A_SEND,
+    )
 
 
 def _classes(rule_id: str, profile: TargetProfile) -> tuple[str, ...]:
@@ -53,6 +60,7 @@ _ANSWER: dict[str, tuple[AnswerCheck, Callable[[Reading], bool] | None, str]] = 
     "envelope.success": (success_problems, _accepted, "the success envelope on every acceptance"),
     "envelope.error": (error_problems, _rejected, "the error envelope on every refusal"),
     "http.status": (status_problems, None, "2xx with a success, 4xx with an error"),
+    "http.content-type": (content_type_problems, None, "application/json on every envelope"),
     "robust.no-5xx": (no_5xx_problems, None, "no 5xx, whatever the request"),
     "envelope.created-at": (
         created_at_problems,

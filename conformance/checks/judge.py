@@ -13,6 +13,7 @@ from typing import Any
 from conformance.checks.evidence import Verdict, describe_outcome
 from conformance.checks.judgements import (
     Reading,
+    answer_reading,
     baseline,
     is_quota_rejection,
     read,
@@ -182,6 +183,8 @@ def answer_verdict(
     check = REGISTRY.get(rule_id)
     if check is None or check.answer is None:
         return None
+    if not check.judges(answer_reading(exchange, malformed=raw is not None)):
+        return None  # as the monitors: e.g. a malformed request's 2xx is no acceptance
     problems = check.answer(exchange, profile)
     if not problems:
         return None

@@ -31,7 +31,7 @@ from conformance.model import (
 )
 from conformance.oracle import recipients_of
 from conformance.profile import TargetProfile
-from conformance.protocols.envelope import parse_timestamp
+from conformance.protocols.envelope import parse_timestamp, space_separated
 from sesconf_strategies.controls import CONTROL_MESSAGE, control_recipient, control_sender
 
 CREATED_AT_TOLERANCE = timedelta(minutes=5)
@@ -49,6 +49,8 @@ class Reading(StrEnum):
     SERVER_ERROR = "5xx"
     NO_ANSWER = "no answer"
     OTHER = "other status"
+    NOT_A_SEND = "2xx to no SendEmail call"
+    """Only the answer rules read this (`answer_reading`): a malformed request's 2xx."""
 
 
 def status_of(exchange: Exchange) -> int | None:
@@ -59,14 +61,16 @@ def read(exchange: Exchange) -> Reading:
     """Accepted, rejected (any 4xx, whatever its body), 5xx, no answer, or another status.
 
     A recognised envelope decides (an error envelope sent with HTTP 200 is a rejection:
-    its status is http.status's business); an unrecognised body goes by its status.
+    its status is http.status's business); an unrecognised body goes by its status. A
+    well-formed success is an acceptance whatever its status: the target took the message
+    (and counted it), and a 5xx is robust.no-5xx's finding alone.
     """
     outcome = exchange.outcome
     status = status_of(exchange)
     if isinstance(outcome, TransportFailure):
         return Reading.NO_ANSWER
     if status is not None and status >= 500:
-        return Reading.SERVER_ERROR
+        return Reading.ACCEPTED if well_formed_success(exchange) else Reading.SERVER_ERROR
     if isinstance(outcome, Accepted):
         return Reading.ACCEPTED
     if isinstance(outcome, Rejected):
@@ -76,6 +80,20 @@ def read(exchange: Exchange) -> Reading:
     if status is not None and 400 <= status < 500:
         return Reading.REJECTED
     return Reading.OTHER
+
+
+def answer_reading(exchange: Exchange, *, malformed: bool) -> Reading:
+    """How the answer rules (the run-wide monitors, replay) read an answer: as `read`,
+    except that a 2xx to a malformed request (a body that is no SendEmail call) accepts no
+    message. Refusing such a request is robust.no-5xx's demand alone, so no check of an
+    acceptance (envelope.success, envelope.created-at, the ids) judges the answer."""
+    reading = read(exchange)
+    return Reading.NOT_A_SEND if malformed and reading is Reading.ACCEPTED else reading
+
+
+def well_formed_success(exchange: Exchange) -> bool:
+    """A success envelope with no envelope.success finding: an acceptance by any status."""
+    return isinstance(exchange.outcome, Accepted) and not exchange.problems.get("envelope.success")
 
 
 def is_quota_rejection(exchange: Exchange, profile: TargetProfile) -> bool:
@@ -122,6 +140,14 @@ def status_problems(exchange: Exchange, profile: TargetProfile) -> tuple[str, ..
     return found
 
 
+def content_type_problems(exchange: Exchange, profile: TargetProfile) -> tuple[str, ...]:
+    """http.content-type, on every answer below 500 (a 5xx is robust.no-5xx's): the
+    envelope's media type, a SHOULD beside the envelope's JSON, which is all a MUST fixes."""
+    if read(exchange) in (Reading.NO_ANSWER, Reading.SERVER_ERROR):
+        return ()
+    return tuple(exchange.problems.get("http.content-type", ()))
+
+
 def no_5xx_problems(exchange: Exchange, profile: TargetProfile) -> tuple[str, ...]:
     """robust.no-5xx, on every answer (a success sent with a 5xx included)."""
     status = status_of(exchange)
@@ -134,20 +160,27 @@ def created_at_problems(
     exchange: Exchange, profile: TargetProfile, *, now: datetime | None = None
 ) -> tuple[str, ...]:
     """envelope.created-at, on every success that carries a readable created_at (an
-    unreadable one is envelope.success's)."""
+    unreadable one is envelope.success's): near the client's clock, and written with the
+    `T` of RFC 3339's grammar (a space, the section 5.6 NOTE's choice, is a SHOULD finding)."""
     outcome = exchange.outcome
     if not isinstance(outcome, Accepted) or not outcome.created_at:
         return ()
     stamp = parse_timestamp(outcome.created_at)
     if stamp is None:
         return ()
+    found: list[str] = []
+    if space_separated(outcome.created_at):
+        found.append(
+            f"created_at {outcome.created_at!r} has a space where RFC 3339's date-time has "
+            "'T' (section 5.6 NOTE: readable, but not the interchange form)"
+        )
     now = now or datetime.now(UTC)
-    if abs(now - stamp) <= CREATED_AT_TOLERANCE:
-        return ()
-    return (
-        f"created_at {outcome.created_at} is {now - stamp} away from the client's clock "
-        f"({now.isoformat()}); tolerance {CREATED_AT_TOLERANCE}",
-    )
+    if abs(now - stamp) > CREATED_AT_TOLERANCE:
+        found.append(
+            f"created_at {outcome.created_at} is {now - stamp} away from the client's clock "
+            f"({now.isoformat()}); tolerance {CREATED_AT_TOLERANCE}"
+        )
+    return tuple(found)
 
 
 def accepted_id(exchange: Exchange) -> str | None:

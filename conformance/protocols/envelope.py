@@ -28,15 +28,16 @@ from conformance.protocols.base import HttpClient
 from conformance.protocols.bounded import json_reason, load_json, shown
 from conformance.protocols.sesv2 import switch_sandbox
 
-__all__ = ["EnvelopeClient", "judge_envelope", "parse_timestamp"]
+__all__ = ["EnvelopeClient", "judge_envelope", "parse_timestamp", "space_separated"]
 
 SUCCESS = "envelope.success"
 ERROR = "envelope.error"
 STATUS = "http.status"
 NO_5XX = "robust.no-5xx"
+CONTENT_TYPE = "http.content-type"
 
 _RFC3339 = re.compile(
-    r"(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})[Tt]"
+    r"(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})[Tt ]"
     r"(?P<h>[0-9]{2}):(?P<mi>[0-9]{2}):(?P<s>[0-9]{2})(?:\.(?P<frac>[0-9]+))?"
     r"(?P<zone>[Zz]|(?P<sign>[+-])(?P<zh>[0-9]{2}):(?P<zm>[0-9]{2}))"
 )
@@ -45,7 +46,9 @@ _RFC3339 = re.compile(
 def parse_timestamp(text: str) -> datetime | None:
     """An RFC 3339 date-time with a zone (Z or +hh:mm) as an aware datetime; else None.
 
-    A leap second (:60) is read as :59, since datetime cannot hold it.
+    A leap second (:60) is read as :59, since datetime cannot hold it. A space for the `T`
+    is read too (RFC 3339 section 5.6, NOTE): a date-time still, for envelope.success;
+    envelope.created-at, a SHOULD, asks for the `T` (`space_separated`).
     """
     if not isinstance(text, str):
         return None
@@ -72,6 +75,11 @@ def parse_timestamp(text: str) -> datetime | None:
         return None
 
 
+def space_separated(text: str) -> bool:
+    """A readable date-time written with a space where RFC 3339's grammar has `T`."""
+    return parse_timestamp(text) is not None and text[10] == " "
+
+
 # --- judging an answer ----------------------------------------------------------------
 
 
@@ -90,15 +98,17 @@ def _shown(value: Any) -> str:
     return shown(value, 80)
 
 
-def _check_content_type(response: WireResponse, rule: str, problems: _Problems) -> None:
+def _check_content_type(response: WireResponse, problems: _Problems) -> None:
+    """http.content-type (SHOULD): the documentation fixes the envelopes' JSON, not the
+    media type, so an exact envelope served otherwise is this finding alone."""
     raw = response.header("Content-Type")
     if raw is None:
-        problems.add(rule, "no Content-Type header (expected application/json)")
+        problems.add(CONTENT_TYPE, "no Content-Type header (expected application/json)")
         return
     media, *params = (part.strip() for part in raw.split(";"))
     charset_ok = all(p.lower().replace('"', "") in ("charset=utf-8", "") for p in params)
     if media.lower() != "application/json" or not charset_ok:
-        problems.add(rule, f"Content-Type is {raw!r}, expected application/json")
+        problems.add(CONTENT_TYPE, f"Content-Type is {raw!r}, expected application/json")
 
 
 def _check_status(status: int, shape: str, problems: _Problems) -> None:
@@ -151,10 +161,10 @@ def _check_error(body: dict[str, Any], problems: _Problems) -> None:
         problems.add(ERROR, f"a data member is present: {_shown(body['data'])}")
 
 
-def _outcome(body: dict[str, Any], status: int) -> Answer:
+def _outcome(body: dict[str, Any], status: int, shape: str) -> Answer:
     success = body.get("success", ...)
     error = body.get("error")
-    if success is True:
+    if shape == SUCCESS and (success is True or _contradicts_itself(body)):
         data = body.get("data")
         data = data if isinstance(data, dict) else {}
         ident, created = data.get("id"), data.get("created_at")
@@ -162,7 +172,8 @@ def _outcome(body: dict[str, Any], status: int) -> Answer:
             id=ident if isinstance(ident, str) else None,
             created_at=created if isinstance(created, str) else None,
         )
-    if success is False or (success is ... and isinstance(error, dict)):
+    readable = success is False or (success is ... and isinstance(error, dict))
+    if shape == ERROR and (readable or _contradicts_itself(body)):
         error = error if isinstance(error, dict) else {}
         code, message = error.get("code"), error.get("message")
         return Rejected(
@@ -179,7 +190,8 @@ def judge_envelope(response: WireResponse) -> tuple[Answer, dict[str, tuple[str,
     """The lenient outcome of one answer and its strict findings, keyed by rule id.
 
     The envelope's shape decides which rule judges it: `success: true` is a success,
-    `success: false` or an error object an error, and anything else goes by the status.
+    `success: false` or an error object an error, and anything else (a body that
+    contradicts itself included) goes by the status.
     """
     status = response.status
     problems = _Problems()
@@ -194,22 +206,35 @@ def judge_envelope(response: WireResponse) -> tuple[Answer, dict[str, tuple[str,
             reason = json_reason(response.body, error)
         elif not isinstance(body, dict):
             reason = f"body is JSON but not an object: {_shown(body)}"
-    if not isinstance(body, dict):
+    if not isinstance(body, dict):  # no envelope: its media type says nothing more
         problems.add(by_status, reason)
-        _check_content_type(response, by_status, problems)
         _check_status(status, by_status, problems)
         return Unrecognized(reason, status), problems.frozen()
-    success = body.get("success", ...)
-    if success is True:
-        shape = SUCCESS
-    elif success is False or "error" in body:
-        shape = ERROR
-    else:
-        shape = by_status
+    shape = _shape(body, by_status)
     (_check_success if shape == SUCCESS else _check_error)(body, problems)
-    _check_content_type(response, shape, problems)
+    _check_content_type(response, problems)
     _check_status(status, shape, problems)
-    return _outcome(body, status), problems.frozen()
+    return _outcome(body, status, shape), problems.frozen()
+
+
+def _contradicts_itself(body: dict[str, Any]) -> bool:
+    """`success: true` with an `error` member, or `success: false` with `data`."""
+    success = body.get("success", ...)
+    return (success is True and "error" in body) or (success is False and "data" in body)
+
+
+def _shape(body: dict[str, Any], by_status: str) -> str:
+    """Which envelope the body is: its own `success` decides, unless it contradicts itself
+    (then the status does, and the contradiction is that envelope's finding alone: every
+    other rule reads the answer by its status)."""
+    success = body.get("success", ...)
+    if _contradicts_itself(body):
+        return by_status
+    if success is True:
+        return SUCCESS
+    if success is False or "error" in body:
+        return ERROR
+    return by_status
 
 
 # --- the client -----------------------------------------------------------------------

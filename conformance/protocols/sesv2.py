@@ -95,6 +95,12 @@ def _error_code(response: WireResponse, data: Any) -> tuple[str | None, bool]:
     return None, False
 
 
+def _success_body(status: int, data: Any, code: str | None) -> bool:
+    """A 5xx whose body is a success (a MessageId, no error code): the message was taken."""
+    message_id = data.get("MessageId") if isinstance(data, dict) else None
+    return status >= 500 and code is None and isinstance(message_id, str) and bool(message_id)
+
+
 def judge_send_answer(response: WireResponse) -> tuple[Answer, Problems]:
     """The outcome of a v2 SendEmail answer and its findings per rule id (protocols.md §3)."""
     problems: Problems = {}
@@ -105,7 +111,7 @@ def judge_send_answer(response: WireResponse) -> tuple[Answer, Problems]:
         return Unrecognized("body cut off (over the size cap or incomplete)", status), problems
     data, not_json = _json(response.body)
     code, from_header = _error_code(response, data)
-    if 200 <= status < 300 and not from_header:
+    if (200 <= status < 300 or _success_body(status, data, code)) and not from_header:
         if not_json is not None:
             return Unrecognized(f"success status but {not_json}", status), problems
         message_id = data.get("MessageId") if isinstance(data, dict) else None
@@ -113,7 +119,7 @@ def judge_send_answer(response: WireResponse) -> tuple[Answer, Problems]:
             problems["envelope.success"] = (f"body is {type(data).__name__}, not an object",)
         elif not isinstance(message_id, str) or not message_id:
             problems["envelope.success"] = (f"MessageId is {short_repr(message_id)}, not a string",)
-        if status != 200:
+        if status != 200 and status < 500:  # a 5xx is robust.no-5xx's alone
             problems["http.status"] = (f"success answered with HTTP {status}, expected 200",)
         return Accepted(id=message_id if isinstance(message_id, str) and message_id else None), (
             problems

@@ -162,7 +162,7 @@ class SignedClient(HttpClient):
     do alike (an exchange from a transport result, identities, the error-code judge) is
     here once; a subclass names its judges and its admin calls."""
 
-    RULES_NOT_APPLICABLE = frozenset({"envelope.created-at"})
+    RULES_NOT_APPLICABLE = frozenset({"envelope.created-at", "http.content-type"})
     error_codes: ClassVar[ErrorCodeJudge]
     """The protocol's `ses.error-codes` table (aws_answers.ErrorCodeJudge)."""
 

@@ -91,7 +91,8 @@ class Engine:
             self._addresses = set(self.profile.identities.verified_addresses)
             self._domains = set(self.profile.identities.verified_domains)
             self._sent = 0
-            self._outbox = []
+            if self.fault is None or "outbox-kept" not in self.fault.switches:
+                self._outbox = []  # an emulator's outbox may outlive its quota reset
             self._resets += 1
 
     def begin_request(self) -> None:

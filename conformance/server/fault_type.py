@@ -10,7 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 PROTOCOLS = ("envelope", "ses-query", "sesv2")
-RULE_PROTOCOLS = {"envelope.created-at": ("envelope",), "ses.error-codes": ("ses-query", "sesv2")}
+RULE_PROTOCOLS = {
+    "envelope.created-at": ("envelope",),
+    "http.content-type": ("envelope",),
+    "ses.error-codes": ("ses-query", "sesv2"),
+}
 """Rules judged over some protocols only (conformance.checks.applies says the same)."""
 
 

@@ -86,13 +86,33 @@ _ALL: tuple[Fault, ...] = (
     Fault("text-only-body-refused", "request.required", "Body needs Html"),
     Fault("accept-missing-source", "request.required", "Source is optional"),
     Fault("constant-id", "envelope.id-unique", "every message id is 'abc123'"),
+    Fault(
+        "constant-id-outbox-kept",
+        "envelope.id-unique",
+        "every message id is 'abc123', and a reset keeps the outbox (as some emulators' "
+        "does): the state rules must not find their messages by id",
+        effects=frozenset({"constant-id", "outbox-kept"}),
+    ),
     Fault("created-at-missing", "envelope.success", "no data.created_at", wire=_E),
     Fault("success-as-string", "envelope.success", '"success": "true"', wire=_E),
     Fault("created-at-no-zone", "envelope.success", "created_at has no zone", wire=_E),
     Fault("error-without-message", "envelope.error", "error.message left out", wire=_E),
     Fault("error-with-data", "envelope.error", "error envelope carries data", wire=_E),
+    Fault(
+        "error-says-success",
+        "envelope.error",
+        'error envelopes say "success": true (beside their error member): every other rule '
+        "reads them by their 4xx",
+        wire=_E,
+    ),
     Fault("500-on-malformed-json", "robust.no-5xx", "malformed JSON gets a 500", wire=_E),
     Fault("500-on-wrong-type", "robust.no-5xx", "a wrong member type gets a 500", wire=_E),
+    Fault(
+        "success-with-500",
+        "robust.no-5xx",
+        "accepted sends are answered HTTP 500 with a well-formed success body: an acceptance "
+        "(counted against the quota), the 5xx robust.no-5xx's alone",
+    ),
     Fault("quota-not-enforced", "quota.recipients", "never refuses for quota"),
     Fault("quota-counts-messages", "quota.recipients", "counts 1 per message, not per recipient"),
     Fault("rejected-counted", "quota.recipients", "refused sends consume quota"),
@@ -143,6 +163,13 @@ _ALL: tuple[Fault, ...] = (
     ),
     Fault("query-500-on-bad-form", "robust.no-5xx", "Query: undecodable form gets 500", wire=_Q),
     Fault(
+        "query-200-without-action",
+        "robust.no-5xx",
+        "Query: a body without Action is answered 200 VerifyEmailIdentityResponse (as moto's "
+        "is): a 2xx to no SendEmail call is robust.no-5xx's alone, not envelope.success's",
+        wire=_Q,
+    ),
+    Fault(
         "query-constant-id",
         "envelope.id-unique",
         "Query: every MessageId is 'abc123'",
@@ -180,6 +207,19 @@ _ALL: tuple[Fault, ...] = (
         "envelope.error",
         "a malformed error (no message / Type / x-amzn-ErrorType) for quota refusals",
     ),
+    # --- legal, but a SHOULD finding: exit 0, `non-strict`; --strict fails that rule alone --
+    Fault(
+        "problem-json-errors",
+        "http.content-type",
+        "exact error envelopes served as application/problem+json",
+        wire=_E,
+    ),
+    Fault(
+        "created-at-space",
+        "envelope.created-at",
+        "created_at with a space for the T (RFC 3339 section 5.6 NOTE)",
+        wire=_E,
+    ),
     # --- correct, but not like the reference ----------------------------------------------
     Fault(
         "refuse-empty-body",
@@ -187,6 +227,7 @@ _ALL: tuple[Fault, ...] = (
         "refuses a Body whose Text and Html Data are all empty (a documented gray zone)",
     ),
     Fault("quota-first", None, "checks the quota before anything else"),
+    Fault("outbox-kept", None, "a reset zeroes the quota count but keeps the outbox"),
     Fault("body-first", None, "checks the message size before addresses"),
     Fault("echo-input", None, "every error message echoes the whole request (2 MB Source too)"),
     Fault("odd-statuses", None, "refusals with 403 (not verified), 413 (size), 422 (address)"),

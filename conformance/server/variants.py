@@ -1,5 +1,7 @@
 """Planted-fault switches that depend on the request: monitor-only faults (wrong only on
-requests a rule's own test never sends) and correct-but-different variants.
+requests a rule's own test never sends) and correct-but-different variants, among them
+the legal choices a SHOULD rule still reports (`non-strict`: the envelope's media type,
+created_at's separator).
 
 The engine asks three things per request: whether to refuse early, how to rewrite its
 result, and which wire switches to turn on for this one answer (the wires already know
@@ -20,7 +22,21 @@ from conformance.server.results import Accepted, Kind, Refused, Result
 BAD_SUCCESS = frozenset({"created-at-missing", "query-requestid-missing", "sesv2-no-message-id"})
 BAD_ERROR = frozenset({"error-without-message", "query-error-type-missing", "sesv2-no-error-type"})
 _CC, _BCC = DESTINATION_LISTS[1:]
+JSON = "application/json"
+PROBLEM_JSON = "application/problem+json"
 ODD_STATUSES = {"not-verified": 403, "too-large": 413, "invalid-address": 422}
+
+
+def error_media_type(on: frozenset[str]) -> str:
+    """The error envelope's media type: RFC 9457's for problem-json-errors (the envelope
+    exact, so http.content-type's SHOULD finding alone)."""
+    return PROBLEM_JSON if "problem-json-errors" in on else JSON
+
+
+def created_at_text(on: frozenset[str], stamp: str) -> str:
+    """created_at as written: a space for the `T` for created-at-space (RFC 3339 section
+    5.6 NOTE: a date-time still, so envelope.created-at's SHOULD finding alone)."""
+    return stamp.replace("T", " ", 1) if "created-at-space" in on else stamp
 
 
 def _lists(params: Mapping[str, Any]) -> dict[str, list[Any]]:

@@ -15,6 +15,7 @@ from conformance.errors import BadJson, BodyTooLarge
 from conformance.server.engine import Engine, format_timestamp
 from conformance.server.http import json_response, parse_json, read_body
 from conformance.server.results import Accepted, Kind, Refused
+from conformance.server.variants import JSON, created_at_text, error_media_type
 
 PROTOCOL = "envelope"
 JSON_TYPES = ("application/json", "")
@@ -39,11 +40,16 @@ def error(engine: Engine, code: str, message: str, *, status: int = 400) -> Resp
         del body["error"]["message"]  # type: ignore[attr-defined]
     if "error-with-data" in on:
         body["data"] = {"id": None}
+    if "error-says-success" in on:
+        body["success"] = True
     if "status-200-on-error" in on:
         status = 200
     elif "alt-status" in on and status == 400:
         status = 422
-    return json_response(body, status=status)
+    response = json_response(body, status=status)
+    if (media := error_media_type(on)) != JSON:
+        response.headers["Content-Type"] = media
+    return response
 
 
 def refused(engine: Engine, refusal: Refused) -> Response:
@@ -56,7 +62,7 @@ def refused(engine: Engine, refusal: Refused) -> Response:
 def accepted(engine: Engine, result: Accepted) -> Response:
     on = engine.effects(PROTOCOL)
     created = result.created_at - timedelta(days=1 if "created-at-stale" in on else 0)
-    stamp = format_timestamp(created)
+    stamp = created_at_text(on, format_timestamp(created))
     if "created-at-no-zone" in on:
         stamp = stamp.rstrip("Z")
     data: dict[str, object] = {"id": result.id, "created_at": stamp}
@@ -64,6 +70,8 @@ def accepted(engine: Engine, result: Accepted) -> Response:
         del data["created_at"]
     success: object = "true" if "success-as-string" in on else True
     status = 201 if "alt-status" in on else 200
+    if "success-with-500" in on:
+        status = 500
     return json_response({"success": success, "data": data}, status=status)
 
 

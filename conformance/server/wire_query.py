@@ -73,7 +73,8 @@ def result(engine: Engine, action: str, inner: str) -> Response:
         f"<{action}Response{xmlns}><{action}Result>{inner}</{action}Result>"
         f"{meta}</{action}Response>"
     )
-    return _xml(engine, body, status=200, rid=rid)
+    status = 500 if action == "SendEmail" and "success-with-500" in on else 200
+    return _xml(engine, body, status=status, rid=rid)
 
 
 def refused(engine: Engine, refusal: Refused) -> Response:
@@ -120,6 +121,8 @@ def handle(engine: Engine, request: Request, *, max_body_bytes: int) -> Response
         return _verify(engine, fields, "EmailAddress", engine.verify_address, action)
     if action == "VerifyDomainIdentity":
         return _verify(engine, fields, "Domain", engine.verify_domain, action)
+    if action is None and "query-200-without-action" in engine.effects(PROTOCOL):
+        return result(engine, "VerifyEmailIdentity", "")  # moto 5.2.1: dispatch by method
     if action is None:
         return error(engine, "InvalidAction", "Missing Action.")
     return error(

@@ -110,8 +110,10 @@ def handle(engine: Engine, request: Request, *, max_body_bytes: int) -> Response
     outcome = engine.send(to_params(body), protocol=PROTOCOL)
     if isinstance(outcome, Refused):
         return refused(outcome, engine)
-    body = {} if "sesv2-no-message-id" in engine.effects(PROTOCOL) else {"MessageId": outcome.id}
-    return json_response(body, status=200, headers={"x-amzn-RequestId": request_id()})
+    on = engine.effects(PROTOCOL)
+    body = {} if "sesv2-no-message-id" in on else {"MessageId": outcome.id}
+    status = 500 if "success-with-500" in on else 200
+    return json_response(body, status=status, headers={"x-amzn-RequestId": request_id()})
 
 
 def _account(engine: Engine) -> Response:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.checks.evidence import counterexample_of
-from conformance.checks.judgements import accepted_id, read
+from conformance.checks.judgements import Reading, accepted_id, answer_reading
 from conformance.checks.readable import Tally, record_counts
 from conformance.checks.registry import REGISTRY, Check, answer_checks, get_check
 from conformance.exitcodes import Outcome
@@ -63,7 +63,7 @@ class Monitors:
         params: Mapping[str, Any] | None = None,
         raw: RawRequest | None = None,
     ) -> None:
-        reading = read(exchange)
+        reading = answer_reading(exchange, malformed=raw is not None)
         size = len(exchange.request.body)
         with self._lock:
             for check in self.checks:
@@ -78,7 +78,7 @@ class Monitors:
                         size,
                         self._violation(rule_id, problems, exchange, nodeid, params, raw),
                     )
-            ident = accepted_id(exchange)
+            ident = accepted_id(exchange) if reading is Reading.ACCEPTED else None
             if ident is not None:
                 self.seen[ID_RULE] += 1
                 entry: dict[str, Any] = {"id": ident, "test": nodeid, "size": size, "ce": None}

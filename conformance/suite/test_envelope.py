@@ -1,4 +1,5 @@
-"""envelope.* and http.status: the two documented envelopes, unique ids, honest timestamps."""
+"""envelope.*, http.status and http.content-type: the two documented envelopes, unique ids,
+honest timestamps, and the HTTP they come in."""
 
 from __future__ import annotations
 
@@ -66,6 +67,17 @@ def test_created_at_is_now(ctx: TestContext, case: GeneratedCase) -> None:
     if not ctx.target.client.rule_applies("envelope.created-at"):
         pytest.skip(f"the {ctx.profile.protocol} protocol answers with no created_at")
     _answer_rule(ctx, "envelope.created-at", case)
+
+
+@rule("http.content-type")
+@given(case=st.one_of(requests(profile=PROFILE), faulty_requests(profile=PROFILE)))
+@example(case=explicit(PROFILE))
+@example(case=explicit(PROFILE, to=0, label="0 recipients"))
+@OWN_SHARE
+def test_content_type(ctx: TestContext, case: GeneratedCase) -> None:
+    if not ctx.target.client.rule_applies("http.content-type"):
+        pytest.skip(f"the {ctx.profile.protocol} protocol's media types are its envelopes'")
+    _answer_rule(ctx, "http.content-type", case)
 
 
 @rule("http.status")

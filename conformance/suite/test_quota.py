@@ -5,10 +5,14 @@ messages, and keeps its own count of what the target accepted (after an invalid 
 wrongly accepted, recipients.valid's failure, it resets and counts from zero, since whether
 the target counted the invalid address is unknowable). A send
 that fits must be accepted; a send that would take the count past the quota must be
-refused (rules.md).
+refused (rules.md). Its messages are found in the outbox by their recipients, each named
+by this machine alone, never by their ids: ids need not be unique (envelope.id-unique's
+finding) and an outbox may outlive a reset.
 """
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 from hypothesis import settings
@@ -16,8 +20,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant
 from hypothesis.stateful import rule as step
 
-from conformance.checks.judgements import Reading, accepted_id, read
-from conformance.model import Either, Exchange, Expectation, Reject, SendEmailRequest
+from conformance.checks.judgements import Reading, read
+from conformance.model import Either, Expectation, Reject, SendEmailRequest
 from conformance.oracle import expect, is_simulator
 from conformance.outbox_formats import delivered_to
 from conformance.profile import TargetProfile
@@ -29,6 +33,8 @@ from sesconf_strategies.recipients import Recipients
 
 PROFILE = configured().profile
 RULE = "quota.recipients"
+SHARED = ("success@simulator.amazonses.com", "ooto@simulator.amazonses.com")
+"""Simulator mailboxes every send may name: no one message is found by them."""
 
 
 def counted(profile: TargetProfile, addresses: list[str]) -> int:
@@ -47,8 +53,10 @@ class SendingQuota(RuleBasedStateMachine):
         self.quota = PROFILE.account.max_24h_send or 0
         self.sent = 0
         self.serial = 0
-        self.ids: set[str] = set()
-        self.ids_known = True
+        self.first = uuid.uuid4().int >> 64
+        """A random first serial: an outbox that outlives resets holds earlier runs' mail."""
+        self.ours: set[str] = set()
+        """The recipients of the messages accepted since the reset, each named by one send."""
 
     @initialize()
     def reset(self) -> None:
@@ -56,20 +64,17 @@ class SendingQuota(RuleBasedStateMachine):
             pytest.skip("needs account.max_24h_send and account.reset_url in the profile")
         self.ctx.target.client.reset()
         self.sent = 0
-        self.ids = set()
-
-    def _note_id(self, exchange: Exchange) -> None:
-        """An acceptance without an id cannot be found in the outbox: stop comparing."""
-        ident = accepted_id(exchange)
-        if ident is None:
-            self.ids_known = False
-        self.ids.add(ident or "")
+        self.ours = set()
 
     def _recipients(self, n: int, simulator: int) -> list[str]:
+        """`n` recipients, at least one of them named by this send alone (the outbox's
+        message is found by it): `simulator` bare simulator mailboxes, fewer than `n`."""
         self.serial += 1
-        plain = [deliverable(PROFILE, self.serial * 100 + i) for i in range(n - simulator)]
+        simulator = min(simulator, n - 1)
+        first = self.first + self.serial * 100
+        plain = [deliverable(PROFILE, first + i) for i in range(n - simulator)]
         # plain mailboxes: a target refusing a +label is sandbox.recipients' failure alone
-        sims = [f"{box}@simulator.amazonses.com" for box in ("success", "ooto")[:simulator]]
+        sims = list(SHARED[:simulator])
         return plain + sims
 
     @step(
@@ -79,7 +84,7 @@ class SendingQuota(RuleBasedStateMachine):
         simulator=st.integers(0, 2),
     )
     def send_valid(self, n: int, simulator: int) -> None:
-        addresses = self._recipients(n, min(simulator, n))
+        addresses = self._recipients(n, simulator)
         params = params_of(source=verified_sender(PROFILE), recipients=Recipients(tuple(addresses)))
         cost = counted(self.ctx.profile, addresses)
         self.ctx.begin_example((f"quota: {self.sent}+{cost} of {self.quota}",))
@@ -93,7 +98,7 @@ class SendingQuota(RuleBasedStateMachine):
         self.ctx.judge(RULE, expectation, exchange, params=params)
         if read(exchange) is Reading.ACCEPTED:
             self.sent += cost
-            self._note_id(exchange)
+            self.ours.update(a for a in addresses if a not in SHARED)
 
     @step()
     def send_invalid(self) -> None:
@@ -111,7 +116,7 @@ class SendingQuota(RuleBasedStateMachine):
         target counted its invalid address is unknowable: reset, so it is blamed once."""
         self.ctx.target.client.reset()
         self.sent = 0
-        self.ids = set()
+        self.ours = set()
 
     @invariant()
     def send_quota_matches_count(self) -> None:
@@ -141,11 +146,11 @@ class SendingQuota(RuleBasedStateMachine):
     def outbox_matches_count(self) -> None:
         if self.ctx.profile.account.outbox_url is None or not self.ctx.profile.has_quota:
             return
-        if not self.ids_known:  # envelope.success's finding: an acceptance without an id
-            return
-        # only messages the target said it accepted: a delivery of a refused message is
-        # recipients.valid's finding (atomic rejection), not a quota count
-        messages = [m for m in self.ctx.target.client.outbox() or [] if m.get("id") in self.ids]
+        # only messages the target said it accepted, found by a recipient no other send
+        # named: a delivery of a refused message is recipients.valid's finding (atomic
+        # rejection), not a quota count
+        outbox = self.ctx.target.client.outbox() or []
+        messages = [m for m in outbox if self.ours.intersection(delivered_to(m))]
         profile = self.ctx.profile
         delivered = sum(counted(profile, delivered_to(m)) for m in messages)
         if delivered != self.sent:
