@@ -242,11 +242,15 @@ class HttpTransport:
         chunks: list[bytes] = []
         kept = 0
         truncated = False
+        complete = False
+        # A framed body (a length, chunks) ends only when whole: urllib3 raises otherwise.
+        framed = response.length_remaining is not None or bool(getattr(response, "chunked", 0))
         failure: TransportFailure | None = None
         try:
-            while not watch.expired.is_set():
+            while True:  # a deadline or a stop shuts the socket down: the read ends
                 chunk = response.read(_CHUNK, decode_content=False)
-                if not chunk:
+                if not chunk:  # the end, unless an unframed body was cut by a shutdown
+                    complete = watch.done = framed or not watch.expired.is_set()
                     break
                 room = cap - kept
                 if len(chunk) > room:
@@ -261,7 +265,7 @@ class HttpTransport:
                 kept += len(chunk)
         except Exception as exc:
             failure = classify_exception(exc)
-        if watch.expired.is_set():
+        if watch.expired.is_set() and not complete:
             truncated = True
             failure = self._late(None)
         elif failure is not None and failure.kind != "too-large":
