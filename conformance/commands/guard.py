@@ -59,7 +59,7 @@ class RunGuard:
     """
 
     SIGNALS = (signal.SIGTERM, signal.SIGINT)
-    WORKER_GRACE_S = 0.25
+    WORKER_GRACE_S = 0.2
     """How long signalled workers have to exit at their next call before they are killed."""
 
     def __init__(

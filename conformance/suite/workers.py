@@ -1,7 +1,8 @@
 """A test worker's part in stopping a run: it stops at once, and never outlives the run.
 
 Each pytest-xdist worker of `sesconf run` writes its pid to `<records>/pids/` when it
-starts; on SIGTERM, SIGINT or its deadline the run signals every listed worker. A worker
+starts; on SIGTERM, SIGINT or its deadline the run signals every listed worker (and every
+child process, where /proc lists them: a worker still starting). A worker
 then ends its call in flight and exits at its next call, where everything it judged is
 already in its journal (`report.journal`); `EXIT_AFTER_S` after the signal it exits
 wherever it is. A worker whose controller died (killed with SIGKILL) exits as well, so
@@ -71,20 +72,37 @@ def register_worker(records: Path) -> None:
 
 
 def signal_workers(records: Path, signum: int) -> list[int]:
-    """Send `signum` to every worker of this process listed in `records`; their pids."""
-    folder = records / PIDS
+    """Send `signum` to every worker of this process (listed in `records`, or a child not
+    listed yet: still starting, it has sent nothing); the pids signalled."""
     try:
-        names = os.listdir(folder)
+        listed = {int(name) for name in os.listdir(records / PIDS) if name.isdigit()}
     except OSError:
-        return []
+        listed = set()
     signalled = []
-    for name in names:
-        if not name.isdigit() or not _is_my_child(int(name)):
+    for pid in sorted(listed | _children()):
+        if not _is_my_child(pid):
             continue
         with contextlib.suppress(OSError):
-            os.kill(int(name), signum)
-            signalled.append(int(name))
+            os.kill(pid, signum)
+            signalled.append(pid)
     return signalled
+
+
+def _children() -> set[int]:
+    """This process's children, where /proc tells (the xdist workers are all of them)."""
+    mine = str(os.getpid()).encode()
+    found = set()
+    with contextlib.suppress(OSError):
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{name}/stat", "rb") as stat:
+                    if stat.read().rsplit(b")", 1)[1].split()[1] == mine:
+                        found.add(int(name))
+            except (OSError, IndexError):
+                continue
+    return found
 
 
 def _is_my_child(pid: int) -> bool:
