@@ -413,6 +413,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if target.monitors is not None and folder is not None:
             target.monitors.write(folder)
         if target.journal is not None:
+            target.journal.memory()
             target.journal.close()
         target.client.close()
         run.session = None

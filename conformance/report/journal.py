@@ -28,6 +28,11 @@ from conformance.exitcodes import Outcome
 from conformance.redact import redact_strings
 from conformance.report.caps import cap_record
 
+try:
+    import resource
+except ImportError:  # not on Unix: no peak memory to report
+    resource = None  # type: ignore[assignment]
+
 __all__ = [
     "SUFFIX",
     "Journal",
@@ -96,6 +101,12 @@ class Journal:
     def monitor(self, rule_id: str, violation: Mapping[str, Any]) -> None:
         """A monitored rule's smallest offending exchange so far."""
         self._write({"k": "m", "rule": rule_id, "violation": dict(violation)})
+
+    def memory(self) -> None:
+        """This process's peak resident memory so far (the battery holds it to a bound)."""
+        if resource is not None:
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+            self._write({"k": "mem", "pid": os.getpid(), "maxrss_kib": peak})
 
     def close(self) -> None:
         if self._fd is not None and self._pid == os.getpid():
