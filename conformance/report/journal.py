@@ -40,6 +40,8 @@ __all__ = [
     "TestLog",
     "fold_journals",
     "monitor_record",
+    "monitor_records",
+    "read_journal",
     "unfinished_reason",
 ]
 
@@ -213,23 +215,35 @@ def fold_journals(folder: Path | None, finished: Iterable[Mapping[str, Any]]) ->
     done = {str(r.get("nodeid")) for r in finished}
     partials: dict[str, _Partial] = {}
     for path in sorted(folder.glob(f"*{SUFFIX}")):
-        monitors: dict[str, tuple[int, dict[str, Any] | None]] = {}
-        for entry in _lines(path):
-            kind = entry.get("k")
-            if kind == "x":
+        entries = list(_lines(path))
+        for entry in entries:
+            if entry.get("k") == "x":
                 fold.answered += bool(entry.get("ok"))
                 fold.unanswered += not entry.get("ok")
-                for rule_id in entry.get("mon", ()):
-                    count, worst = monitors.get(rule_id, (0, None))
-                    monitors[rule_id] = (count + 1, worst)
-            elif kind == "m":
-                count, _ = monitors.get(entry["rule"], (0, None))
-                monitors[entry["rule"]] = (count, entry["violation"])
-            if kind in ("x", "v") and str(entry.get("test")) not in done:
+            if entry.get("k") in ("x", "v") and str(entry.get("test")) not in done:
                 _add(partials.setdefault(entry["test"], _Partial(list(entry["rules"]))), entry)
-        fold.records += [monitor_record(r, n, v) for r, (n, v) in sorted(monitors.items())]
+        fold.records += monitor_records(entries)
     fold.records += [partial.record(nodeid) for nodeid, partial in partials.items()]
     return fold
+
+
+def monitor_records(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One process's monitor records, from its journal's lines (`read_journal`)."""
+    monitors: dict[str, tuple[int, dict[str, Any] | None]] = {}
+    for entry in entries:
+        if entry.get("k") == "x":
+            for rule_id in entry.get("mon", ()):
+                count, worst = monitors.get(rule_id, (0, None))
+                monitors[rule_id] = (count + 1, worst)
+        elif entry.get("k") == "m":
+            count, _ = monitors.get(entry["rule"], (0, None))
+            monitors[entry["rule"]] = (count, entry["violation"])
+    return [monitor_record(r, n, v) for r, (n, v) in sorted(monitors.items())]
+
+
+def read_journal(folder: Path, pid: int) -> list[dict[str, Any]]:
+    """The lines of process `pid`'s journal in `folder`."""
+    return list(_lines(folder / f"{pid}{SUFFIX}"))
 
 
 def _add(partial: _Partial, entry: Mapping[str, Any]) -> None:
