@@ -25,6 +25,7 @@ from typing import Any
 from conformance.checks.registry import rules, use_extensions
 from conformance.commands.concurrency import resolve
 from conformance.commands.guard import RunGuard, default_run_timeout
+from conformance.commands.outcome import RunEnd
 from conformance.commands.parser import build_parser
 from conformance.commands.passes import run_pytest, shared_limits_in
 from conformance.errors import (
@@ -35,7 +36,6 @@ from conformance.errors import (
     UsageError,
 )
 from conformance.exitcodes import ExitCode
-from conformance.expectations import apply_expectations
 from conformance.profile import (
     DEFAULT_MAX_EXAMPLES,
     TargetProfile,
@@ -48,16 +48,7 @@ from conformance.protocols.base import check_reachable
 from conformance.protocols.clients import provision_identities
 from conformance.protocols.signing import EMULATOR_CREDENTIALS, profile_credentials
 from conformance.redact import RedactingStream, register_secrets
-from conformance.report.console import print_class_reach, print_outcome
-from conformance.report.runfiles import RunFiles
-from conformance.report.summary import (
-    exit_code_for,
-    load_records,
-    mark_unfinished,
-    rule_results,
-    schema_text,
-    write_summary_files,
-)
+from conformance.report.summary import schema_text
 from conformance.server.app import serve_forever, start_server
 
 SUITE_DIR = Path(__file__).parent / "suite"
@@ -88,16 +79,17 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
         return ExitCode.NO_RULES_SELECTED
     _register_secrets(profile)
     max_examples = args.max_examples or profile.max_examples or DEFAULT_MAX_EXAMPLES
+    end = RunEnd(args, profile, tuple(selected), max_examples, started)
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
     try:
         run_timeout = _run_timeout(args, profile, selected, max_examples)
-        with RunGuard(run_timeout, grace_s=2 * profile.timeout_s + 5) as guard:
+        with RunGuard(run_timeout, finish=lambda reason: end.report([], reason)) as guard:
             try:
-                return _run(args, profile, embedded, selected, max_examples, started, guard)
-            except RunStopped:  # stopped before pytest ran: the reports say so
-                guard.quiet()
-                return _report(args, profile, selected, max_examples, started, [], guard.reason)
+                return _run(args, end, embedded, guard)
+            except RunStopped:  # stopped before pytest ran, or in xdist's controller
+                guard.writing()
+                return end.report([], guard.reason)
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -128,61 +120,36 @@ def _register_secrets(profile: TargetProfile) -> None:
             register_secrets((credentials.access_key_id, *credentials.secrets()))
 
 
-def _files(
-    args: argparse.Namespace,
-    profile: TargetProfile,
-    selected: Sequence[str],
-    max_examples: int,
-    started: float,
-) -> Any:
-    return RunFiles(
-        args.report_dir, profile, args.strict, max_examples, args.seed, tuple(selected), started
-    )
-
-
-def _run(
-    args: argparse.Namespace,
-    profile: TargetProfile,
-    embedded: bool,
-    selected: Sequence[str],
-    max_examples: int,
-    started: float,
-    guard: Any,
-) -> ExitCode:
+def _run(args: argparse.Namespace, end: RunEnd, embedded: bool, guard: RunGuard) -> ExitCode:
     spec = str(Path(args.profile).resolve()) if args.profile else (args.target or "reference")
     report_dir: Path = args.report_dir
     records = report_dir / "records"
     shutil.rmtree(records, ignore_errors=True)
-    _files(args, profile, selected, max_examples, started).write_pending()
+    end.files().write_pending()
+    guard.records = records
     server = None
     if embedded:
-        server = start_server(profile)
-        profile = profile.with_url(server.url)
+        server = start_server(end.profile)
+        end.profile = end.profile.with_url(server.url)
+    profile = end.profile
     try:
         try:
             check_reachable(profile.url, timeout_s=profile.timeout_s)
         except TargetUnreachable as exc:
-            guard.quiet()
-            files = _files(args, profile, selected, max_examples, started)
-            results = [
-                dict(r, outcome="broken", reason=str(exc))
-                for r in _results(records, selected, args.strict, profile)
-            ]
-            files.write(results, exit_code=ExitCode.TARGET_UNREACHABLE, interrupted=None)
-            print(f"sesconf: {exc}", file=sys.stderr)
-            return ExitCode.TARGET_UNREACHABLE
+            guard.writing()
+            return end.unreachable(str(exc))
         _provision(profile)
         base = _pytest_args(
             args,
             spec=spec,
             url=profile.url,
             protocol=args.protocol,
-            selected=selected,
+            selected=end.selected,
             records=records,
-            max_examples=max_examples,
+            max_examples=end.max_examples,
         )
         with shared_limits_in(report_dir / "limits"):  # probes and every pass share them
-            workers, latency_s = _workers(args, profile, selected)
+            workers, latency_s = _workers(args, profile, end.selected)
             if latency_s is not None:  # a slow target: exclusive tests fit their sends to it
                 base += ["--sesconf-latency-ms", str(round(latency_s * 1000))]
             returncodes = run_pytest(
@@ -191,46 +158,8 @@ def _run(
     finally:
         if server is not None:
             server.stop()
-    guard.quiet()
-    return _report(args, profile, selected, max_examples, started, returncodes, guard.reason)
-
-
-def _results(
-    records: Path, selected: Sequence[str], strict: bool, profile: TargetProfile
-) -> list[dict[str, Any]]:
-    return rule_results(load_records(records), selected=selected, strict=strict, profile=profile)
-
-
-def _report(
-    args: argparse.Namespace,
-    profile: TargetProfile,
-    selected: Sequence[str],
-    max_examples: int,
-    started: float,
-    returncodes: Sequence[int],
-    interrupted: str | None,
-) -> ExitCode:
-    """Fold the records into the reports (marked interrupted when the run was stopped)."""
-    records = load_records(args.report_dir / "records")
-    results = _results(args.report_dir / "records", selected, args.strict, profile)
-    if interrupted is not None:
-        results = mark_unfinished(results, records, interrupted)
-        print(f"sesconf: stopped: {interrupted}; writing the report of what ran", file=sys.stderr)
-    code = exit_code_for(results)
-    if interrupted is None and code is ExitCode.OK and any(rc in (2, 3, 4) for rc in returncodes):
-        code = ExitCode.INTERNAL_ERROR  # pytest itself failed (usage, crash)
-    files = _files(args, profile, selected, max_examples, started)
-    summary = files.write(results, exit_code=code, interrupted=interrupted)
-    expectation_lines: list[str] = []
-    if args.expectations is not None:
-        code, expectation_lines = apply_expectations(summary, args.expectations)
-        write_summary_files(args.report_dir, summary)
-    print_outcome(summary, report_dir=args.report_dir, quiet=args.quiet)
-    for line in expectation_lines:
-        print(line)
-    if args.coverage:
-        print_class_reach(summary)
-    return code
+    guard.writing()
+    return end.report(returncodes, guard.reason)
 
 
 def _workers(

@@ -15,6 +15,12 @@ class ExitCode(IntEnum):
         (hangs, resets) while no rule failed.
     NO_RULES_SELECTED: --rules/--exclude left nothing to run.
     INTERNAL_ERROR: a bug in the suite itself; please report it.
+    INTERRUPTED: SIGTERM, SIGINT or the run deadline (`--run-timeout`) stopped the run
+        before its end. It stops within 2 seconds of the signal, worker processes
+        included, and writes every report from what is known: summary.json says
+        `"interrupted": true` and counts every exchange answered before the stop; a rule
+        that did not finish is `broken`, a failure found before the stop stands. A second
+        signal exits at once after the last write.
     """
 
     OK = 0
@@ -23,6 +29,7 @@ class ExitCode(IntEnum):
     TARGET_UNREACHABLE = 3
     NO_RULES_SELECTED = 4
     INTERNAL_ERROR = 5
+    INTERRUPTED = 6
 
 
 class Outcome(StrEnum):

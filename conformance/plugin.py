@@ -31,11 +31,13 @@ from conformance.protocols.base import check_reachable
 from conformance.protocols.clients import make_client, provision_identities
 from conformance.redact import redact_strings
 from conformance.report.caps import cap_record
+from conformance.report.journal import Journal
 from conformance.report.summary import write_reports
 from conformance.server.app import start_server
 from conformance.suite import support
 from conformance.suite.monitors import Monitors, fold_ids
 from conformance.suite.records import record_of
+from conformance.suite.workers import register_worker
 
 
 def _exclusive(item: pytest.Item) -> bool:
@@ -181,6 +183,9 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.register_profile(f"{name}-run", settings.get_profile(name), max_examples=max_examples)
     settings.load_profile(f"{name}-run")
     latency_ms = config.getoption("--sesconf-latency-ms")
+    folder = records_dir(config)
+    if hasattr(config, "workerinput") and folder is not None:
+        register_worker(folder)  # the run stops it on a signal; it ends with the run
     support.configure(
         config,
         profile=profile,
@@ -297,12 +302,14 @@ def _open_session(config: pytest.Config) -> support.TargetSession:
             pytest.exit(f"provisioning the profile's identities failed: {exc}", returncode=3)
     profile = rate_from_quota(profile)
     client = make_client(profile)
-
+    folder = records_dir(config)
+    journal = Journal(folder) if folder is not None else None
     return support.TargetSession(
         profile=profile,
         client=client,
         max_examples=run.settings.max_examples,
-        monitors=Monitors(profile, client),
+        monitors=Monitors(profile, client, folder=folder, journal=journal),
+        journal=journal,
     )
 
 
@@ -405,6 +412,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if target is not None:
         if target.monitors is not None and folder is not None:
             target.monitors.write(folder)
+        if target.journal is not None:
+            target.journal.memory()
+            target.journal.close()
         target.client.close()
         run.session = None
     if run.server is not None:

@@ -115,10 +115,35 @@ def close_mid_body(conn: socket.socket, stopping: threading.Event) -> None:
     conn.sendall(b"HTTP/1.1 200 OK\r\n" + JSON_HEAD + b'Content-Length: 1000\r\n\r\n{"succ')
 
 
-def nested(open_: bytes, close: bytes, content_type: bytes) -> Behaviour:
+def nested(
+    open_: bytes, close: bytes, content_type: bytes, *, status: bytes = b"500 Internal Server Error"
+) -> Behaviour:
+    """Every answer nested 100,000 levels deep (JSON arrays or objects, XML elements)."""
     body = open_ * 100_000 + close * 100_000
     head = b"Content-Type: " + content_type + b"\r\n"
-    return _each_request(lambda request: _answer(b"500 Internal Server Error", body, head=head))
+    return _each_request(lambda request: _answer(status, body, head=head))
+
+
+def big_xml_text(conn: socket.socket, stopping: threading.Event) -> None:
+    """A 400 whose XML error message is 50 MB of text, sent as fast as it is read."""
+    read_request(conn)
+    size = 50_000_000
+    prefix = b"<ErrorResponse><Error><Code>X</Code><Message>"
+    suffix = b"</Message></Error></ErrorResponse>"
+    total = len(prefix) + size + len(suffix)
+    head = b"Content-Type: text/xml\r\n" + f"Content-Length: {total}\r\n\r\n".encode()
+    conn.sendall(b"HTTP/1.1 400 Bad Request\r\n" + head + prefix)
+    _send_filler(conn, stopping, size)
+    conn.sendall(suffix)
+
+
+def _send_filler(conn: socket.socket, stopping: threading.Event, size: int) -> None:
+    block = b"s" * 65536
+    sent = 0
+    while sent < size and not stopping.is_set():
+        piece = block[: size - sent]
+        conn.sendall(piece)
+        sent += len(piece)
 
 
 def big_string(conn: socket.socket, stopping: threading.Event) -> None:
@@ -130,12 +155,7 @@ def big_string(conn: socket.socket, stopping: threading.Event) -> None:
     total = len(prefix) + size + len(suffix)
     conn.sendall(b"HTTP/1.1 200 OK\r\n" + JSON_HEAD + f"Content-Length: {total}\r\n\r\n".encode())
     conn.sendall(prefix)
-    block = b"s" * 65536
-    sent = 0
-    while sent < size and not stopping.is_set():
-        piece = block[: size - sent]
-        conn.sendall(piece)
-        sent += len(piece)
+    _send_filler(conn, stopping, size)
     conn.sendall(suffix)
 
 
@@ -228,9 +248,18 @@ BATTERY: dict[str, tuple[Behaviour, tuple[str, ...]]] = {
     "garbage": (garbage, ("envelope", "ses-query", "sesv2")),
     "http09": (http09, ("envelope", "ses-query", "sesv2")),
     "close-mid-body": (close_mid_body, ("envelope", "ses-query", "sesv2")),
-    "nested-json": (nested(b"[", b"]", b"application/json"), ("envelope", "sesv2")),
-    "nested-xml": (nested(b"<a>", b"</a>", b"text/xml"), ("ses-query",)),
+    "nested-json": (nested(b"[", b"]", b"application/json"), ("envelope", "ses-query", "sesv2")),
+    "nested-json-400": (
+        nested(b'{"a":', b"}", b"application/json", status=b"400 Bad Request"),
+        ("envelope", "ses-query", "sesv2"),
+    ),
+    "nested-xml": (nested(b"<a>", b"</a>", b"text/xml"), ("envelope", "ses-query", "sesv2")),
+    "nested-xml-400": (
+        nested(b"<a>", b"</a>", b"text/xml", status=b"400 Bad Request"),
+        ("envelope", "ses-query", "sesv2"),
+    ),
     "string-50mb": (big_string, ("envelope", "ses-query", "sesv2")),
+    "xml-text-50mb": (big_xml_text, ("envelope", "ses-query", "sesv2")),
     "invalid-utf8": (
         _each_request(lambda request: _answer(b"400 Bad Request", INVALID_UTF8)),
         ("envelope", "ses-query", "sesv2"),

@@ -16,6 +16,7 @@ from conformance.model import SendEmailRequest, WireResponse
 from conformance.profile import load_profile
 from conformance.protocols import envelope, query, sesv2
 from conformance.protocols.base import TestHookError
+from conformance.protocols.bounded import MAX_JSON_DEPTH, load_json, nested_deeper_than
 from conformance.protocols.envelope import EnvelopeClient
 from conformance.protocols.transport import RunStopped, clear_stop, stop_all_calls
 from conformance.redact import (
@@ -205,3 +206,17 @@ def test_the_page_shows_binary_and_deep_bodies_escaped() -> None:
     assert ("\x00" in page, "\x1b" in page, "\\x00\\x01\\x1b" in page) == (False, False, True)
     page.encode("utf-8")  # no lone surrogate left
     assert deep[:100] == pretty_body(deep)[0][:100]
+
+
+def test_json_nested_too_deep_is_refused_before_it_is_parsed() -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with timed() as elapsed:
+        value, error = load_json(deep)
+    assert (None, True, True) == (value, isinstance(error, RecursionError), elapsed() < 0.5)
+    limit = MAX_JSON_DEPTH
+    assert (False, True) == (
+        nested_deeper_than(b"[" * limit + b"]" * limit),
+        nested_deeper_than(b"{" * (limit + 1)),
+    )
+    brackets_in_a_string = b'{"a": "' + b"[" * 5000 + b'", "b": [[1]]}'
+    assert ({"a": "[" * 5000, "b": [[1]]}, None) == load_json(brackets_in_a_string)

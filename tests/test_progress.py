@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conformance.report.summary import load_records, rule_results
+from conformance.report.summary import load_run, rule_results
 from tests._sesconf import REPO
 
 RULES = ("envelope.*", "robust.*")
@@ -73,7 +73,7 @@ def test_not_a_tty_one_plain_line_per_finished_rule(tmp_path: Path) -> None:
     }
     expected = {
         r["id"]: (r["outcome"], r["examples"])
-        for r in rule_results(load_records(records), selected=shown, strict=False)
+        for r in rule_results(load_run(records)[0], selected=shown, strict=False)
     }
     assert {
         "envelope.success",

@@ -4,7 +4,6 @@ JSON-ready counterexample of summary.json, shared by the tests, the monitors and
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -69,7 +68,7 @@ def counterexample_of(
     if isinstance(exchange.outcome, TransportFailure):
         transport = f"{exchange.outcome.kind}: {exchange.outcome.detail}"
     return {
-        "params": json.loads(json.dumps(params, default=repr)) if params is not None else None,
+        "params": json_ready(params) if params is not None else None,
         "raw_body_b64": base64.b64encode(raw.body).decode() if raw is not None else None,
         "request": {
             "method": req.method,
@@ -92,6 +91,28 @@ def counterexample_of(
         "curl": client.curl(exchange),
         "replay": f"sesconf replay REPORT_DIR --rule {rule_id}" if rule_id else None,
     }
+
+
+def json_ready(value: Any, depth: int = 0) -> Any:
+    """`value` as JSON types, sharing its strings: a 40 MB generated body is kept once (the
+    report compacts it), not copied into every counterexample. Odd values become their
+    repr, as json.dumps(default=repr) made them; beyond 200 levels, a marker."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if depth >= 200:
+        return f"[cut: a {type(value).__name__} nested over 200 levels deep]"
+    if isinstance(value, Mapping):
+        return {_key(k): json_ready(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v, depth + 1) for v in value]
+    return repr(value)
+
+
+def _key(key: Any) -> str:
+    """A mapping key as json.dumps writes it."""
+    if isinstance(key, bool) or key is None:
+        return {True: "true", False: "false", None: "null"}[key]
+    return str(key)
 
 
 def counterexample_of_verdict(verdict: Verdict, client: Any) -> dict[str, Any]:

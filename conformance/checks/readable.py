@@ -10,7 +10,7 @@ exchanges it judged per rule and how many of them it could read (the rule's
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,6 +83,17 @@ class Tally:
     def record(self) -> dict[str, Any]:
         """Every rule's counts, as a test's record carries them."""
         return record_counts(dict(self.exchanges), dict(self.readable), dict(self.unreadable))
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """What the run-wide monitors made of one exchange, as the process's journal keeps it:
+    the rules that judged it, those that could read it, and a rule's first unreadable
+    answer in this process (the sample its "no readable answer" reason quotes)."""
+
+    rules: tuple[str, ...] = ()
+    readable: tuple[str, ...] = ()
+    first_unreadable: Mapping[str, str] = field(default_factory=dict)
 
 
 def record_counts(

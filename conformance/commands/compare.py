@@ -37,14 +37,16 @@ LOG_NAME = "sesconf.log"
 
 _LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _SEVERITY: dict[int, int] = {
-    ExitCode.INTERNAL_ERROR: 5,
-    ExitCode.USAGE_ERROR: 4,
+    ExitCode.INTERNAL_ERROR: 6,
+    ExitCode.USAGE_ERROR: 5,
+    ExitCode.INTERRUPTED: 4,
     ExitCode.RULE_FAILED: 3,
     ExitCode.TARGET_UNREACHABLE: 2,
     ExitCode.NO_RULES_SELECTED: 1,
     ExitCode.OK: 0,
 }
-"""5 > 2 > 1 > 3 > 4 > 0: a broken suite or command line hides everything, then failures."""
+"""5 > 2 > 6 > 1 > 3 > 4 > 0: a broken suite or command line hides everything, then a run
+that did not finish, then failures."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +207,7 @@ def _verdict(summary_path: Path) -> tuple[str, bool]:
 
 
 def worst_exit_code(codes: Iterable[int]) -> ExitCode:
-    """The worst code by 5 > 2 > 1 > 3 > 4 > 0; OK when there are none."""
+    """The worst code by 5 > 2 > 6 > 1 > 3 > 4 > 0; OK when there are none."""
     return max((_exit_code(c) for c in codes), key=_SEVERITY.__getitem__, default=ExitCode.OK)
 
 

@@ -54,21 +54,25 @@ def run_pytest(
     if workers == 1:
         plugins = [] if quiet else [ProgressPlugin(ProgressPrinter(sys.stdout))]
         return [int(pytest.main([*base, *extra, f"--junitxml={junit}"], plugins=plugins))]
-    first = int(
-        pytest.main(
-            [
-                *base,
-                *extra,
-                "-n",
-                str(workers),
-                "--dist",
-                "worksteal",  # tests differ in length: idle workers take over queued ones
-                "--sesconf-phase",
-                "shared",
-                f"--junitxml={report_dir / 'junit-shared.xml'}",
-            ]
+    guard.unwind_main = True  # this process only waits on its workers: stop it where it is
+    try:
+        first = int(
+            pytest.main(
+                [
+                    *base,
+                    *extra,
+                    "-n",
+                    str(workers),
+                    "--dist",
+                    "worksteal",  # tests differ in length: idle workers take over queued ones
+                    "--sesconf-phase",
+                    "shared",
+                    f"--junitxml={report_dir / 'junit-shared.xml'}",
+                ]
+            )
         )
-    )
+    finally:
+        guard.unwind_main = False
     if guard.interrupted:
         return [first]
     second = int(

@@ -10,8 +10,8 @@ the pytest reports give a plain pass/fail/skip. Serial runs only: under xdist th
 in other processes, whose hooks this process does not see.
 
 The answer rules (the registry's monitored checks) judge every exchange of the run, not only their
-own tests': their verdict and example count are known only once the session has ended and
-the monitors have written their records, so they finish last.
+own tests': their verdict and example count are known only once the session has ended
+(read from the process's journal, `report.journal`), so they finish last.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from conformance.report.journal import monitor_records, read_journal
 from conformance.report.summary import load_records, rule_results
 from conformance.report.terminal import ProgressPrinter
 from conformance.suite.monitors import IDS_VERDICT, monitored_rules
@@ -108,8 +109,9 @@ class ProgressPlugin:
         if self._deferred:
             self._take(self._new_records())
             folder = self._records_file.parent if self._records_file else None
-            if folder is not None:  # the run-wide id verdict, beside the rule's own tests'
-                self._take(load_records(folder, only=IDS_VERDICT))
+            if folder is not None:  # the monitors' verdicts, from this process's journal,
+                self._take(monitor_records(read_journal(folder, os.getpid())))
+                self._take(load_records(folder, only=IDS_VERDICT))  # and the run-wide ids
             for rule_id in self._deferred:
                 self.printer.rule_finished(rule_id, self._outcome(rule_id))
         self.printer.close()

@@ -88,8 +88,8 @@ def render_curl(
     before: list[str] = []
     body = request.body
     if body:
-        text = _printable_text(body)
-        if text is not None and len(body) <= max_inline_bytes:
+        text = _printable_text(body) if len(body) <= max_inline_bytes else None
+        if text is not None:
             args += ["--data-binary", shlex.quote(text)]
         else:
             args += ["--data-binary", "@body.bin"]

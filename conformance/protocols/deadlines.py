@@ -3,7 +3,8 @@
 Every call has one deadline (`call_deadline`); one watchdog thread shuts a call's socket
 down when its deadline passes, which wakes whatever the call is blocked in. Stopping the
 run (`stop_all_calls`, from a signal handler or the run guard) expires every deadline at
-once. `transport.py` hands each call's socket to its deadline.
+once: a call cut short by the stop raises `RunStopped`, an answer read whole before it is
+returned (the next call raises). `transport.py` hands each call's socket to its deadline.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from conformance.errors import RunStopped
 
@@ -23,6 +24,7 @@ __all__ = [
     "call_deadline",
     "clear_stop",
     "current_watch",
+    "on_stop",
     "raise_if_stopped",
     "stop_all_calls",
     "stop_reason",
@@ -34,6 +36,7 @@ __all__ = [
 
 _stopped: list[str] = []  # the first reason, once stopped (a list: no lock in a handler)
 _active: set[Watch] = set()
+_actions: list[Callable[[str], None]] = []
 
 
 def stop_all_calls(reason: str) -> None:
@@ -57,6 +60,7 @@ def _expire_all() -> None:
     else:
         return
     for watch in watches:
+        watch.stopped = True
         watch.expire()
 
 
@@ -70,8 +74,18 @@ def clear_stop() -> None:
     _stopped.clear()
 
 
+def on_stop(action: Callable[[str], None] | None) -> None:
+    """Run `action(reason)` instead of raising at the first call after the stop (a test
+    worker exits there: what it had judged is in its journal); None: raise again."""
+    _actions.clear()
+    if action is not None:
+        _actions.append(action)
+
+
 def raise_if_stopped() -> None:
     if _stopped:
+        for action in tuple(_actions):
+            action(_stopped[0])
         raise RunStopped(_stopped[0])
 
 
@@ -89,6 +103,10 @@ class Watch:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.expired = threading.Event()
+        self.stopped = False
+        """Expired by stopping the run, not by its own deadline."""
+        self.done = False
+        """The answer was read whole: a stop after that does not lose it."""
         self.cancelled = False
         self._lock = threading.Lock()
         self._sock: socket.socket | None = None
@@ -167,8 +185,7 @@ def current_watch() -> Watch | None:
 @contextlib.contextmanager
 def call_deadline(seconds: float) -> Iterator[Watch]:
     """The deadline of the call made inside the block, on this thread; raises `RunStopped`
-    on the way out when the run was stopped meanwhile (an answer cut short by the stop is
-    not the target's doing)."""
+    on the way out when the stop cut the call short (that is not the target's doing)."""
     watch = Watch(seconds)
     _CALL.watch = watch
     _active.add(watch)
@@ -179,4 +196,5 @@ def call_deadline(seconds: float) -> Iterator[Watch]:
         watch.cancel()
         _CALL.watch = None
         _active.discard(watch)
-        raise_if_stopped()
+        if watch.stopped and not watch.done:
+            raise_if_stopped()

@@ -7,6 +7,7 @@ The deadlines themselves, and stopping the run, are in `deadlines.py`.
 
 from __future__ import annotations
 
+import io
 import socket
 import time
 from collections.abc import Mapping
@@ -39,6 +40,7 @@ from conformance.version import __version__
 __all__ = [
     "ECHO_FACTOR",
     "MAX_BODY_BYTES",
+    "MAX_ECHO_BYTES",
     "USER_AGENT",
     "HttpTransport",
     "RunStopped",
@@ -54,6 +56,9 @@ MAX_BODY_BYTES = 1_048_576
 An answer may always be `ECHO_FACTOR` times its request (plus 64 KiB), so a target that
 echoes the request in its error (escaped) is judged, never cut off."""
 ECHO_FACTOR = 3
+MAX_ECHO_BYTES = 32 << 20
+"""The echo allowance stops here: no answer keeps more than this (or `MAX_BODY_BYTES`),
+whatever the request, so an answer costs a bounded share of a process's memory."""
 
 USER_AGENT = f"ses-conformance/{__version__}"
 _CHUNK = 65_536
@@ -222,7 +227,8 @@ class HttpTransport:
                 if watch.expired.is_set():
                     failure = self._late(failure)
                 return TransportResult(wire, None, failure)
-            cap = max(self.max_body_bytes, ECHO_FACTOR * len(body) + 65_536)
+            echo = min(ECHO_FACTOR * len(body) + 65_536, MAX_ECHO_BYTES)
+            cap = max(self.max_body_bytes, echo)
             return self._read(wire, response, started, watch, cap)
 
     def _late(self, failure: TransportFailure | None) -> TransportFailure:
@@ -239,29 +245,18 @@ class HttpTransport:
         watch: Watch,
         cap: int,
     ) -> TransportResult:
-        chunks: list[bytes] = []
-        kept = 0
-        truncated = False
+        kept = io.BytesIO()  # grown in place: an answer is never held twice
+        truncated = complete = False
         failure: TransportFailure | None = None
         try:
-            while not watch.expired.is_set():
-                chunk = response.read(_CHUNK, decode_content=False)
-                if not chunk:
-                    break
-                room = cap - kept
-                if len(chunk) > room:
-                    chunks.append(chunk[:room])
-                    kept += room
-                    truncated = True
-                    failure = TransportFailure(
-                        "too-large", f"response body over {cap} bytes; cut off"
-                    )
-                    break
-                chunks.append(chunk)
-                kept += len(chunk)
+            ended = self._drain(response, kept, cap, watch)
+            complete = watch.done = ended == "whole"
+            if ended == "too-large":
+                truncated = watch.done = True
+                failure = TransportFailure("too-large", f"response body over {cap} bytes; cut off")
         except Exception as exc:
             failure = classify_exception(exc)
-        if watch.expired.is_set():
+        if watch.expired.is_set() and not complete and not truncated:
             truncated = True
             failure = self._late(None)
         elif failure is not None and failure.kind != "too-large":
@@ -274,11 +269,30 @@ class HttpTransport:
         answer = WireResponse(
             status=response.status,
             headers=tuple(response.headers.items()),
-            body=b"".join(chunks),
+            body=kept.getvalue(),
             elapsed_s=time.monotonic() - started,
             truncated=truncated,
         )
         return TransportResult(wire, answer, failure)
+
+    @staticmethod
+    def _drain(response: urllib3.BaseHTTPResponse, kept: io.BytesIO, cap: int, watch: Watch) -> str:
+        """Read the body into `kept`, at most `cap` bytes: "whole", "too-large" or "cut".
+
+        A deadline or a stop shuts the socket down, which ends the read. A framed body (a
+        length, chunks) ends only when whole (urllib3 raises otherwise); an unframed one
+        ends at the close, which a shutdown also looks like.
+        """
+        framed = response.length_remaining is not None or bool(getattr(response, "chunked", 0))
+        while True:
+            chunk = response.read(_CHUNK, decode_content=False)
+            if not chunk:
+                return "whole" if framed or not watch.expired.is_set() else "cut"
+            room = cap - kept.tell()
+            if len(chunk) > room:
+                kept.write(chunk[:room])  # the rest is never kept
+                return "too-large"
+            kept.write(chunk)
 
     def close(self) -> None:
         self.pools.clear()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,7 @@ class RunFiles:
             dict(r, outcome="broken", reason=NOT_FINISHED)
             for r in rule_results([], selected=self.selected, strict=self.strict)
         ]
-        self.write(results, exit_code=ExitCode.TARGET_UNREACHABLE, interrupted=NOT_FINISHED)
+        self.write(results, exit_code=ExitCode.INTERRUPTED, interrupted=NOT_FINISHED)
 
     def write(
         self,
@@ -54,6 +54,7 @@ class RunFiles:
         *,
         exit_code: ExitCode,
         interrupted: str | None,
+        exchanges: Mapping[str, int] | None = None,
     ) -> dict[str, Any]:
         """summary.json, allure-results/, index.html and junit.xml; returns the summary."""
         summary = build_summary(
@@ -65,6 +66,7 @@ class RunFiles:
             started_at=self.started_at,
             exit_code=exit_code,
             interrupted=interrupted,
+            exchanges=exchanges,
         )
         write_summary_files(self.report_dir, summary)
         self.write_junit(summary)

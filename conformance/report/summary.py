@@ -28,6 +28,7 @@ from conformance.report.allure import write_allure_results
 from conformance.report.caps import cap_record
 from conformance.report.files import write_atomic
 from conformance.report.html import write_index_html
+from conformance.report.journal import fold_journals
 from conformance.report.readable import rest_on_readable
 from conformance.rules import Level
 from conformance.version import __version__
@@ -60,6 +61,14 @@ def load_records(folder: Path | None, *, only: str = "*.jsonl") -> list[dict[str
             except ValueError:  # the last line of a process killed while writing it
                 continue
     return records
+
+
+def load_run(folder: Path | None) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The records of a run, with what its journals say that no record does (the tests
+    and processes a stop cut short), and its exchanges counted (summary's `exchanges`)."""
+    records = load_records(folder)
+    fold = fold_journals(folder, records)
+    return records + fold.records, fold.exchanges
 
 
 def rule_results(
@@ -162,6 +171,7 @@ VERDICTS = {
     ExitCode.NO_RULES_SELECTED: "no rule selected",
     ExitCode.INTERNAL_ERROR: "internal error in the suite",
     ExitCode.USAGE_ERROR: "usage error",
+    ExitCode.INTERRUPTED: "interrupted before the end",
 }
 
 
@@ -175,9 +185,11 @@ def build_summary(
     started_at: float,
     exit_code: ExitCode | None = None,
     interrupted: str | None = None,
+    exchanges: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """summary.json; `interrupted` says why the run stopped before its end (a signal, the
-    run deadline, or "not finished yet" in the summary written when a run starts)."""
+    run deadline, or "not finished yet" in the summary written when a run starts);
+    `exchanges` counts the SendEmail exchanges of the tests, answered or not."""
     code = exit_code if exit_code is not None else exit_code_for(results)
     counts = Counter(r["outcome"] for r in results)
     return {
@@ -195,6 +207,7 @@ def build_summary(
         "exit_name": code.name,
         "verdict": VERDICTS[code],
         "counts": {outcome: counts.get(outcome, 0) for outcome in OUTCOMES},
+        "exchanges": dict(exchanges or {"answered": 0, "unanswered": 0}),
         "class_reach": _class_totals(results),
         "interrupted": interrupted is not None,
         "interruption": interrupted,
@@ -214,7 +227,7 @@ def write_reports(
     started_at: float | None = None,
 ) -> dict[str, Any]:
     """Write summary.json, allure-results/ and index.html; return the summary."""
-    records = load_records(records_dir)
+    records, exchanges = load_run(records_dir)
     results = rule_results(records, selected=selected, strict=strict, profile=profile)
     summary = build_summary(
         results,
@@ -223,6 +236,7 @@ def write_reports(
         max_examples=max_examples,
         seed=seed,
         started_at=started_at if started_at is not None else time.time(),
+        exchanges=exchanges,
     )
     write_summary_files(report_dir, summary)
     return summary
@@ -236,7 +250,7 @@ def mark_unfinished(
     A failure found before the stop stands (it is real); a pass or skip of a rule whose
     other tests never ran is not one.
     """
-    ran = {str(r.get("nodeid", "")).split("[", 1)[0] for r in records}
+    ran = {str(r.get("nodeid", "")).split("[", 1)[0] for r in records if not r.get("unfinished")}
     marked = []
     for result in results:
         entry = dict(result)

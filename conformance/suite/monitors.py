@@ -3,8 +3,11 @@
 A rule's own tests send narrow slices of requests; a target whose envelopes, statuses or
 ids go wrong elsewhere is caught here. Each process keeps the smallest offending exchange
 per rule and writes one record per rule (`monitor::<rule>`) into the run's records; the
-accepted ids go to `ids-<pid>.idl` beside them, and `fold_ids` judges envelope.id-unique
-over every process of the run (xdist workers, the CLI's two passes, resets included).
+accepted ids go to `ids-<pid>.idl` beside them as they come, and `fold_ids` judges
+envelope.id-unique over every process of the run (xdist workers, the CLI's two passes,
+resets included). The monitor records are made from the process's journal
+(`report.journal`): each exchange names the rules that judged it, and each new smallest
+offence is written at once, so a process stopped before its end loses none of them.
 """
 
 from __future__ import annotations
@@ -19,13 +22,12 @@ from typing import Any
 
 from conformance.checks.evidence import counterexample_of
 from conformance.checks.judgements import Reading, accepted_id, answer_reading
-from conformance.checks.readable import Tally, record_counts
+from conformance.checks.readable import Judged, Tally, is_readable, record_counts
 from conformance.checks.registry import REGISTRY, Check, answer_checks, get_check
-from conformance.exitcodes import Outcome
 from conformance.model import Exchange, RawRequest
 from conformance.profile import TargetProfile
 from conformance.redact import redact_strings
-from conformance.report.caps import cap_record
+from conformance.report.journal import Journal, monitor_record
 
 ID_RULE = "envelope.id-unique"
 IDS_SUFFIX = ".idl"
@@ -42,7 +44,14 @@ def monitored_rules() -> frozenset[str]:
 class Monitors:
     """The answer rules of one process; thread-safe."""
 
-    def __init__(self, profile: TargetProfile, client: Any) -> None:
+    def __init__(
+        self,
+        profile: TargetProfile,
+        client: Any,
+        *,
+        folder: Path | None = None,
+        journal: Journal | None = None,
+    ) -> None:
         self.profile = profile
         self.client = client
         self.seen: Counter[str] = Counter()
@@ -50,6 +59,9 @@ class Monitors:
         """Of the exchanges each rule judged, those it could read (issue 17)."""
         self.worst: dict[str, tuple[int, dict[str, Any]]] = {}
         self.ids: list[dict[str, Any]] = []
+        """Accepted ids not written yet (all of them when there is no `folder`)."""
+        self.folder = folder
+        self.journal = journal
         self._lock = threading.Lock()
         self.checks: tuple[Check, ...] = tuple(
             c for c in answer_checks() if client is None or client.rule_applies(c.id)
@@ -62,22 +74,33 @@ class Monitors:
         nodeid: str,
         params: Mapping[str, Any] | None = None,
         raw: RawRequest | None = None,
-    ) -> None:
+    ) -> Judged:
+        """Judge one exchange; returns the monitored rules that judged it, and which of
+        them could read it (the journal carries both: a pass rests on answers read)."""
         reading = answer_reading(exchange, malformed=raw is not None)
         size = len(exchange.request.body)
+        judged: list[str] = []
+        readable: list[str] = []
+        first_unreadable: dict[str, str] = {}
         with self._lock:
             for check in self.checks:
                 if check.answer is None or not check.judges(reading):
                     continue
                 rule_id = check.id
+                judged.append(rule_id)
                 self.seen[rule_id] += 1
+                known = rule_id in self.tally.unreadable
                 self.tally.note(rule_id, exchange, reading)
+                if is_readable(rule_id, exchange, reading):
+                    readable.append(rule_id)
+                elif not known:  # the journal keeps one unreadable answer per rule
+                    first_unreadable[rule_id] = self.tally.unreadable[rule_id]
                 problems = check.answer(exchange, self.profile)
                 if problems and size < self.worst.get(rule_id, (1 << 62, {}))[0]:
-                    self.worst[rule_id] = (
-                        size,
-                        self._violation(rule_id, problems, exchange, nodeid, params, raw),
-                    )
+                    found = self._violation(rule_id, problems, exchange, nodeid, params, raw)
+                    self.worst[rule_id] = (size, found)
+                    if self.journal is not None:
+                        self.journal.monitor(rule_id, found)
             ident = accepted_id(exchange) if reading is Reading.ACCEPTED else None
             if ident is not None:
                 self.seen[ID_RULE] += 1
@@ -85,6 +108,9 @@ class Monitors:
                 if size <= KEEP_CE_BYTES:
                     entry["ce"] = self._ce(ID_RULE, (), exchange, params, raw)
                 self.ids.append(entry)
+                if self.folder is not None:
+                    self._write_ids(self.folder)
+        return Judged(tuple(judged), tuple(readable), first_unreadable)
 
     def _ce(
         self,
@@ -120,46 +146,22 @@ class Monitors:
             "counterexample": self._ce(rule_id, problems, exchange, params, raw),
         }
 
-    def records(self) -> list[dict[str, Any]]:
-        """One record per monitored rule this process saw an answer for."""
-        out: list[dict[str, Any]] = []
-        for rule_id, count in sorted(self.seen.items()):
-            if rule_id == ID_RULE:
-                continue
-            found = self.worst.get(rule_id)
-            record = monitor_record(rule_id, count, found[1] if found else None)
-            out.append({**record, **self.tally.of(rule_id)})
-        return out
-
     def write(self, folder: Path) -> None:
-        """This process's monitor records and accepted ids, beside the test records."""
-        folder.mkdir(parents=True, exist_ok=True)
-        pid = os.getpid()
+        """This process's accepted ids not written yet. Its monitor records are made from
+        its journal (`report.journal`), the one place a stopped process leaves them."""
         with self._lock:
-            records, ids = self.records(), list(self.ids)
-            self.ids.clear()
-        if records:
-            with open(folder / f"{pid}.jsonl", "a", encoding="utf-8") as out:
-                for record in records:  # capped and redacted like every record (issue 12)
-                    line = json.dumps(redact_strings(cap_record(record)), default=repr)
-                    out.write(line + "\n")
-        if ids:
-            with open(folder / f"ids-{pid}{IDS_SUFFIX}", "a", encoding="utf-8") as out:
-                for entry in ids:  # an id is the target's text: it may echo a credential
-                    out.write(json.dumps(redact_strings(entry), default=repr) + "\n")
+            self._write_ids(folder)
 
-
-def monitor_record(rule_id: str, examples: int, violation: dict[str, Any] | None) -> dict[str, Any]:
-    """The record of one monitored rule: pass, or fail with its smallest violation."""
-    return {
-        "nodeid": f"monitor::{rule_id}",
-        "rules": [rule_id],
-        "status": Outcome.FAIL if violation else Outcome.PASS,
-        "examples": examples,
-        "events": {},
-        "reason": violation["summary"] if violation else "",
-        "violations": [violation] if violation else [],
-    }
+    def _write_ids(self, folder: Path) -> None:
+        """Append the ids not written yet, one whole line per write (the lock is held)."""
+        ids, self.ids = self.ids, []
+        if not ids:
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / f"ids-{os.getpid()}{IDS_SUFFIX}", "ab", buffering=0) as out:
+            for entry in ids:  # an id is the target's text: it may echo a credential
+                line = json.dumps(redact_strings(entry), default=repr) + "\n"
+                out.write(line.encode("utf-8", "backslashreplace"))
 
 
 def fold_ids(folder: Path) -> dict[str, Any] | None:
@@ -171,9 +173,10 @@ def fold_ids(folder: Path) -> dict[str, Any] | None:
     count = 0
     for path in sorted(folder.glob(f"*{IDS_SUFFIX}")):
         for line in path.read_text("utf-8").splitlines():
-            if not line.strip():
+            try:
+                entry = json.loads(line)
+            except ValueError:  # empty, or cut by a full disk
                 continue
-            entry = json.loads(line)
             count += 1
             earlier = first.setdefault(entry["id"], entry)
             if earlier is entry:

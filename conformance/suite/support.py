@@ -7,7 +7,6 @@ answer is judged for the test's rule. A broken rule raises that rule's violation
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -21,7 +20,7 @@ from hypothesis.control import currently_in_test_context
 from conformance.checks.evidence import Verdict, counterexample_of, describe_outcome
 from conformance.checks.judge import judge
 from conformance.checks.judgements import is_quota_rejection
-from conformance.checks.readable import Tally
+from conformance.checks.readable import Judged, Tally
 from conformance.checks.registry import expectation_for
 from conformance.model import (
     Accept,
@@ -34,11 +33,12 @@ from conformance.model import (
 )
 from conformance.profile import TargetProfile
 from conformance.protocols.base import Client, TestHookError
+from conformance.report.journal import Journal, TestLog
+from conformance.suite.breaker import Breaker
 from conformance.suite.monitors import Monitors
 from conformance.violations import TargetBroken, violation_for
 
 __all__ = [
-    "Breaker",
     "TargetSession",
     "TestContext",
     "configure",
@@ -59,32 +59,6 @@ def rule(*rule_ids: str) -> pytest.MarkDecorator:
 # --- the session: one target, one client, one circuit breaker per process -----------------
 
 
-class Breaker:
-    """Stops a run from waiting on a dead target again and again.
-
-    After a transport failure the current test stops sending (its rule is `broken`);
-    after `trip_after` failures with no good answer between them, every test does.
-    """
-
-    def __init__(self, *, trip_after: int = 2) -> None:
-        self.trip_after = trip_after
-        self.consecutive = 0
-        self.last_detail = ""
-        self._lock = threading.Lock()
-
-    @property
-    def tripped(self) -> bool:
-        return self.consecutive >= self.trip_after
-
-    def record(self, exchange: Exchange) -> None:
-        with self._lock:
-            if isinstance(exchange.outcome, TransportFailure):
-                self.consecutive += 1
-                self.last_detail = f"{exchange.outcome.kind}: {exchange.outcome.detail}"
-            else:
-                self.consecutive = 0
-
-
 @dataclass(slots=True)
 class TargetSession:
     """The target as this process sees it: set up once by the plugin."""
@@ -95,6 +69,8 @@ class TargetSession:
     breaker: Breaker = field(default_factory=Breaker)
     monitors: Monitors | None = None
     """The run-wide answer rules; None where nobody collects them (replay)."""
+    journal: Journal | None = None
+    """Where this process appends what it does as it goes (`report.journal`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +194,12 @@ class TestContext:
     """The last answer this test read (replay of a registered test body reports it)."""
     tally: Tally = field(default_factory=Tally)
     """The exchanges this test judged and how many it could read: a pass rests on them."""
+    log: TestLog | None = None
+    """This test's lines in the process's journal, when it keeps one."""
+
+    def __post_init__(self) -> None:
+        if self.target.journal is not None:
+            self.log = TestLog(self.target.journal, self.nodeid, self.rules)
 
     def __repr__(self) -> str:
         return f"<TestContext of {self.nodeid}>"
@@ -275,10 +257,16 @@ class TestContext:
         self.target.breaker.record(exchange)
         self.last = exchange
         self.tally.note_all(self.rules, exchange)
+        judged = Judged()
         if self.target.monitors is not None:
             raw = request if isinstance(request, RawRequest) else None
             params = None if isinstance(request, RawRequest) else request.params
-            self.target.monitors.observe(exchange, nodeid=self.nodeid, params=params, raw=raw)
+            monitors = self.target.monitors
+            judged = monitors.observe(exchange, nodeid=self.nodeid, params=params, raw=raw)
+        if self.log is not None:
+            outcome = exchange.outcome
+            answered = not isinstance(outcome, TransportFailure) or outcome.kind == "too-large"
+            self.log.exchange(self.examples, self.events, answered=answered, monitored=judged)
         return exchange
 
     def send_control(self, params: Mapping[str, Any]) -> Exchange:
@@ -387,6 +375,8 @@ class TestContext:
             exchange, client=client, expected=expected, params=params, raw=raw, problems=problems,
             rule_id=rule_id,
         )  # fmt: skip
+        if self.log is not None:
+            self.log.violation(rule_id, summary, ce)
         raise violation_for(rule_id)(summary, counterexample=ce)
 
     def broken(self, exchange: Exchange, *, expected: str, params: Any = None) -> None:
@@ -397,4 +387,6 @@ class TestContext:
         ce = counterexample_of(
             exchange, client=client, expected=expected, params=params, rule_id=self.rule
         )
+        if self.log is not None:
+            self.log.broken(f"target gave no usable answer: {detail}", ce)
         raise TargetBroken(detail, counterexample=ce)
