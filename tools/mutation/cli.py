@@ -8,14 +8,15 @@
 
 A run records each result in docs/mutation/results.json as it comes (a stopped run keeps
 what finished; `--missing` resumes it) and rewrites docs/mutation/report.md; `--no-record`
-leaves both alone (CI). The exit is 1 when a recorded survivor is not listed in
-docs/mutation/equivalent.toml, each printed with its key and diff; 2 when a mutant could
-not be judged (`error`: the harness, not the mutant).
+leaves both alone (CI). The exit is 1 when a survivor (of this run, or recorded) is not
+listed in docs/mutation/equivalent.toml, each printed with its key and diff; 2 when a
+mutant could not be judged (`error`: the harness, not the mutant).
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
 import threading
@@ -24,12 +25,21 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from tools.mutation.catalog import Mutant, mutants
-from tools.mutation.execute import QUICK, TIERS, judge, make_copy, serving, suite_run
+from tools.mutation.catalog import REPO, Mutant, mutants
+from tools.mutation.execute import (
+    QUICK,
+    TIERS,
+    Stopped,
+    judge,
+    make_copy,
+    serving,
+    stop_everything,
+    suite_run,
+)
 from tools.mutation.records import (
+    EQUIVALENT,
     ERROR,
     REPORT,
-    RESULTS,
     SURVIVED,
     Result,
     load_equivalents,
@@ -75,18 +85,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "report":
         return _report(current)
     chosen = _chosen(args, current)
+    signal.signal(signal.SIGTERM, _on_sigterm)
     print(f"mutation: {len(chosen)} mutants, {args.jobs} at a time", flush=True)
     if not baseline_survives():
         print("mutation: the UNMUTATED copy does not pass: nothing can be judged", file=sys.stderr)
         return 2
-    fresh = run_all(chosen, jobs=args.jobs, record=not args.no_record, current=current)
-    code = _report(current, quiet=True) if not args.no_record else 0
-    new_survivors = sorted(k for k, r in fresh.items() if r.outcome == SURVIVED)
-    for key in new_survivors:
+    try:
+        fresh = run_all(chosen, jobs=args.jobs, record=not args.no_record, current=current)
+    except KeyboardInterrupt:
+        return 130
+    if not args.no_record:
+        REPORT.write_text(render(load_results(), load_equivalents()), "utf-8")
+    for key in sorted(k for k, r in fresh.items() if r.outcome == SURVIVED):
         print(f"mutation: SURVIVED {key}\n    {fresh[key].diff}")
-    if new_survivors or code:
+    if _untriaged(current):
         return 1
     return 2 if any(r.outcome == ERROR for r in fresh.values()) else 0
+
+
+def _on_sigterm(signum: int, _frame: object) -> None:
+    """Stop every child by PID, keep what finished (results.json is written as it goes)."""
+    stop_everything()
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _chosen(args: argparse.Namespace, current: list[Mutant]) -> list[Mutant]:
@@ -129,34 +149,53 @@ def run_all(
     fresh: dict[str, Result] = {}
     lock = threading.Lock()
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(judge, m, TIERS): m for m in chosen}
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    futures = {pool.submit(judge, m, TIERS): m for m in chosen}
+    try:
         for done, future in enumerate(as_completed(futures), start=1):
             mutant = futures[future]
-            result = future.result()
+            try:
+                result = future.result()
+            except Stopped:
+                continue
             with lock:
                 fresh[mutant.key] = recorded[mutant.key] = result
                 if record:
                     save_results(recorded)
-            elapsed = time.monotonic() - started
-            print(
-                f"mutation: [{done}/{len(chosen)} {elapsed:.0f}s] {result.outcome} "
-                f"({result.tier}, {result.protocol}, {result.detail or '-'}, "
-                f"{','.join(result.rules) or '-'}) {mutant.key}",
-                flush=True,
-            )
+            _progress(done, len(chosen), time.monotonic() - started, mutant, result)
+    except KeyboardInterrupt:
+        stop_everything()
+        print("mutation: stopped; what finished is recorded", file=sys.stderr)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     if record:
         save_results(recorded)
     return fresh
 
 
-def _report(current: Sequence[Mutant], *, quiet: bool = False) -> int:
-    """Rewrite report.md; 1 when a recorded survivor is not listed equivalent."""
-    results, equivalents = load_results(), load_equivalents()
-    REPORT.write_text(render(results, equivalents), "utf-8")
-    left = survivors(results, equivalents, (m.key for m in current))
-    if not quiet or left:
-        print(f"mutation: {REPORT.relative_to(RESULTS.parent.parent.parent)} written")
+def _progress(done: int, total: int, elapsed: float, mutant: Mutant, result: Result) -> None:
+    print(
+        f"mutation: [{done}/{total} {elapsed:.0f}s] {result.outcome} ({result.tier}, "
+        f"{result.protocol}, {result.detail or '-'}, {','.join(result.rules) or '-'}, "
+        f"{result.seconds:.0f}s) {mutant.key}",
+        flush=True,
+    )
+
+
+def _report(current: Sequence[Mutant]) -> int:
+    """Rewrite report.md from the data; 1 when a survivor is not listed equivalent."""
+    REPORT.write_text(render(load_results(), load_equivalents()), "utf-8")
+    print(f"mutation: {REPORT.relative_to(REPO)} written")
+    return 1 if _untriaged(current) else 0
+
+
+def _untriaged(current: Sequence[Mutant]) -> list[str]:
+    """Recorded survivors not listed equivalent, each printed with its key and diff."""
+    results = load_results()
+    left = survivors(results, load_equivalents(), (m.key for m in current))
     for key in left:
         print(f"mutation: SURVIVOR {key}\n    {results[key].diff}")
-    return 1 if left else 0
+    if left:
+        print(f"mutation: {len(left)} survivors: list each in {EQUIVALENT.name} or kill it")
+    return left

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -33,6 +34,40 @@ START_TIMEOUT_S = 30.0
 KILLING_EXITS = (1, 3)
 """RULE_FAILED, and TARGET_UNREACHABLE (a rule broken: hangs, resets). Other exits (usage,
 no rules, the suite's internal error) are the harness's problem: recorded as `error`."""
+
+
+STOPPING = threading.Event()
+"""Set by `stop_everything`: no new step starts."""
+_LIVE: set[subprocess.Popen[bytes]] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+class Stopped(Exception):
+    """The run is being stopped (SIGTERM, Ctrl-C): this mutant is left unjudged."""
+
+
+def stop_everything() -> None:
+    """Stop every server and suite run this process started, by PID; start no more."""
+    STOPPING.set()
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for process in live:
+        stop(process)
+
+
+def _spawn(argv: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+    if STOPPING.is_set():
+        raise Stopped
+    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, **kwargs)  # type: ignore[call-overload]
+    with _LIVE_LOCK:
+        _LIVE.add(process)
+    return process  # type: ignore[no-any-return]
+
+
+def _reap(process: subprocess.Popen[bytes]) -> None:
+    stop(process)
+    with _LIVE_LOCK:
+        _LIVE.discard(process)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,13 +153,17 @@ def suite_run(port: int, protocol: str, tier: Tier, report: Path) -> int | None:
         *(["--max-examples", str(tier.max_examples)] if tier.max_examples else []),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.DEVNULL
+    process = _spawn(argv, cwd=REPO, env=env, stdout=out, stderr=out)
     try:
-        done = subprocess.run(
-            argv, cwd=REPO, env=env, capture_output=True, timeout=tier.timeout_s, check=False
-        )
+        code = process.wait(timeout=tier.timeout_s)
     except subprocess.TimeoutExpired:
         return None
-    return done.returncode
+    finally:
+        _reap(process)
+    if STOPPING.is_set():
+        raise Stopped
+    return code
 
 
 def failed_rules(report: Path) -> tuple[str, ...]:
@@ -149,18 +188,21 @@ def serving(root: Path) -> Iterator[tuple[int, subprocess.Popen[bytes]] | None]:
     answers. Stopped by its PID on the way out."""
     port = free_port()
     log = (root / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "conformance", "serve", "--port", str(port)],
-        cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root)},
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    try:
+        process = _spawn(
+            [sys.executable, "-m", "conformance", "serve", "--port", str(port)],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    except BaseException:
+        log.close()
+        raise
     try:
         yield (port, process) if _answers(port, process) else None
     finally:
-        stop(process)
+        _reap(process)
         log.close()
 
 
