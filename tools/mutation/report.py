@@ -40,7 +40,7 @@ def _totals(results: Mapping[str, Result], equivalents: Mapping[str, str]) -> li
     outcomes = Counter(r.outcome for r in judged.values())
     details = Counter(r.detail for r in judged.values() if r.outcome == KILLED)
     tiers = Counter(r.tier for r in judged.values() if r.outcome == KILLED)
-    seconds = sum(r.seconds for r in judged.values())
+    seconds = sum(r.seconds for r in results.values())  # equivalents ran too
     return [
         "## Totals",
         "",
@@ -51,7 +51,7 @@ def _totals(results: Mapping[str, Result], equivalents: Mapping[str, str]) -> li
         f"- equivalent: {len(equivalents)}",
         f"- survivors: {outcomes[SURVIVED]}",
         f"- errors (not judged): {outcomes[ERROR]}",
-        f"- time: {seconds / 3600:.1f} h of runs (one job)",
+        f"- time: {seconds / 3600:.1f} h of judging, summed over the mutants recorded",
         "",
     ]
 
