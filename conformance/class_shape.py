@@ -60,6 +60,7 @@ LIST_PATHS = _paths(LIST)
 WRONG_TYPE_PATHS = (*STRING_PATHS, *OBJECT_PATHS, *LIST_PATHS)
 ELEMENT_PATHS = (f"Destination.{DESTINATION_LISTS[0]}", *OPTIONAL_LISTS)
 """Lists with an item of the wrong type; ToAddresses stands for the three recipient lists."""
+RECIPIENT_LISTS = tuple(f"Destination.{key}" for key in DESTINATION_LISTS)
 UNKNOWN_AT = tuple(KNOWN)
 MALFORMED = (
     "truncated JSON",
@@ -135,6 +136,7 @@ def request_shape_observed(params: Mapping[str, Any], profile: Any) -> list[str]
 def robust_declared(profile: Any) -> list[str]:
     found = [f"wrong type: {p}" for p in WRONG_TYPE_PATHS]
     found += [f"wrong element type: {p}" for p in ELEMENT_PATHS]
+    found += [f"{p} as an object keyed by addresses" for p in RECIPIENT_LISTS]
     found += [f"unknown member in {w}" for w in UNKNOWN_AT]
     found += [f"ReplyTo: invalid: {name(d)}" for d in Defect]
     found += [f"ReplyTo: gray: {name(g)}" for g in Gray if g.name != "RECIPIENT_DISPLAY_NAME"]
@@ -149,6 +151,12 @@ def _wrong_type(path: str, value: Any) -> bool:
     return not is_type(value, MEMBERS[path].type)
 
 
+def _keyed_by_addresses(value: Any) -> bool:
+    """A recipient list sent as an object whose keys read as addresses: a target that
+    iterates it like a list sees valid recipients (the mutation run found this class)."""
+    return isinstance(value, Mapping) and any(isinstance(k, str) and "@" in k for k in value)
+
+
 def _bad_element(path: str, value: Any) -> bool:
     if not isinstance(value, list):
         return False
@@ -160,6 +168,11 @@ def robust_observed(params: Mapping[str, Any], profile: Any) -> list[str]:
     found = [f"wrong type: {p}" for p in WRONG_TYPE_PATHS if _wrong_type(p, lookup(params, p))]
     found += [
         f"wrong element type: {p}" for p in ELEMENT_PATHS if _bad_element(p, lookup(params, p))
+    ]
+    found += [
+        f"{p} as an object keyed by addresses"
+        for p in RECIPIENT_LISTS
+        if _keyed_by_addresses(lookup(params, p))
     ]
     for where, known in _KNOWN.items():
         node = params if where == "top level" else lookup(params, where)

@@ -16,6 +16,7 @@ from conformance.class_shape import (
     LIST_PATHS,
     OPTIONAL,
     OPTIONAL_LISTS,
+    RECIPIENT_LISTS,
     REQUIRED,
     STRING_PATHS,
     WRONG_TYPE_PATHS,
@@ -177,6 +178,9 @@ def robust_class_cases(profile: TargetProfile) -> list[GeneratedCase]:
     elements = {"Destination.ToAddresses": [5], "ReplyToAddresses": [True], "Tags": ["x"]}
     for path in ELEMENT_PATHS:
         cases.append(case_of(_set(_base(profile), path, elements[path]), f"element: {path}"))
+    keyed = {deliverable(profile, 0): "x"}  # read by its keys, a valid recipient
+    for path in RECIPIENT_LISTS:
+        cases.append(case_of(_set(_base(profile), path, keyed), f"{path} as an object"))
     for where in ("", "Destination.", "Message.", "Message.Body.", "Message.Subject."):
         params = _set(_base(profile), f"{where}UnknownMember", "x")
         cases.append(case_of(params, f"unknown member in {where or 'top level'}"))

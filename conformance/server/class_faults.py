@@ -196,6 +196,16 @@ _SPEC: tuple[tuple[str, str, str, str | None], ...] = (
         "a line break (LF, CRLF or CR) at a recipient's very end is stripped, not refused",
         None,
     ),
+    # found by the mutation run (docs/mutation/): `if destination is not None` negated in
+    # server/checks.py member_problems left every list unchecked, and only an object whose
+    # keys are addresses got through (the other wrong types fail later, as invalid addresses)
+    (
+        "class-list-object-read-as-list",
+        "robust.no-5xx",
+        "a recipient list sent as a JSON object is read by its keys: "
+        '`"ToAddresses": {"success@simulator.amazonses.com": "x"}` is accepted',
+        _E,
+    ),
 )
 
 _ALSO: Mapping[str, frozenset[str]] = {}

@@ -39,6 +39,8 @@ def _recipients_view(params: dict[str, Any], on: frozenset[str], placeholder: st
     destination = _lists(params)
     for key in DESTINATION_LISTS:
         items = destination.get(key)
+        if "class-list-object-read-as-list" in on and isinstance(items, Mapping):
+            items = list(items)  # iterating an object gives its keys
         if not isinstance(items, list):
             continue
         fixed = []
