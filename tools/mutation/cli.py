@@ -44,6 +44,7 @@ from tools.mutation.execute import (
 from tools.mutation.records import (
     EQUIVALENT,
     ERROR,
+    KILLED,
     REPORT,
     SURVIVED,
     Result,
@@ -100,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     if not args.no_record:
-        REPORT.write_text(render(load_results(), load_equivalents()), "utf-8")
+        REPORT.write_text(rendered(current), "utf-8")
     for key in sorted(k for k, r in fresh.items() if r.outcome == SURVIVED):
         print(f"mutation: SURVIVED {key}\n    {fresh[key].diff}")
     if _untriaged(current):
@@ -124,9 +125,20 @@ def _chosen(args: argparse.Namespace, current: list[Mutant]) -> list[Mutant]:
         recorded = load_results()
         return [m for m in candidates if m.key not in recorded]
     if args.sample is not None:
-        turn = rotation() if args.rotation is None else args.rotation
-        return sample(candidates, args.sample, turn)
+        return kills_sample(current, args.sample, args.rotation)
     return candidates
+
+
+def kills_sample(current: Sequence[Mutant], size: int, turn: int | None) -> list[Mutant]:
+    """CI's sample: a rotating window over the mutants killed on record, so a change that
+    lets one live fails CI; finding new survivors is the opt-in full run's job."""
+    results, equivalents = load_results(), load_equivalents()
+    killed = [
+        m
+        for m in current
+        if m.key not in equivalents and m.key in results and results[m.key].outcome == KILLED
+    ]
+    return sample(killed, size, rotation() if turn is None else turn)
 
 
 def baseline_survives() -> bool:
@@ -190,9 +202,16 @@ def _progress(done: int, total: int, elapsed: float, mutant: Mutant, result: Res
 
 def _report(current: Sequence[Mutant]) -> int:
     """Rewrite report.md from the data; 1 when a survivor is not listed equivalent."""
-    REPORT.write_text(render(load_results(), load_equivalents()), "utf-8")
+    REPORT.write_text(rendered(current), "utf-8")
     print(f"mutation: {REPORT.relative_to(REPO)} written")
     return 1 if _untriaged(current) else 0
+
+
+def rendered(current: Sequence[Mutant]) -> str:
+    """report.md for the current mutants, counting those not run yet."""
+    results, equivalents = load_results(), load_equivalents()
+    pending = sum(1 for m in current if m.key not in results and m.key not in equivalents)
+    return render(results, equivalents, pending=pending)
 
 
 def _untriaged(current: Sequence[Mutant]) -> list[str]:

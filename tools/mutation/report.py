@@ -28,14 +28,20 @@ def module_of(key: str) -> str:
     return key.split("::", 1)[0]
 
 
-def render(results: Mapping[str, Result], equivalents: Mapping[str, str]) -> str:
-    lines = [HEADER, *_totals(results, equivalents), *_modules(results, equivalents)]
+def render(
+    results: Mapping[str, Result], equivalents: Mapping[str, str], *, pending: int = 0
+) -> str:
+    """The report; `pending` is how many current mutants have no result and no reason yet
+    (the proof is complete when it and the survivors are 0)."""
+    lines = [HEADER, *_totals(results, equivalents, pending), *_modules(results, equivalents)]
     lines += [*_rules(results), *_equivalents(equivalents), *_survivors(results, equivalents)]
     lines += _errors(results)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _totals(results: Mapping[str, Result], equivalents: Mapping[str, str]) -> list[str]:
+def _totals(
+    results: Mapping[str, Result], equivalents: Mapping[str, str], pending: int
+) -> list[str]:
     judged = {k: r for k, r in results.items() if k not in equivalents}
     outcomes = Counter(r.outcome for r in judged.values())
     details = Counter(r.detail for r in judged.values() if r.outcome == KILLED)
@@ -44,7 +50,9 @@ def _totals(results: Mapping[str, Result], equivalents: Mapping[str, str]) -> li
     return [
         "## Totals",
         "",
-        f"- mutants: {len(judged) + len(equivalents)}",
+        f"- mutants: {len(judged) + len(equivalents) + pending}",
+        f"- not run yet: {pending} (`.ci/mutation run --missing --jobs 2`; the proof is "
+        "complete when this and the survivors are 0)",
         f"- killed: {outcomes[KILLED]} (quick tier {tiers['quick']}, default tier "
         f"{tiers['default']}; server did not start {details['server did not start']}, "
         f"server crashed {details['server crashed']}, timeout {details['timeout']})",
