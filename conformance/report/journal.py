@@ -48,6 +48,8 @@ __all__ = [
 
 SUFFIX = ".journal"
 NOTHING_JUDGED = Judged()
+OWN_LINE_CHARS = 2_048
+"""An exchange line longer than this goes through the cap and the redaction after all."""
 MONITOR_PREFIX = "monitor::"
 
 
@@ -64,7 +66,10 @@ class Journal:
         self._pid = 0
 
     def _write(self, entry: Mapping[str, Any]) -> None:
-        line = json.dumps(redact_strings(cap_record(entry)), default=repr) + "\n"
+        """A line that may hold the target's text: capped and redacted like every record."""
+        self._append(json.dumps(redact_strings(cap_record(entry)), default=repr) + "\n")
+
+    def _append(self, line: str) -> None:
         try:
             if self._fd is None or self._pid != os.getpid():  # a forked child opens its own
                 self.folder.mkdir(parents=True, exist_ok=True)
@@ -97,9 +102,15 @@ class Journal:
             entry["mon"] = sorted(monitored.rules)
         if monitored.readable:
             entry["monr"] = sorted(monitored.readable)
-        if monitored.first_unreadable:
-            entry["monu"] = dict(monitored.first_unreadable)
-        self._write(entry)
+        if monitored.first_unreadable:  # the target's text: capped and redacted
+            entry["monu"] = redact_strings(cap_record(dict(monitored.first_unreadable)))
+        # The rest is the suite's own: names, labels and counts. A line per exchange is
+        # the hot path, so it skips the record-wide cap and redaction unless it is long.
+        line = json.dumps(entry, default=repr) + "\n"
+        if len(line) > OWN_LINE_CHARS:
+            self._write(entry)
+        else:
+            self._append(line)
 
     def verdict(
         self, test: str, rules: Sequence[str], *, status: str, found: Mapping[str, Any]

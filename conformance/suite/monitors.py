@@ -18,7 +18,7 @@ import threading
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from conformance.checks.evidence import counterexample_of
 from conformance.checks.judgements import Reading, accepted_id, answer_reading
@@ -63,6 +63,9 @@ class Monitors:
         self.folder = folder
         self.journal = journal
         self._lock = threading.Lock()
+        self._ids_file: tuple[tuple[Path, int], BinaryIO] | None = None
+        """The ids file, open for appending while the process lives (one whole line per
+        unbuffered write, as before)."""
         self.checks: tuple[Check, ...] = tuple(
             c for c in answer_checks() if client is None or client.rule_applies(c.id)
         )
@@ -157,11 +160,14 @@ class Monitors:
         ids, self.ids = self.ids, []
         if not ids:
             return
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / f"ids-{os.getpid()}{IDS_SUFFIX}", "ab", buffering=0) as out:
-            for entry in ids:  # an id is the target's text: it may echo a credential
-                line = json.dumps(redact_strings(entry), default=repr) + "\n"
-                out.write(line.encode("utf-8", "backslashreplace"))
+        if self._ids_file is None or self._ids_file[0] != (folder, os.getpid()):
+            folder.mkdir(parents=True, exist_ok=True)  # a forked child opens its own
+            path = folder / f"ids-{os.getpid()}{IDS_SUFFIX}"
+            self._ids_file = ((folder, os.getpid()), open(path, "ab", buffering=0))  # noqa: SIM115
+        out = self._ids_file[1]
+        for entry in ids:  # an id is the target's text: it may echo a credential
+            line = json.dumps(redact_strings(entry), default=repr) + "\n"
+            out.write(line.encode("utf-8", "backslashreplace"))
 
 
 def fold_ids(folder: Path) -> dict[str, Any] | None:
