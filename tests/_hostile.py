@@ -126,13 +126,19 @@ def nested(
 
 def big_xml_text(conn: socket.socket, stopping: threading.Event) -> None:
     """A 400 whose XML error message is 50 MB of text, sent as fast as it is read."""
+    prefix = b"<ErrorResponse><Error><Code>X</Code><Message>"
+    head = b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/xml\r\n"
+    _big_answer(conn, stopping, head, prefix, b"</Message></Error></ErrorResponse>")
+
+
+def _big_answer(
+    conn: socket.socket, stopping: threading.Event, head: bytes, prefix: bytes, suffix: bytes
+) -> None:
+    """`head` (status line and headers), then `prefix`, 50 MB of filler and `suffix`."""
     read_request(conn)
     size = 50_000_000
-    prefix = b"<ErrorResponse><Error><Code>X</Code><Message>"
-    suffix = b"</Message></Error></ErrorResponse>"
     total = len(prefix) + size + len(suffix)
-    head = b"Content-Type: text/xml\r\n" + f"Content-Length: {total}\r\n\r\n".encode()
-    conn.sendall(b"HTTP/1.1 400 Bad Request\r\n" + head + prefix)
+    conn.sendall(head + f"Content-Length: {total}\r\n\r\n".encode() + prefix)
     _send_filler(conn, stopping, size)
     conn.sendall(suffix)
 
@@ -148,15 +154,9 @@ def _send_filler(conn: socket.socket, stopping: threading.Event, size: int) -> N
 
 def big_string(conn: socket.socket, stopping: threading.Event) -> None:
     """A 200 whose JSON holds one 50 MB string."""
-    read_request(conn)
-    size = 50_000_000
     prefix = b'{"success": true, "data": {"id": "'
     suffix = b'", "created_at": "2025-01-01T00:00:00Z"}}'
-    total = len(prefix) + size + len(suffix)
-    conn.sendall(b"HTTP/1.1 200 OK\r\n" + JSON_HEAD + f"Content-Length: {total}\r\n\r\n".encode())
-    conn.sendall(prefix)
-    _send_filler(conn, stopping, size)
-    conn.sendall(suffix)
+    _big_answer(conn, stopping, b"HTTP/1.1 200 OK\r\n" + JSON_HEAD, prefix, suffix)
 
 
 INVALID_UTF8 = (
