@@ -65,12 +65,15 @@ class Tally:
             for rule_id in rule_ids:
                 self.note(rule_id, exchange)
 
-    def note(self, rule_id: str, exchange: Exchange, reading: Reading | None = None) -> None:
+    def note(self, rule_id: str, exchange: Exchange, reading: Reading | None = None) -> bool:
+        """Count one exchange `rule_id` judged; whether it could read it."""
         self.exchanges[rule_id] += 1
         if is_readable(rule_id, exchange, reading):
             self.readable[rule_id] += 1
-        elif rule_id not in self.unreadable:
+            return True
+        if rule_id not in self.unreadable:
             self.unreadable[rule_id] = described(exchange)
+        return False
 
     def of(self, rule_id: str) -> dict[str, Any]:
         """One rule's counts, as a record carries them."""

@@ -15,14 +15,13 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from conformance.checks.evidence import counterexample_of
 from conformance.checks.judgements import Reading, accepted_id, answer_reading
-from conformance.checks.readable import Judged, Tally, is_readable, record_counts
+from conformance.checks.readable import Judged, Tally, record_counts
 from conformance.checks.registry import REGISTRY, Check, answer_checks, get_check
 from conformance.model import Exchange, RawRequest
 from conformance.profile import TargetProfile
@@ -54,7 +53,6 @@ class Monitors:
     ) -> None:
         self.profile = profile
         self.client = client
-        self.seen: Counter[str] = Counter()
         self.tally = Tally()
         """Of the exchanges each rule judged, those it could read (issue 17)."""
         self.worst: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -91,10 +89,8 @@ class Monitors:
                     continue
                 rule_id = check.id
                 judged.append(rule_id)
-                self.seen[rule_id] += 1
                 known = rule_id in self.tally.unreadable
-                self.tally.note(rule_id, exchange, reading)
-                if is_readable(rule_id, exchange, reading):
+                if self.tally.note(rule_id, exchange, reading):
                     readable.append(rule_id)
                 elif not known:  # the journal keeps one unreadable answer per rule
                     first_unreadable[rule_id] = self.tally.unreadable[rule_id]
@@ -106,7 +102,6 @@ class Monitors:
                         self.journal.monitor(rule_id, found)
             ident = accepted_id(exchange) if reading is Reading.ACCEPTED else None
             if ident is not None:
-                self.seen[ID_RULE] += 1
                 entry: dict[str, Any] = {"id": ident, "test": nodeid, "size": size, "ce": None}
                 if size <= KEEP_CE_BYTES:
                     entry["ce"] = self._ce(ID_RULE, (), exchange, params, raw)
