@@ -17,10 +17,12 @@ QUOTA_CLASSES = (
     "rejected send counts nothing",
     "duplicate recipients count each time",
     "simulator recipients",
+    "labelled simulator recipients",
     "exact boundary accepted",
     "past the boundary refused",
 )
-"""Simulator recipients count or not as the profile says (`account.quota_counts_simulator`)."""
+"""Simulator recipients count or not as the profile says (`account.quota_counts_simulator`),
+with a `+label` too (the mutation run found that class missing: only bare ones were sent)."""
 
 
 def quota_declared(profile: TargetProfile) -> list[str]:

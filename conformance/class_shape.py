@@ -61,6 +61,9 @@ WRONG_TYPE_PATHS = (*STRING_PATHS, *OBJECT_PATHS, *LIST_PATHS)
 ELEMENT_PATHS = (f"Destination.{DESTINATION_LISTS[0]}", *OPTIONAL_LISTS)
 """Lists with an item of the wrong type; ToAddresses stands for the three recipient lists."""
 RECIPIENT_LISTS = tuple(f"Destination.{key}" for key in DESTINATION_LISTS)
+ITEM_STRING_PATHS = tuple(m.path for m in MEMBERS.values() if ITEM in m.path and m.type == STRING)
+"""The string members of list items (`Tags[].Name`, `Tags[].Value`): each of the wrong type
+in an item that is itself an object (the mutation run found this class missing)."""
 UNKNOWN_AT = tuple(KNOWN)
 MALFORMED = (
     "truncated JSON",
@@ -137,6 +140,7 @@ def robust_declared(profile: Any) -> list[str]:
     found = [f"wrong type: {p}" for p in WRONG_TYPE_PATHS]
     found += [f"wrong element type: {p}" for p in ELEMENT_PATHS]
     found += [f"{p} as an object keyed by addresses" for p in RECIPIENT_LISTS]
+    found += [f"wrong type: {p}" for p in ITEM_STRING_PATHS]
     found += [f"unknown member in {w}" for w in UNKNOWN_AT]
     found += [f"ReplyTo: invalid: {name(d)}" for d in Defect]
     found += [f"ReplyTo: gray: {name(g)}" for g in Gray if g.name != "RECIPIENT_DISPLAY_NAME"]
@@ -157,6 +161,19 @@ def _keyed_by_addresses(value: Any) -> bool:
     return isinstance(value, Mapping) and any(isinstance(k, str) and "@" in k for k in value)
 
 
+def _bad_item_member(path: str, params: Mapping[str, Any]) -> bool:
+    """An object item of the list whose member at `path` (`Tags[].Name`) is there, not
+    null, and not a string."""
+    where, _, member = path.partition(ITEM + ".")
+    items = lookup(params, where)
+    return isinstance(items, list) and any(
+        isinstance(item, Mapping)
+        and item.get(member) is not None
+        and not is_type(item[member], STRING)
+        for item in items
+    )
+
+
 def _bad_element(path: str, value: Any) -> bool:
     if not isinstance(value, list):
         return False
@@ -174,6 +191,7 @@ def robust_observed(params: Mapping[str, Any], profile: Any) -> list[str]:
         for p in RECIPIENT_LISTS
         if _keyed_by_addresses(lookup(params, p))
     ]
+    found += [f"wrong type: {p}" for p in ITEM_STRING_PATHS if _bad_item_member(p, params)]
     for where, known in _KNOWN.items():
         node = params if where == "top level" else lookup(params, where)
         if isinstance(node, Mapping) and any(k not in known for k in node):

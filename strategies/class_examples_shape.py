@@ -13,6 +13,7 @@ from conformance.addresses import Defect, Gray
 from conformance.class_shape import (
     ELEMENT_PATHS,
     EMPTIES,
+    ITEM_STRING_PATHS,
     LIST_PATHS,
     OPTIONAL,
     OPTIONAL_LISTS,
@@ -181,6 +182,10 @@ def robust_class_cases(profile: TargetProfile) -> list[GeneratedCase]:
     keyed = {deliverable(profile, 0): "x"}  # read by its keys, a valid recipient
     for path in RECIPIENT_LISTS:
         cases.append(case_of(_set(_base(profile), path, keyed), f"{path} as an object"))
+    for path in ITEM_STRING_PATHS:  # `Tags[].Name`: one object item, that member a number
+        where, _, member = path.partition("[].")
+        item = {**_GIVEN[where][0], member: 5}
+        cases.append(case_of(_set(_base(profile), where, [item]), f"wrong type: {path}"))
     for where in ("", "Destination.", "Message.", "Message.Body.", "Message.Subject."):
         params = _set(_base(profile), f"{where}UnknownMember", "x")
         cases.append(case_of(params, f"unknown member in {where or 'top level'}"))

@@ -206,6 +206,24 @@ _SPEC: tuple[tuple[str, str, str, str | None], ...] = (
         '`"ToAddresses": {"success@simulator.amazonses.com": "x"}` is accepted',
         _E,
     ),
+    # found by the mutation run: `isinstance(item, Mapping) and all(...)` made `or` in
+    # server/checks.py _item_ok accepted any object as a tag (a non-object still failed)
+    (
+        "class-tag-member-type-unchecked",
+        "robust.no-5xx",
+        'a Tags item\'s Name or Value that is not a string is read as its text: `{"Name": 5, '
+        '"Value": "spring"}` is accepted',
+        _E,
+    ),
+    # found by the mutation run: is_simulator's allow_label default made False survived, as
+    # the quota tests sent only bare simulator mailboxes
+    (
+        "class-quota-labelled-simulator-counted",
+        "quota.recipients",
+        "a simulator recipient with a +label (`ooto+quota@simulator.amazonses.com`) is "
+        "counted against the quota, which the profile says simulator recipients are not",
+        None,
+    ),
 )
 
 _ALSO: Mapping[str, frozenset[str]] = {}

@@ -96,6 +96,8 @@ def view(
     _recipients_view(result, on, placeholder)
     if isinstance(result.get("Source"), str):
         result["Source"] = _source_view(result["Source"], on)
+    if "class-tag-member-type-unchecked" in on and isinstance(result.get("Tags"), list):
+        result["Tags"] = [_tag_as_text(tag) for tag in result["Tags"]]
     message = result.get("Message")
     if isinstance(message, dict):
         body = message.get("Body")
@@ -107,6 +109,13 @@ def view(
         if "class-empty-subject-accepted" in on and message.get("Subject") == {}:
             message["Subject"] = {"Data": ""}
     return result, None
+
+
+def _tag_as_text(tag: Any) -> Any:
+    """A tag as a target that prints its members reads it: `{"Name": 5}` is `{"Name": "5"}`."""
+    if not isinstance(tag, Mapping):
+        return tag
+    return {k: v if v is None or isinstance(v, str) else str(v) for k, v in tag.items()}
 
 
 def _early(params: Mapping[str, Any], on: frozenset[str]) -> str | None:

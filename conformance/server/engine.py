@@ -342,6 +342,11 @@ class Engine:
             recipients = list(dict.fromkeys(recipients))
         if self.profile.account.quota_counts_simulator:
             return len(recipients)
+        if "class-quota-labelled-simulator-counted" in on:  # a planted class fault
+            recipients = [
+                a for a in recipients if not is_simulator(bare_address_of(a), allow_label=False)
+            ]
+            return len(recipients)
         return sum(1 for address in recipients if not is_simulator(bare_address_of(address)))
 
     def _deliver(

@@ -212,8 +212,8 @@ def test_quota_boundary(ctx: TestContext) -> None:
     for _ in range(2):  # refused messages must not use the quota up
         walk.send([*walk.fresh(per_message - 1), "bad..dot@x.example"], "rejected send")
     first = walk.fresh(1)[0]
-    if walk.left >= 3:  # a probe: its refusal is the sandbox's or the count rules' to judge
-        walk.send([first, first, "success@simulator.amazonses.com"], PROBE, PROBE_EITHER)
+    if walk.left >= len(PROBE_SIMULATORS) + 2:  # its refusal is other rules' to judge
+        walk.send([first, first, *PROBE_SIMULATORS], PROBE, PROBE_EITHER)
     while walk.left > 0:
         if not walk.send(walk.fresh(min(per_message, walk.left)), "accepted send"):
             return
@@ -227,7 +227,9 @@ _SEND_CLASS = {
     "past the boundary": "past the boundary refused",
 }
 """The class a send of the walk exercises, by what it is; any other send is accepted."""
-PROBE = "duplicates and a simulator recipient"
+PROBE = "duplicates and simulator recipients"
+PROBE_SIMULATORS = ("success@simulator.amazonses.com", "ooto+quota@simulator.amazonses.com")
+"""A bare and a +labelled simulator mailbox: both count only as the profile says."""
 PROBE_EITHER = Either((f"{PROBE}: whether they are taken is other rules' question",))
 """Taken, the probe counts (each duplicate, the simulator as the profile says) and the
 walk's end shows a miscount; refused, it must count nothing, and the walk goes on."""
@@ -249,6 +251,8 @@ class _Walk:
             names.append("duplicate recipients count each time")
         if any(is_simulator(a) for a in addresses):
             names.append("simulator recipients")
+        if any(is_simulator(a) and "+" in a for a in addresses):
+            names.append("labelled simulator recipients")
         if what != "past the boundary" and counted(self.ctx.profile, addresses) == self.left:
             names.append("exact boundary accepted")
         return names
