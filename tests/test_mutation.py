@@ -17,8 +17,8 @@ import parso
 import pytest
 
 from tools.mutation.catalog import REPO, Mutant, mutants
-from tools.mutation.cli import kills_sample
-from tools.mutation.execute import QUICK, judge, make_copy
+from tools.mutation.cli import is_final, kills_sample
+from tools.mutation.execute import DEFAULT, QUICK, TIERS, judge, make_copy
 from tools.mutation.records import (
     EQUIVALENT,
     KILLED,
@@ -148,3 +148,19 @@ def test_a_known_mutant_dies_against_a_real_server() -> None:
     result = judge(mutant, (QUICK,))
     assert (KILLED, "quick") == (result.outcome, result.tier), result
     assert "recipients.max" in result.rules, result
+
+
+READ_SIZE = (
+    "conformance/server/http.py::<module>::NumberReplacer::_CHUNK = 1 << 16 => _CHUNK = 1 << 17"
+)
+"""The body read in chunks of 128 KiB instead of 64: listed equivalent, it survives."""
+
+
+def test_a_quick_survivor_is_not_a_result_until_the_default_tier_ran() -> None:
+    mutant = next(m for m in mutants() if m.key == READ_SIZE)
+    assert READ_SIZE in load_equivalents()
+    result = judge(mutant, (QUICK,))
+    assert (SURVIVED, "quick") == (result.outcome, result.tier), result
+    assert (False, True) == (is_final(result, (QUICK,)), is_final(result, TIERS))
+    killed = judge(next(m for m in mutants() if m.key == RECIPIENT_COUNT), (QUICK,))
+    assert (True, True) == (is_final(killed, (QUICK,)), is_final(killed, (DEFAULT,)))

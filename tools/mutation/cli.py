@@ -10,6 +10,15 @@ Measured on the 2-core development machine shared with other sessions (load aver
 tiers 135 s; about 3 mutants a minute. On a quiet machine the same steps take about 8 s
 and 50 s (about 2 hours for the whole run).
     .ci/mutation report                    # rewrite report.md from the data; exit 1 on survivors
+    .ci/mutation run --missing --quick-only --jobs 2
+                                           # the quick tier alone: kills are recorded, its
+                                           # survivors are listed and left for the default run
+
+Across the whole run no quick-tier survivor has yet been killed by the default tier, and a
+survivor costs about eight quick kills. So a long run can go in two passes: `--quick-only`
+over everything, then the survivors read and triaged (each listed equivalent with its
+reason, or killed by a new class), and `--missing` confirms what is left with the default
+run.
 
 A run records each result in docs/mutation/results.json as it comes (a stopped run keeps
 what finished; `--missing` resumes it) and rewrites docs/mutation/report.md; `--no-record`
@@ -35,6 +44,7 @@ from tools.mutation.execute import (
     QUICK,
     TIERS,
     Stopped,
+    Tier,
     judge,
     make_copy,
     serving,
@@ -77,6 +87,11 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--rotation", type=int, metavar="K", help="sample turn (default: commits)")
     run.add_argument("--jobs", type=int, default=1, metavar="J", help="mutants at once")
     run.add_argument("--no-record", action="store_true", help="leave the committed data alone")
+    run.add_argument(
+        "--quick-only",
+        action="store_true",
+        help="the quick tier alone: record its kills, list its survivors, record none of them",
+    )
     sub.add_parser("report", help="rewrite report.md from the data; exit 1 on survivors")
     return p
 
@@ -97,13 +112,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("mutation: the UNMUTATED copy does not pass: nothing can be judged", file=sys.stderr)
         return 2
     try:
-        fresh = run_all(chosen, jobs=args.jobs, record=not args.no_record, current=current)
+        fresh = run_all(
+            chosen,
+            jobs=args.jobs,
+            record=not args.no_record,
+            current=current,
+            tiers=(QUICK,) if args.quick_only else TIERS,
+        )
     except KeyboardInterrupt:
         return 130
     if not args.no_record:
         REPORT.write_text(rendered(current), "utf-8")
     for key in sorted(k for k, r in fresh.items() if r.outcome == SURVIVED):
         print(f"mutation: SURVIVED {key}\n    {fresh[key].diff}")
+    unconfirmed = sorted(k for k, r in fresh.items() if r.outcome == SURVIVED and r.tier == "quick")
+    if args.quick_only and unconfirmed:
+        print(f"mutation: {len(unconfirmed)} survived the quick tier (not recorded)")
     if _untriaged(current):
         return 1
     return 2 if any(r.outcome == ERROR for r in fresh.values()) else 0
@@ -158,16 +182,22 @@ def baseline_survives() -> bool:
 
 
 def run_all(
-    chosen: Sequence[Mutant], *, jobs: int, record: bool, current: Sequence[Mutant]
+    chosen: Sequence[Mutant],
+    *,
+    jobs: int,
+    record: bool,
+    current: Sequence[Mutant],
+    tiers: Sequence[Tier] = TIERS,
 ) -> dict[str, Result]:
-    """Judge every chosen mutant, `jobs` at a time, recording each result as it comes."""
+    """Judge every chosen mutant, `jobs` at a time, recording each result as it comes; a
+    survivor of fewer tiers than all is not a result (`--quick-only`) and is not recorded."""
     keys = {m.key for m in current}
     recorded = {k: r for k, r in load_results().items() if k in keys}  # stale keys dropped
     fresh: dict[str, Result] = {}
     lock = threading.Lock()
     started = time.monotonic()
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
-    futures = {pool.submit(judge, m, TIERS): m for m in chosen}
+    futures = {pool.submit(judge, m, tiers): m for m in chosen}
     try:
         for done, future in enumerate(as_completed(futures), start=1):
             mutant = futures[future]
@@ -176,9 +206,11 @@ def run_all(
             except Stopped:
                 continue
             with lock:
-                fresh[mutant.key] = recorded[mutant.key] = result
-                if record:
-                    save_results(recorded)
+                fresh[mutant.key] = result
+                if is_final(result, tiers):
+                    recorded[mutant.key] = result
+                    if record:
+                        save_results(recorded)
             _progress(done, len(chosen), time.monotonic() - started, mutant, result)
     except KeyboardInterrupt:
         stop_everything()
@@ -189,6 +221,11 @@ def run_all(
     if record:
         save_results(recorded)
     return fresh
+
+
+def is_final(result: Result, tiers: Sequence[Tier]) -> bool:
+    """A kill is final in any tier; a survival only once the default tier has run."""
+    return result.outcome != SURVIVED or tiers[-1] == TIERS[-1]
 
 
 def _progress(done: int, total: int, elapsed: float, mutant: Mutant, result: Result) -> None:
