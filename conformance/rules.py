@@ -90,7 +90,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         (
             "test_recipients.py::test_invalid_recipient_rejects_whole_message",
             "test_recipients.py::test_rejection_is_atomic",
-            "test_burst.py::test_atomic_burst",
+            "test_state_bursts.py::test_atomic_burst",
         ),
     ),
     Rule(
@@ -113,7 +113,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         (
             "test_quota.py::TestSendingQuota::runTest",
             "test_quota.py::test_quota_boundary",
-            "test_burst.py::test_quota_burst",
+            "test_state_bursts.py::test_quota_burst",
         ),
         "https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas.html",
     ),
@@ -146,7 +146,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         Level.MUST,
         "Composes an email message and immediately queues it for sending.",
         "Each accepted message is its own message: no two accepted messages share an id.",
-        ("test_envelope.py::test_ids_are_unique", "test_burst.py::test_id_burst"),
+        ("test_envelope.py::test_ids_are_unique", "test_state_bursts.py::test_id_burst"),
     ),
     Rule(
         "envelope.created-at",

@@ -208,7 +208,7 @@ def _quota(burst: Burst, answers: Sequence[Exchange], profile: TargetProfile) ->
     last = taken[-1]
     summary = (
         f"{len(taken)} of {len(answers)} concurrent sends were accepted, {total} counted "
-        f"recipients in all, when {burst.left} were left of the quota"
+        f"recipients in all, with {burst.left} left of the quota"
     )
     expected = f"the accepted sends add up to at most {burst.left} recipients"
     return Verdict(
