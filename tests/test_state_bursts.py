@@ -33,7 +33,7 @@ from conformance.protocols.clients import make_client
 from conformance.server.app import start_server
 from conformance.server.fault_type import PROTOCOLS
 from tests._sesconf import Run, sesconf
-from tests.test_planted_faults import PROFILE, PROFILE_TOML
+from tests.test_planted_faults import PROFILE, PROFILE_TOML, RACES, RULE_FAULTS, SEEDS
 
 BURST_TESTS = {
     "test_state_bursts.py::test_quota_burst",
@@ -50,10 +50,10 @@ def _profile(tmp_path: Path, protocol: str = "envelope", extra: str = "") -> Pat
     return path
 
 
-def _run(profile: Path, url: str, report: Path, *rules: str) -> Run:
+def _run(profile: Path, url: str, report: Path, *rules: str, extra: tuple[str, ...] = ()) -> Run:
     selected = [a for rule in rules for a in ("--rules", rule)]
     return sesconf(
-        "run", "--profile", str(profile), "--url", url, *selected, "--max-examples", "2",
+        "run", "--profile", str(profile), "--url", url, *selected, *extra, "--max-examples", "2",
         "--strict", "--quiet", report_dir=report, timeout=900,
     )  # fmt: skip
 
@@ -68,11 +68,20 @@ def _records(report: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
-@pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_the_correct_reference_passes_every_burst(protocol: str, tmp_path: Path) -> None:
+SWEEP = [(protocol, seed) for protocol in PROTOCOLS for seed in [None, *SEEDS]]
+"""Every protocol at the default seed, and at each seed of the opt-in sweep."""
+
+
+@pytest.mark.parametrize(
+    ("protocol", "seed"), SWEEP, ids=[f"{p}-seed{s}" if s else p for p, s in SWEEP]
+)
+def test_the_correct_reference_passes_every_burst(
+    protocol: str, seed: int | None, tmp_path: Path
+) -> None:
     report = tmp_path / "report"
+    seeded = ("--seed", str(seed)) if seed is not None else ()
     with start_server(PROFILE) as server:
-        run = _run(_profile(tmp_path, protocol), server.url, report, *STATE_RULES)
+        run = _run(_profile(tmp_path, protocol), server.url, report, *STATE_RULES, extra=seeded)
         assert 0 == server.engine.internal_errors
     assert ExitCode.OK == run.returncode, run.stdout[-3000:] + run.stderr[-2000:]
     records = _records(report)
@@ -152,3 +161,12 @@ def test_a_burst_survives_its_record_and_shrinks_to_two_sends() -> None:
         assert 2 == len(smallest.sends)
     with pytest.raises(ValueError, match="kind: expected one of quota, id-unique, atomic"):
         Burst("bogus", ({},))
+
+
+def test_each_planted_race_breaks_one_state_rule() -> None:
+    """The races are rows of the planted-fault table (which runs each at every seed of
+    the sweep), one for each state rule."""
+    assert {"quota.recipients", "envelope.id-unique", "recipients.valid"} == {
+        rule for name in RACES for rule in RULE_FAULTS[name].broken_rules
+    }
+    assert all(RULE_FAULTS[name].protocols == PROTOCOLS for name in RACES)
