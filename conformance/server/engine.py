@@ -36,7 +36,7 @@ from conformance.server.class_hooks import view as class_view
 from conformance.server.fault_type import Fault
 from conformance.server.faults import get_fault
 from conformance.server.identities import bare_address_of, unverified
-from conformance.server.races import ID_RACE, QUOTA_RACE, Races, pause_unlocked
+from conformance.server.races import Races, pause_unlocked
 from conformance.server.results import Accepted, Kind, Refused, Result
 from conformance.server.variants import early_refusal, request_switches, rewritten
 
@@ -145,7 +145,8 @@ class Engine:
         self.begin_request()
         if not isinstance(params, Mapping):
             return Refused(Kind.MALFORMED, "The request must be a JSON object of SES parameters.")
-        with self._races.flight(self.effects(protocol), params):  # planted races only
+        with self._races.flight(self.effects(protocol), params) as extra:  # planted races only
+            self._request.extra = extra
             refused, viewed = self._validate(params, protocol)  # no state read: unlocked
             with self._lock:
                 result = self._commit(viewed, protocol) if refused is None else refused
@@ -243,7 +244,7 @@ class Engine:
         refused = self._check_quota(recipients, on)
         if refused is not None:
             return refused
-        if QUOTA_RACE in on:  # a planted race: checked, then counted in a second step
+        if "quota-check-then-count" in on:  # a planted race: checked, then counted apart
             pause_unlocked(self._lock)
         self._sent += self._quota_cost(recipients, on)
         return self._deliver(source, lists, on)
@@ -296,9 +297,7 @@ class Engine:
                 continue
             if verdict.cls is AddressClass.GRAY and accept_gray:
                 continue
-            if role == "recipient" and (
-                "partial-delivery" in on or self._races.others_in_flight(on)
-            ):
+            if role == "recipient" and "partial-delivery" in on:
                 with self._lock:
                     self._deliver_valid_only(source, lists)
             return Refused(Kind.INVALID_ADDRESS, address_message(verdict))
@@ -357,7 +356,7 @@ class Engine:
         now = datetime.now(UTC)
         constant = "constant-id" in on or ("constant-id-after-reset" in on and self._resets > 1)
         message_id = "abc123" if constant else new_message_id(now)
-        if ID_RACE in on:  # a planted race: a counter read, then written, unlocked
+        if "id-counter-unlocked" in on:  # a planted race: a counter read, then written
             message_id = self._races.next_id(self._lock)
         self._outbox.append(
             {

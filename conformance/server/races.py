@@ -16,9 +16,8 @@ from typing import Any
 
 RACE_SLEEP_S = 0.05
 """The window each planted race leaves open between its read and its write."""
-QUOTA_RACE = "quota-check-then-count"
-ID_RACE = "id-counter-unlocked"
 FLIGHT_RACE = "partial-delivery-in-flight"
+"""The switch `flight` counts sends under (the engine tests every switch inline)."""
 
 
 def pause_unlocked(lock: threading.Lock) -> None:
@@ -52,31 +51,24 @@ class Races:
         return f"counter-{seen:08d}"
 
     @contextmanager
-    def flight(self, on: frozenset[str], params: Any) -> Iterator[None]:
+    def flight(self, on: frozenset[str], params: Any) -> Iterator[frozenset[str]]:
         """Count the sends in flight (the partial-delivery race), each kept in flight a
-        moment before and after its checks so that concurrent sends overlap. Nothing at all
-        without the switch, nor for a request with no Destination (`--concurrency auto`'s
-        probes: the fault must not make the target look slow)."""
-        if (
-            FLIGHT_RACE not in on
-            or not isinstance(params, Mapping)
-            or not params.get("Destination")
-        ):
-            yield
+        moment before and after its checks so that concurrent sends overlap; yields the
+        switches the request then gets: `partial-delivery` while another send is in
+        flight. Nothing at all without the switch, nor for a request with no Destination
+        (`--concurrency auto`'s probes: the fault must not make the target look slow)."""
+        addressed = isinstance(params, Mapping) and params.get("Destination")
+        if FLIGHT_RACE not in on or not addressed:
+            yield frozenset()
             return
         with self._flying_lock:
             self._flying += 1
         try:
             time.sleep(RACE_SLEEP_S / 2)
-            yield
+            with self._flying_lock:
+                others = self._flying > 1
+            yield frozenset({"partial-delivery"}) if others else frozenset()
             time.sleep(RACE_SLEEP_S / 2)
         finally:
             with self._flying_lock:
                 self._flying -= 1
-
-    def others_in_flight(self, on: frozenset[str]) -> bool:
-        """Whether another send is being answered now (only under the switch)."""
-        if FLIGHT_RACE not in on:
-            return False
-        with self._flying_lock:
-            return self._flying > 1
