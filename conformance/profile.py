@@ -51,6 +51,8 @@ class Account:
     sandbox_switch: bool = False
     """Before the run (and after each reset), set the target's sandbox to `sandbox` with
     SESv2 PutAccountDetails (ProductionAccessEnabled = not sandbox): emulators only."""
+    burst_size: int = 8
+    """Sends released together in each concurrency test of the state rules (at least 2)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +285,7 @@ TABLE_KEYS: dict[str, dict[str, Validator]] = {
         "outbox_url": _url,
         "outbox_format": _outbox_format_key,
         "sandbox_switch": _bool,
+        "burst_size": _at_least(2),
     },
     "limits": {
         "max_recipients": _at_least(1),

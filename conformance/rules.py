@@ -90,6 +90,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         (
             "test_recipients.py::test_invalid_recipient_rejects_whole_message",
             "test_recipients.py::test_rejection_is_atomic",
+            "test_state_bursts.py::test_atomic_burst",
         ),
     ),
     Rule(
@@ -109,7 +110,11 @@ _CATALOGUE: tuple[Rule, ...] = (
         "Needs max_24h_send and reset_url. Accepted messages add their recipients, rejected "
         "ones nothing; a send when the quota is used up -> reject; a send that would cross "
         "it -> either (real SES is unresolved there).",
-        ("test_quota.py::TestSendingQuota::runTest", "test_quota.py::test_quota_boundary"),
+        (
+            "test_quota.py::TestSendingQuota::runTest",
+            "test_quota.py::test_quota_boundary",
+            "test_state_bursts.py::test_quota_burst",
+        ),
         "https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas.html",
     ),
     Rule(
@@ -141,7 +146,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         Level.MUST,
         "Composes an email message and immediately queues it for sending.",
         "Each accepted message is its own message: no two accepted messages share an id.",
-        ("test_envelope.py::test_ids_are_unique",),
+        ("test_envelope.py::test_ids_are_unique", "test_state_bursts.py::test_id_burst"),
     ),
     Rule(
         "envelope.created-at",

@@ -14,6 +14,7 @@ from defusedxml import ElementTree
 from conformance.profile import load_builtin_profile
 from conformance.server import FAULTS, RunningServer, make_app, start_server
 from conformance.server.faults import RULE_FAULTS
+from tests._race_probes import ID_SENDS, accepted_past_quota, distinct_ids, refused_yet_delivered
 
 REFERENCE = load_builtin_profile("reference")
 PROFILE = dataclasses.replace(
@@ -287,6 +288,9 @@ PROBES: dict[str, tuple[Probe, Any]] = {
     ),
     "500-on-wrong-type": (send(Source=5), (400, "VALIDATION_ERROR")),
     "success-with-500": (send(), (200, "ok")),
+    "quota-check-then-count": (accepted_past_quota, 1),
+    "id-counter-unlocked": (distinct_ids, ID_SENDS),
+    "partial-delivery-in-flight": (refused_yet_delivered, False),
     "quota-not-enforced": (quota_probe(5, 1), ((200, "ok"), (429, "THROTTLING"))),
     "quota-counts-messages": (quota_probe(4, 2), ((200, "ok"), (429, "THROTTLING"))),
     "rejected-counted": (quota_probe(2, 3, refused_first=1), ((200, "ok"), (200, "ok"))),

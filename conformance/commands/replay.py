@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.checks.burst import Burst, burst_from_record
 from conformance.checks.evidence import Verdict as JudgedVerdict
 from conformance.checks.evidence import describe_outcome
 from conformance.checks.readable import described, is_readable
@@ -39,6 +40,7 @@ from conformance.profile import TargetProfile, builtin_profile_names, resolve_ta
 from conformance.protocols.clients import make_client, provision_identities
 from conformance.report.caps import expand_params
 from conformance.suite import support
+from conformance.suite.bursts import NotSetUp, reproduce, skip_reason
 from conformance.suite.rejudge import rejudge, rejudge_raw, replayable
 from conformance.violations import RuleViolation, TargetBroken
 
@@ -54,6 +56,8 @@ class Counterexample:
     params: Mapping[str, Any] | None
     raw: RawRequest | None
     reported_actual: str
+    burst: Burst | None = None
+    """A burst of concurrent sends (the state rules under concurrency): replayed whole."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +158,7 @@ def _counterexample(rule: Mapping[str, Any]) -> Counterexample:
         params=params if isinstance(params, Mapping) else None,
         raw=raw,
         reported_actual=str(ce.get("actual", "")),
+        burst=burst_from_record(ce.get("burst")),
     )
 
 
@@ -180,6 +185,8 @@ def resolve_profile(summary: Mapping[str, Any], args: argparse.Namespace) -> Tar
 
 def replay_one(session: support.TargetSession, ce: Counterexample) -> Verdict:
     """Send one counterexample again and judge the answer as the suite would."""
+    if ce.burst is not None:
+        return replay_burst(session, ce.rule_id, ce.burst)
     try:
         stateless = replayable(ce.rule_id)
     except KeyError as exc:
@@ -210,6 +217,29 @@ def replay_one(session: support.TargetSession, ce: Counterexample) -> Verdict:
     except SesConfError as exc:  # a test hook or the send budget, not the rule
         return Verdict(ce.rule_id, "broken", f"{type(exc).__name__}: {exc}")
     return _verdict_of(ce.rule_id, exchange, found)
+
+
+def replay_burst(session: support.TargetSession, rule_id: str, burst: Burst) -> Verdict:
+    """A burst's outcome is not deterministic: re-send it several times, each from a fresh
+    state, and say how many broke the rule ("reproduced k of n")."""
+    ctx = support.TestContext(nodeid=f"replay::{rule_id}", rules=(rule_id,), target=session)
+    why = skip_reason(ctx, burst)
+    if why is not None:
+        return Verdict(rule_id, "cannot replay", why)
+    try:
+        found = reproduce(ctx, burst)
+    except NotSetUp as exc:
+        return Verdict(rule_id, "cannot replay", str(exc))
+    except TargetBroken as broken:
+        return Verdict(rule_id, "broken", f"no usable answer: {broken.detail}")
+    except SesConfError as exc:  # a test hook or the send budget, not the rule
+        return Verdict(rule_id, "broken", f"{type(exc).__name__}: {exc}")
+    counted = f"reproduced {found.k} of {found.times} ({burst.described()})"
+    if found.first is None:
+        return Verdict(rule_id, "fixed", counted)
+    actual = describe_outcome(found.first.exchange)
+    detail = f"{counted}: {found.first.summary}"
+    return Verdict(rule_id, "still failing", detail, found.first.expected, actual)
 
 
 def _verdict_of(rule_id: str, exchange: Exchange, found: JudgedVerdict | None) -> Verdict:

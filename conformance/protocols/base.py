@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 from urllib.parse import urlsplit
 
 from conformance.errors import (
@@ -93,6 +93,11 @@ class Client(Protocol):
 
     def get_send_quota(self) -> SendQuota | None:
         """The target's own quota read-back; None where the protocol has none."""
+        ...
+
+    def sibling(self) -> Client:
+        """A client like this one for another thread (a burst's senders), sharing its send
+        budget and rate limit."""
         ...
 
     # what the wire knows about the rules: the suite asks, it never switches on a name
@@ -188,6 +193,11 @@ class HttpClient:
 
     def rule_applies(self, rule_id: str) -> bool:
         return rule_id not in self.RULES_NOT_APPLICABLE
+
+    def sibling(self) -> Self:
+        """Its own transport (one serves one thread at a time), this client's budget and
+        rate limit: concurrent sends stay within `safety.max_sends` and `rate_per_s`."""
+        return type(self)(self.profile, budget=self.budget, limiter=self.limiter)
 
     def error_code_problems(
         self, expected_rules: frozenset[str], rejected: Rejected, *, source_syntax_invalid: bool

@@ -36,6 +36,7 @@ from conformance.server.class_hooks import view as class_view
 from conformance.server.fault_type import Fault
 from conformance.server.faults import get_fault
 from conformance.server.identities import bare_address_of, unverified
+from conformance.server.races import Races, pause_unlocked
 from conformance.server.results import Accepted, Kind, Refused, Result
 from conformance.server.variants import early_refusal, request_switches, rewritten
 
@@ -79,6 +80,7 @@ class Engine:
         self._sent = 0
         self._outbox: list[dict[str, Any]] = []
         self._resets = 0
+        self._races = Races()
         self._request = threading.local()
         """Switches a fault turns on for the request being answered (per thread)."""
         self.reset()
@@ -143,13 +145,15 @@ class Engine:
         self.begin_request()
         if not isinstance(params, Mapping):
             return Refused(Kind.MALFORMED, "The request must be a JSON object of SES parameters.")
-        refused, viewed = self._validate(params, protocol)  # no state read: outside the lock
-        with self._lock:
-            result = self._commit(viewed, protocol) if refused is None else refused
-            if isinstance(result, Refused) and self.has_effect(
-                "rejected-counted", protocol=protocol
-            ):
-                self._sent += _countable_guess(params)
+        with self._races.flight(self.effects(protocol), params) as extra:  # planted races only
+            self._request.extra = extra
+            refused, viewed = self._validate(params, protocol)  # no state read: unlocked
+            with self._lock:
+                result = self._commit(viewed, protocol) if refused is None else refused
+                if isinstance(result, Refused) and self.has_effect(
+                    "rejected-counted", protocol=protocol
+                ):
+                    self._sent += _countable_guess(params)
         on = self.effects(protocol)
         self._request.extra = request_switches(on, params, result, self.profile)
         return rewritten(on, params, result)
@@ -240,6 +244,8 @@ class Engine:
         refused = self._check_quota(recipients, on)
         if refused is not None:
             return refused
+        if "quota-check-then-count" in on:  # a planted race: checked, then counted apart
+            pause_unlocked(self._lock)
         self._sent += self._quota_cost(recipients, on)
         return self._deliver(source, lists, on)
 
@@ -355,6 +361,8 @@ class Engine:
         now = datetime.now(UTC)
         constant = "constant-id" in on or ("constant-id-after-reset" in on and self._resets > 1)
         message_id = "abc123" if constant else new_message_id(now)
+        if "id-counter-unlocked" in on:  # a planted race: a counter read, then written
+            message_id = self._races.next_id(self._lock)
         self._outbox.append(
             {
                 "id": message_id,

@@ -207,6 +207,25 @@ _ALL: tuple[Fault, ...] = (
         "envelope.error",
         "a malformed error (no message / Type / x-amzn-ErrorType) for quota refusals",
     ),
+    # --- right one request at a time, wrong under concurrent sends (conformance/server/races.py)
+    Fault(
+        "quota-check-then-count",
+        "quota.recipients",
+        "the quota is checked, then counted in a second step after a short sleep: a burst of "
+        "concurrent sends crosses it",
+    ),
+    Fault(
+        "id-counter-unlocked",
+        "envelope.id-unique",
+        "ids from a counter read, then written after a short sleep, with no lock: concurrent "
+        "sends get the same id",
+    ),
+    Fault(
+        "partial-delivery-in-flight",
+        "recipients.valid",
+        "a message refused for an invalid recipient is delivered to its valid ones when "
+        "another send is in flight",
+    ),
     # --- legal, but a SHOULD finding: exit 0, `non-strict`; --strict fails that rule alone --
     Fault(
         "problem-json-errors",

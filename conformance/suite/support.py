@@ -244,16 +244,23 @@ class TestContext:
 
     def send(self, request: SendEmailRequest | RawRequest) -> Exchange:
         """Send through the breaker; a dead target makes the rule `broken`."""
+        self.ready_to_send()
+        client = self.target.client
+        if isinstance(request, RawRequest):
+            return self.record(request, client.send_raw(request))
+        return self.record(request, client.send(request))
+
+    def ready_to_send(self) -> None:
+        """Raise TargetBroken, uncounting the example, when the target stopped answering."""
         if self.broken_detail is not None or self.target.breaker.tripped:
             detail = self.broken_detail or self.target.breaker.last_detail
             self._uncount()
             raise TargetBroken(f"target stopped answering earlier in this run ({detail})")
-        client = self.target.client
         self.unsent = None
-        if isinstance(request, RawRequest):
-            exchange = client.send_raw(request)
-        else:
-            exchange = client.send(request)
+
+    def record(self, request: SendEmailRequest | RawRequest, exchange: Exchange) -> Exchange:
+        """One exchange of this test, sent by `send` or in a burst: breaker, tally,
+        monitors and journal, as every exchange of a run."""
         self.target.breaker.record(exchange)
         self.last = exchange
         self.tally.note_all(self.rules, exchange)

@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant
 from hypothesis.stateful import rule as step
 
+from conformance.checks.burst import counted
 from conformance.checks.judgements import Reading, read
 from conformance.model import Either, Expectation, Reject, SendEmailRequest
 from conformance.oracle import expect, is_simulator
 from conformance.outbox_formats import delivered_to
-from conformance.profile import TargetProfile
 from conformance.suite.reach import note_class
 from conformance.suite.support import TestContext, configured, current, examples, rule
 from conformance.violations import violation_for
@@ -35,13 +35,6 @@ PROFILE = configured().profile
 RULE = "quota.recipients"
 SHARED = ("success@simulator.amazonses.com", "ooto@simulator.amazonses.com")
 """Simulator mailboxes every send may name: no one message is found by them."""
-
-
-def counted(profile: TargetProfile, addresses: list[str]) -> int:
-    """The recipients a message uses of the quota: simulator ones as the profile says."""
-    if profile.account.quota_counts_simulator:
-        return len(addresses)
-    return sum(1 for a in addresses if not is_simulator(a))
 
 
 class SendingQuota(RuleBasedStateMachine):
