@@ -23,6 +23,9 @@ from conformance.commands.budget import (
 from conformance.commands.guard import default_run_timeout
 from conformance.exitcodes import ExitCode
 from conformance.profile import load_builtin_profile
+from conformance.report.html import render_index_html
+from conformance.report.summary import build_summary
+from conformance.report.terminal import render_table
 from conformance.report.testnames import finished_tests, shard_name, whole_test
 from conformance.rules import RULES
 from conformance.server.app import start_server
@@ -51,6 +54,24 @@ def test_a_fast_target_keeps_the_budget_and_a_slow_one_gets_fewer_examples() -> 
         shown[k] for k in ("max_examples", "base", "scaled", "pinned")
     )
     assert "2000 ms" in budget.why and "--max-examples" in budget.why
+
+
+def test_the_reports_say_when_and_why_the_budget_was_scaled() -> None:
+    scaled = choose_budget(base=60, pinned=None, latency_s=2.0).as_dict()
+    kept = choose_budget(base=60, pinned=None, latency_s=0.001).as_dict()
+    for budget, shown in ((scaled, True), (kept, False)):
+        summary = build_summary(
+            [],
+            profile=REFERENCE,
+            strict=False,
+            max_examples=10,
+            seed=None,
+            started_at=0.0,
+            budget=budget,
+        )
+        assert budget == summary["budget"]
+        assert shown == ("budget: 10 examples a test" in render_table(summary))
+        assert shown == ("instead of 60" in render_index_html(summary))
 
 
 def _chosen(base: int, pinned: int | None, latency: float | None) -> tuple[int, bool]:
