@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from conformance.checks.registry import rules, use_extensions
+from conformance.commands.budget import choose_budget, run_deadline
 from conformance.commands.concurrency import resolve
-from conformance.commands.guard import RunGuard, default_run_timeout
+from conformance.commands.guard import RunGuard
 from conformance.commands.outcome import RunEnd
 from conformance.commands.parser import build_parser
 from conformance.commands.passes import run_pytest, shared_limits_in
@@ -80,10 +81,16 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     _register_secrets(profile)
     max_examples = args.max_examples or profile.max_examples or DEFAULT_MAX_EXAMPLES
     end = RunEnd(args, profile, tuple(selected), max_examples, started)
+    base = profile.max_examples or DEFAULT_MAX_EXAMPLES
+    end.budget = choose_budget(base=base, pinned=args.max_examples, latency_s=None).as_dict()
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
     try:
-        run_timeout = _run_timeout(args, profile, selected, max_examples)
+        run_timeout = _run_timeout(args, profile)
+        if run_timeout is None:  # until the target is measured: every call may hang
+            run_timeout = run_deadline(
+                budget=max_examples, selected=selected, profile=profile, latency_s=None, processes=1
+            )
         with RunGuard(run_timeout, finish=lambda reason: end.report([], reason)) as guard:
             try:
                 return _run(args, end, embedded, guard)
@@ -96,16 +103,11 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
         sys.stdout, sys.stderr = streams
 
 
-def _run_timeout(
-    args: argparse.Namespace, profile: TargetProfile, selected: Sequence[str], max_examples: int
-) -> float:
-    """--run-timeout, else the profile's run_timeout_s, else one derived from the budget."""
+def _run_timeout(args: argparse.Namespace, profile: TargetProfile) -> float | None:
+    """--run-timeout, else the profile's run_timeout_s; None: derived from the budget."""
     if args.run_timeout is not None:
         return float(args.run_timeout)
-    if profile.run_timeout_s is not None:
-        return profile.run_timeout_s
-    sends = profile.safety.max_sends or len(selected) * max_examples
-    return default_run_timeout(timeout_s=profile.timeout_s, sends=sends)
+    return profile.run_timeout_s
 
 
 def _register_secrets(profile: TargetProfile) -> None:
@@ -139,18 +141,19 @@ def _run(args: argparse.Namespace, end: RunEnd, embedded: bool, guard: RunGuard)
             guard.writing()
             return end.unreachable(str(exc))
         _provision(profile)
-        base = _pytest_args(
-            args,
-            spec=spec,
-            url=profile.url,
-            protocol=args.protocol,
-            selected=end.selected,
-            records=records,
-            max_examples=end.max_examples,
-        )
         with shared_limits_in(report_dir / "limits"):  # probes and every pass share them
-            workers, latency_s = _workers(args, profile, end.selected)
-            if latency_s is not None:  # a slow target: exclusive tests fit their sends to it
+            workers, latency_s, slow = _workers(args, profile, end.selected)
+            _choose_budget(args, end, guard, latency_s=latency_s, workers=workers)
+            base = _pytest_args(
+                args,
+                spec=spec,
+                url=profile.url,
+                protocol=args.protocol,
+                selected=end.selected,
+                records=records,
+                max_examples=end.max_examples,
+            )
+            if slow and latency_s is not None:  # exclusive tests fit their sends to it
                 base += ["--sesconf-latency-ms", str(round(latency_s * 1000))]
             returncodes = run_pytest(
                 base, workers=workers, report_dir=report_dir, quiet=args.quiet, guard=guard
@@ -164,9 +167,9 @@ def _run(args: argparse.Namespace, end: RunEnd, embedded: bool, guard: RunGuard)
 
 def _workers(
     args: argparse.Namespace, profile: TargetProfile, selected: Sequence[str]
-) -> tuple[int, float | None]:
-    """The processes of this run (`--concurrency`), and the target's round trip when
-    `auto` found it slow; see `commands/concurrency.py`."""
+) -> tuple[int, float | None, bool]:
+    """The processes of this run (`--concurrency`), the target's round trip when `auto`
+    measured it, and whether that makes it slow; see `commands/concurrency.py`."""
     safety = profile.safety
     limited = safety.max_sends is not None or safety.rate_per_s or safety.rate_from_quota
     if limited and not shared_limits.supported():
@@ -176,14 +179,43 @@ def _workers(
                 "share them: running in one process so they hold for the whole run",
                 file=sys.stderr,
             )
-        return 1, None
+        return 1, None, False
     choice = resolve(args.workers, profile, selected=selected)
     if choice.processes > 1 and not args.quiet:
         print(
             f"sesconf: {choice.processes} processes for the independent tests ({choice.why})",
             flush=True,
         )
-    return choice.processes, choice.latency_s if choice.slow else None
+    return choice.processes, choice.latency_s, choice.slow
+
+
+def _choose_budget(
+    args: argparse.Namespace,
+    end: RunEnd,
+    guard: RunGuard,
+    *,
+    latency_s: float | None,
+    workers: int,
+) -> None:
+    """The example budget for the measured round trip (`commands/budget.py`), and the
+    default run deadline that follows from it."""
+    base = end.profile.max_examples or DEFAULT_MAX_EXAMPLES
+    budget = choose_budget(base=base, pinned=args.max_examples, latency_s=latency_s)
+    end.max_examples = budget.max_examples
+    chosen = end.budget = budget.as_dict()
+    if budget.scaled and not args.quiet:
+        print(f"sesconf: {budget.max_examples} examples a test ({budget.why})", flush=True)
+    deadline = _run_timeout(args, end.profile)
+    if deadline is None:
+        deadline = run_deadline(
+            budget=budget.max_examples,
+            selected=end.selected,
+            profile=end.profile,
+            latency_s=latency_s,
+            processes=workers,
+        )
+        guard.set_deadline(deadline)
+    chosen["run_timeout_s"] = round(deadline)
 
 
 def _provision(profile: TargetProfile) -> None:

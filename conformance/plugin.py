@@ -37,6 +37,7 @@ from conformance.server.app import start_server
 from conformance.suite import support
 from conformance.suite.monitors import Monitors, fold_ids
 from conformance.suite.records import record_of
+from conformance.suite.shards import cost, running_shard, shard_items
 from conformance.suite.workers import register_worker
 
 
@@ -236,18 +237,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # Exclusive tests reset the target's quota: run them after everything else.
     keep.sort(key=_exclusive)
     processes = getattr(config, "workerinput", {}).get("workercount", 1)
+    if phase == "shared" and config.getoption("--sesconf-latency-ms") and processes > 1:
+        keep = shard_items(keep, processes, cost)  # a slow target: no test bounds the pass
     items[:] = balanced_by_cost(keep, processes) if phase == "shared" else keep
-
-
-def _cost(item: pytest.Item) -> int:
-    """About how many SendEmail calls a test makes: its explicit examples plus its share
-    of the example budget, times `@pytest.mark.sends(n)` for tests that send n per example."""
-    test = getattr(item, "obj", None)
-    explicit = len(getattr(test, "hypothesis_explicit_examples", ()) or ())
-    chosen = getattr(test, "_hypothesis_internal_use_settings", None)
-    generated = getattr(chosen, "max_examples", 0)
-    marker = item.get_closest_marker("sends")
-    return (explicit + generated) * (marker.args[0] if marker else 1)
 
 
 def balanced_by_cost(items: list[pytest.Item], processes: int) -> list[pytest.Item]:
@@ -262,11 +254,11 @@ def balanced_by_cost(items: list[pytest.Item], processes: int) -> list[pytest.It
     room = _runs(len(items), processes)
     runs: list[list[pytest.Item]] = [[] for _ in room]
     load = [0] * len(runs)
-    for cost, item in sorted(((_cost(item), item) for item in items), key=lambda c: -c[0]):
+    for dear, item in sorted(((cost(item), item) for item in items), key=lambda c: -c[0]):
         open_runs = [i for i in range(len(runs)) if len(runs[i]) < room[i]]
         best = min(open_runs, key=lambda i: load[i])
         runs[best].append(item)
-        load[best] += cost
+        load[best] += dear
     return [item for run in runs for item in run]
 
 
@@ -363,6 +355,13 @@ def ctx(_sesconf_context: support.TestContext | None) -> support.TestContext:
     """The running test's context: `ctx.check(case)` judges one case."""
     assert _sesconf_context is not None, "ctx is for tests marked with @rule(...)"
     return _sesconf_context
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """A shard of a test runs only its own examples (`suite/shards.py`)."""
+    with running_shard(item):
+        return (yield)
 
 
 # --- records ----------------------------------------------------------------------------

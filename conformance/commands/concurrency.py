@@ -38,6 +38,10 @@ CPU_PER_EXAMPLE_S = 0.1
 """What one example costs the suite's own CPU (generation, oracle, checks: 20-50 ms),
 with its share of a worker's start-up: about 0.1 s."""
 PROBES = 3
+STARVED_S = 0.25
+"""On a machine busier than twice its cores, how much of a round trip may be this CPU's
+starvation rather than the target's waiting: `auto` then keeps to the cores for each
+STARVED_S of it (2 processes a core for a 500 ms target, all MAX_AUTO for a 2 s one)."""
 
 
 def concurrency_argument(text: str) -> str | int:
@@ -101,16 +105,17 @@ def choose(
     """Processes for a target answering in `latency_s`: 1 when the suite's own CPU is the
     bottleneck, else enough to keep `cores` busy while the others wait, no more than
     `tests`, `MAX_AUTO`, or what `rate_per_s` lets send at once. On a machine already
-    busier than twice its cores (`load`, the 1-minute load average) no more than `cores`:
-    there a slow answer is as likely CPU starvation as waiting, and more processes only
-    starve each other (and a local target) further."""
+    busier than twice its cores (`load`, the 1-minute load average) no more than `cores`
+    for each STARVED_S of the round trip: there a slow answer may be CPU starvation as
+    much as waiting, and more processes only starve each other (and a local target)
+    further; a round trip of seconds is the target's."""
     if latency_s < LATENCY_FLOOR_S:
         return 1
     wanted = math.ceil(cores * (latency_s + CPU_PER_EXAMPLE_S) / CPU_PER_EXAMPLE_S)
     if rate_per_s:  # Little's law: in flight = rate x time per call
         wanted = min(wanted, math.ceil(rate_per_s * (latency_s + CPU_PER_EXAMPLE_S)))
-    if load > 2 * cores:
-        wanted = min(wanted, cores)
+    if load > 2 * cores:  # waiting beyond STARVED_S a call is the target's, not this CPU's
+        wanted = min(wanted, cores * max(1, math.floor(latency_s / STARVED_S)))
     return max(1, min(wanted, MAX_AUTO, tests))
 
 

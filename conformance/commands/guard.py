@@ -24,6 +24,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -82,6 +83,7 @@ class RunGuard:
         self._active = threading.current_thread() is threading.main_thread()
         self._streams = (sys.stdout, sys.stderr)
         self._fds: tuple[int, int] | None = None
+        self._entered = time.monotonic()
 
     @property
     def interrupted(self) -> bool:
@@ -107,6 +109,14 @@ class RunGuard:
 
     def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
         self._stop(f"the run deadline of {self.run_timeout_s:g} s passed (--run-timeout)")
+
+    def set_deadline(self, run_timeout_s: float) -> None:
+        """The run deadline, counted from the guard's start, once the run knows it (the
+        default follows from the example budget, chosen after the target is measured)."""
+        self.run_timeout_s = run_timeout_s
+        if self._active and self.reason is None:
+            left = run_timeout_s - (time.monotonic() - self._entered)
+            signal.setitimer(signal.ITIMER_REAL, max(0.001, left))
 
     def _take(self) -> bool:
         """Claim the writing of the reports for this thread: True for the first claimer."""
@@ -158,6 +168,7 @@ class RunGuard:
 
     def __enter__(self) -> RunGuard:
         clear_stop()
+        self._entered = time.monotonic()
         if not self._active:
             return self
         self._streams = (sys.stdout, sys.stderr)

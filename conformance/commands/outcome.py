@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from conformance.exitcodes import ExitCode
 from conformance.expectations import apply_expectations
@@ -38,6 +39,8 @@ class RunEnd:
     selected: tuple[str, ...]
     max_examples: int
     started: float
+    budget: dict[str, Any] | None = None
+    """summary.json's `budget`: the examples per test chosen for the target, and why."""
 
     def files(self) -> RunFiles:
         args = self.args
@@ -49,6 +52,7 @@ class RunEnd:
             args.seed,
             self.selected,
             self.started,
+            self.budget,
         )
 
     def unreachable(self, why: str) -> ExitCode:

@@ -350,6 +350,9 @@ def render_index_html(summary: Mapping[str, Any]) -> str:
         f"max_examples {hypo.get('max_examples', '?')}",
         "strict": "yes (SHOULD rules gate)" if summary.get("strict") else "no",
     }
+    budget = summary.get("budget") or {}
+    if budget.get("scaled"):  # fewer examples than a fast target gets: say so, and why
+        meta["budget"] = str(budget.get("why", ""))
     counts = {o: _int((summary.get("counts") or {}).get(o, 0)) for o in OUTCOMES}
     tiles = "".join(
         f'<div class="tile {outcome_class(o)}{" zero" if not counts[o] else ""}">'

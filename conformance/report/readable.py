@@ -15,6 +15,7 @@ from typing import Any
 
 from conformance.checks.readable import MIN_READABLE
 from conformance.exitcodes import Outcome
+from conformance.report.testnames import whole_test
 
 MONITOR = "monitor::"
 NO_READABLE_ANSWER = "no readable answer"
@@ -61,11 +62,12 @@ def _basis(where: str, rule_id: str, records: Sequence[Mapping[str, Any]]) -> Ba
 
 def bases(rule_id: str, records: Sequence[Mapping[str, Any]]) -> list[Basis]:
     """What `rule_id`'s verdict rests on: each test that ran, then the monitors (if any)."""
-    tests = [
-        _basis(str(r.get("nodeid", "?")), rule_id, [r])
-        for r in records
-        if not str(r.get("nodeid", "")).startswith(MONITOR) and r.get("status") != Outcome.SKIP
-    ]
+    by_test: dict[str, list[Mapping[str, Any]]] = {}
+    for r in records:  # a test's shards rest on their answers together
+        nodeid = str(r.get("nodeid", "?"))
+        if not nodeid.startswith(MONITOR) and r.get("status") != Outcome.SKIP:
+            by_test.setdefault(whole_test(nodeid), []).append(r)
+    tests = [_basis(where, rule_id, mine) for where, mine in by_test.items()]
     monitors = [r for r in records if str(r.get("nodeid", "")).startswith(MONITOR)]
     if monitors:
         tests.append(_basis("the run-wide monitor", rule_id, monitors))

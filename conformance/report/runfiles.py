@@ -39,6 +39,7 @@ class RunFiles:
     seed: int | None
     selected: tuple[str, ...]
     started_at: float
+    budget: Mapping[str, Any] | None = None
 
     def write_pending(self) -> None:
         """The summary of a run that has not finished: every rule `broken`, interrupted."""
@@ -67,6 +68,7 @@ class RunFiles:
             exit_code=exit_code,
             interrupted=interrupted,
             exchanges=exchanges,
+            budget=self.budget,
         )
         write_summary_files(self.report_dir, summary)
         self.write_junit(summary)

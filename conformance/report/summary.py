@@ -30,6 +30,7 @@ from conformance.report.files import write_atomic
 from conformance.report.html import write_index_html
 from conformance.report.journal import fold_journals
 from conformance.report.readable import rest_on_readable
+from conformance.report.testnames import finished_tests, whole_test
 from conformance.rules import Level
 from conformance.version import __version__
 
@@ -97,7 +98,7 @@ def rule_results(
             "doc_url": rule.doc_url,
             "outcome": "pass",
             "examples": sum(r.get("examples", 0) for r in mine),
-            "tests": sorted({r["nodeid"] for r in mine}) or list(rule.tests),
+            "tests": sorted({whole_test(r["nodeid"]) for r in mine}) or list(rule.tests),
             "events": {k: n for k, n in events.most_common() if not k.startswith("class: ")},
             "reason": "",
             "counterexample": None,
@@ -186,6 +187,7 @@ def build_summary(
     exit_code: ExitCode | None = None,
     interrupted: str | None = None,
     exchanges: Mapping[str, int] | None = None,
+    budget: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """summary.json; `interrupted` says why the run stopped before its end (a signal, the
     run deadline, or "not finished yet" in the summary written when a run starts);
@@ -203,6 +205,7 @@ def build_summary(
             "seed": seed,
             "max_examples": max_examples,
         },
+        "budget": dict(budget) if budget is not None else _budget_of(max_examples),
         "exit_code": int(code),
         "exit_name": code.name,
         "verdict": VERDICTS[code],
@@ -212,6 +215,18 @@ def build_summary(
         "interrupted": interrupted is not None,
         "interruption": interrupted,
         "rules": list(results),
+    }
+
+
+def _budget_of(max_examples: int) -> dict[str, Any]:
+    """The budget of a run that chose none itself (plain pytest): as it was given."""
+    return {
+        "max_examples": max_examples,
+        "base": max_examples,
+        "scaled": False,
+        "pinned": True,
+        "latency_ms": None,
+        "why": "as given to pytest (--sesconf-max-examples or the profile): not scaled",
     }
 
 
@@ -250,7 +265,7 @@ def mark_unfinished(
     A failure found before the stop stands (it is real); a pass or skip of a rule whose
     other tests never ran is not one.
     """
-    ran = {str(r.get("nodeid", "")).split("[", 1)[0] for r in records if not r.get("unfinished")}
+    ran = finished_tests(str(r.get("nodeid", "")) for r in records if not r.get("unfinished"))
     marked = []
     for result in results:
         entry = dict(result)

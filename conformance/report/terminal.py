@@ -166,6 +166,9 @@ def render_table(
     counts = summary.get("counts") or {}
     lines.append("")
     lines.append("  ".join(f"{counts.get(o, 0)} {o}" for o in OUTCOMES))
+    budget = summary.get("budget") or {}
+    if budget.get("scaled"):  # fewer examples than a fast target gets: say so, and why
+        lines.append(f"budget: {budget.get('max_examples')} examples a test ({budget.get('why')})")
     if report_dir is not None:
         lines.append(f"report: {Path(report_dir) / 'index.html'}")
     code = summary.get("exit_code")
