@@ -7,6 +7,7 @@ the key, e.g. `limits.max_recipients: expected an integer >= 1, got 'fifty'`.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -51,6 +52,10 @@ class Account:
     sandbox_switch: bool = False
     """Before the run (and after each reset), set the target's sandbox to `sandbox` with
     SESv2 PutAccountDetails (ProductionAccessEnabled = not sandbox): emulators only."""
+    max_send_rate: float | None = None
+    """The account's MaxSendRate (sends a second): the suite never sends faster."""
+    rate_enforced: bool = False
+    """The target promises to throttle sends over max_send_rate (rate.max-send-rate)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +123,13 @@ class TargetProfile:
             and self.account.max_24h_send >= 0
             and self.account.reset_url is not None
         )
+
+    @property
+    def send_rate(self) -> float | None:
+        """Sends a second the suite keeps to: safety.rate_per_s, and never over the
+        account's declared MaxSendRate (so a rate-limited target is not throttled)."""
+        rates = [r for r in (self.safety.rate_per_s, self.account.max_send_rate) if r]
+        return min(rates) if rates else None
 
     def with_url(self, url: str) -> TargetProfile:
         """The same profile at another address; test hooks move with it."""
@@ -210,7 +222,7 @@ def _int(raw: Any, key: str, *, minimum: int) -> int:
 
 
 def _float(raw: Any, key: str) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 < raw < math.inf:
         raise ProfileError(f"{key}: expected a number > 0, got {raw!r}")
     return float(raw)
 
@@ -283,6 +295,8 @@ TABLE_KEYS: dict[str, dict[str, Validator]] = {
         "outbox_url": _url,
         "outbox_format": _outbox_format_key,
         "sandbox_switch": _bool,
+        "max_send_rate": _float,
+        "rate_enforced": _bool,
     },
     "limits": {
         "max_recipients": _at_least(1),
@@ -358,6 +372,11 @@ def _supported(profile: TargetProfile) -> TargetProfile:
     """Keys that are each valid but together cannot support a run: a daily quota below the
     recipient limit makes a message the limit allows cross the quota, so the two rules
     would contradict each other on one request."""
+    account = profile.account
+    if account.rate_enforced and account.max_send_rate is None:
+        raise ProfileError(
+            "account.rate_enforced: true needs account.max_send_rate, the rate it enforces"
+        )
     quota, limit = profile.account.max_24h_send, profile.limits.max_recipients
     if quota is not None and 0 <= quota < limit:
         raise ProfileError(
@@ -366,6 +385,16 @@ def _supported(profile: TargetProfile) -> TargetProfile:
             "least the limit, or -1 (unlimited)"
         )
     return profile
+
+
+def with_rate_enforced(profile: TargetProfile, rate: Any, where: str) -> TargetProfile:
+    """The profile of a target that enforces `rate` sends a second (`sesconf serve
+    --max-send-rate`), validated as the profile key is; errors name `where`."""
+    try:
+        data = {"account": {"max_send_rate": rate, "rate_enforced": True}}
+        return profile_from_mapping(data, base=profile)
+    except ProfileError as exc:
+        raise ProfileError(f"{where}: {exc}") from None
 
 
 def _secrets(base: TargetProfile, changes: Mapping[str, Any]) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ from conformance.server.class_hooks import view as class_view
 from conformance.server.fault_type import Fault
 from conformance.server.faults import get_fault
 from conformance.server.identities import bare_address_of, unverified
+from conformance.server.rate import TokenBucket
 from conformance.server.results import Accepted, Kind, Refused, Result
 from conformance.server.variants import early_refusal, request_switches, rewritten
 
@@ -81,6 +82,9 @@ class Engine:
         self._resets = 0
         self._request = threading.local()
         """Switches a fault turns on for the request being answered (per thread)."""
+        rate = profile.account.max_send_rate if profile.account.rate_enforced else None
+        self.bucket = TokenBucket(rate) if rate is not None else None
+        """The send rate enforced (`sesconf serve --max-send-rate`); None: no limit."""
         self.reset()
 
     # --- state ---------------------------------------------------------------------------
@@ -141,6 +145,8 @@ class Engine:
         elif self.has_effect("latency", protocol=protocol):
             time.sleep(0.3)
         self.begin_request()
+        if self.bucket is not None and not self.bucket.take():  # before anything is read
+            return Refused(Kind.THROTTLED, "Maximum sending rate exceeded.")
         if not isinstance(params, Mapping):
             return Refused(Kind.MALFORMED, "The request must be a JSON object of SES parameters.")
         refused, viewed = self._validate(params, protocol)  # no state read: outside the lock

@@ -1,0 +1,53 @@
+"""The reference's send rate (`sesconf serve --max-send-rate R`): a token bucket of one
+second, so a burst of up to R sends is taken at once (real SES allows short bursts) and
+sends sustained over R a second are refused (rules.md, `rate.max-send-rate`).
+
+Its own module, with the clock passed in, so its arithmetic is tested (and mutated) alone.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+
+WINDOW_S = 1.0
+"""The bucket holds one window's worth of sends."""
+
+
+class TokenBucket:
+    """At most `rate_per_s` sends a second, sustained; up to one second's worth at once."""
+
+    def __init__(self, rate_per_s: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        if isinstance(rate_per_s, bool) or not isinstance(rate_per_s, int | float):
+            raise ValueError(f"max_send_rate: expected a number > 0, got {rate_per_s!r}")
+        if not (math.isfinite(rate_per_s) and rate_per_s > 0):
+            raise ValueError(f"max_send_rate: expected a number > 0, got {rate_per_s!r}")
+        self.rate = float(rate_per_s)
+        self.capacity = max(1.0, self.rate * WINDOW_S)
+        """One window of sends, and at least one (a rate under 1/s still sends)."""
+        self._clock = clock
+        self._tokens = self.capacity
+        self._at = clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        """Take one send's token; False (refuse it) when the bucket is empty."""
+        with self._lock:
+            now = self._clock()
+            refill = max(0.0, now - self._at) * self.rate
+            self._tokens = min(self.capacity, self._tokens + refill)
+            self._at = now
+            if self._tokens < 1.0:
+                return False
+            self._tokens -= 1.0
+            return True
+
+
+def reported_rate(bucket: TokenBucket | None, *, sandbox: bool) -> float:
+    """MaxSendRate as GetSendQuota and GetAccount report it: the enforced rate, else real
+    SES's sandbox (1) or production (14) default."""
+    if bucket is not None:
+        return bucket.rate
+    return 1.0 if sandbox else 14.0
