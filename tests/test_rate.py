@@ -1,0 +1,384 @@
+"""rate.max-send-rate (issue 18): the profile's keys, the reference's token bucket and its
+three wires, the judgement (a throttle is a valid reason for any refusal), and whole runs:
+skipped where the profile does not opt in, failed by a reference without a limit when the
+profile declares one, passed (exit 0, whole default run) by `sesconf serve --max-send-rate`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from defusedxml import ElementTree
+
+from conformance.checks.judge import judge
+from conformance.checks.judgements import is_quota_rejection, is_rate_rejection
+from conformance.errors import ProfileError
+from conformance.exitcodes import ExitCode
+from conformance.model import Accept, Exchange, Rejected, WireRequest, WireResponse
+from conformance.profile import (
+    TargetProfile,
+    load_builtin_profile,
+    profile_from_mapping,
+    with_rate_enforced,
+)
+from conformance.server import start_server
+from conformance.server.rate import TokenBucket, reported_rate
+from tests._sesconf import REPO, sesconf
+
+REFERENCE = load_builtin_profile("reference")
+RULE = "rate.max-send-rate"
+RATE = 15
+"""Sends a second in the whole runs: the burst (45 a second for 3 s) stays cheap, and the
+rest of a default run (about 700 sends at --max-examples 2) takes under a minute."""
+PROFILE_TOML = f"""extends = "reference"
+timeout_s = 30
+
+[account]
+max_send_rate = {RATE}
+rate_enforced = true
+"""
+NS = "{http://ses.amazonaws.com/doc/2010-12-01/}"
+MESSAGE = "Maximum sending rate exceeded."
+
+
+class Clock:
+    """A clock the test moves by hand: the bucket's arithmetic, not the machine's speed."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# --- the token bucket ---------------------------------------------------------------------
+
+
+def test_the_bucket_takes_one_second_of_sends_at_once_then_the_rate() -> None:
+    clock = Clock()
+    bucket = TokenBucket(4, clock=clock)
+    assert [True] * 4 + [False] == [bucket.take() for _ in range(5)]
+    clock.now += 0.25  # a quarter second: one send's token
+    assert [True, False] == [bucket.take(), bucket.take()]
+    clock.now += 10  # a long pause refills one second's worth, no more
+    assert [True] * 4 + [False] == [bucket.take() for _ in range(5)]
+
+
+def test_a_rate_under_one_a_second_still_sends_one() -> None:
+    clock = Clock()
+    bucket = TokenBucket(0.5, clock=clock)
+    assert (1.0, [True, False]) == (bucket.capacity, [bucket.take(), bucket.take()])
+    clock.now += 1.9
+    assert not bucket.take()
+    clock.now += 0.2
+    assert bucket.take()
+
+
+def test_a_clock_that_goes_back_refills_nothing() -> None:
+    clock = Clock()
+    bucket = TokenBucket(1, clock=clock)
+    assert bucket.take()
+    clock.now -= 5
+    assert not bucket.take()
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("inf"), float("nan"), True, "5"])
+def test_the_bucket_refuses_a_bad_rate_naming_it(bad: object) -> None:
+    with pytest.raises(ValueError, match=re.escape(repr(bad))):
+        TokenBucket(bad)  # type: ignore[arg-type]
+
+
+def test_the_reported_rate_is_the_enforced_one_else_real_ses_defaults() -> None:
+    assert 7.5 == reported_rate(TokenBucket(7.5), sandbox=True)
+    assert (1.0, 14.0) == (reported_rate(None, sandbox=True), reported_rate(None, sandbox=False))
+
+
+# --- the profile --------------------------------------------------------------------------
+
+
+def test_the_profile_keys_and_the_pace_they_set() -> None:
+    profile = profile_from_mapping(
+        {"account": {"max_send_rate": 8, "rate_enforced": True}, "safety": {"rate_per_s": 20}},
+        base=REFERENCE,
+    )
+    assert (8.0, True, 8.0) == (
+        profile.account.max_send_rate,
+        profile.account.rate_enforced,
+        profile.send_rate,
+    )
+    assert REFERENCE.send_rate is None
+    slower = profile_from_mapping({"safety": {"rate_per_s": 2}}, base=profile)
+    assert 2.0 == slower.send_rate
+
+
+@pytest.mark.parametrize(
+    ("account", "message"),
+    [
+        ({"max_send_rate": 0}, "account.max_send_rate: expected a number > 0, got 0"),
+        ({"max_send_rate": -2.5}, "account.max_send_rate: expected a number > 0, got -2.5"),
+        ({"max_send_rate": "fast"}, "account.max_send_rate: expected a number > 0, got 'fast'"),
+        ({"max_send_rate": True}, "account.max_send_rate: expected a number > 0, got True"),
+        ({"max_send_rate": float("inf")}, "account.max_send_rate: expected a number > 0, got inf"),
+        ({"rate_enforced": "yes"}, "account.rate_enforced: expected true or false, got 'yes'"),
+        ({"rate_enforced": True}, "account.rate_enforced: true needs account.max_send_rate"),
+    ],
+)
+def test_bad_profile_values_are_errors_naming_key_and_value(
+    account: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ProfileError, match=re.escape(message)):
+        profile_from_mapping({"account": account}, base=REFERENCE)
+
+
+def test_serve_s_rate_is_validated_as_the_profile_key() -> None:
+    assert 3.0 == with_rate_enforced(REFERENCE, 3, "--max-send-rate").account.max_send_rate
+    with pytest.raises(ProfileError, match=r"^--max-send-rate: account.max_send_rate: .* got -1"):
+        with_rate_enforced(REFERENCE, -1, "--max-send-rate")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0", "--max-send-rate: account.max_send_rate: expected a number > 0, got 0.0"),
+        ("-3", "--max-send-rate: account.max_send_rate: expected a number > 0, got -3.0"),
+        ("inf", "--max-send-rate: account.max_send_rate: expected a number > 0, got inf"),
+        ("fast", "argument --max-send-rate: invalid float value: 'fast'"),
+    ],
+)
+def test_sesconf_serve_refuses_a_bad_rate_with_exit_2(value: str, message: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "conformance", "serve", "--port", "0", "--max-send-rate", value],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert ExitCode.USAGE_ERROR == proc.returncode, proc.stdout + proc.stderr
+    assert message in proc.stderr
+
+
+# --- the reference's three wires ----------------------------------------------------------
+
+
+def rated(rate: float) -> TargetProfile:
+    return with_rate_enforced(REFERENCE, rate, "test")
+
+
+SLOW = rated(0.1)
+"""One token, refilled in ten seconds: the second send of a test is refused."""
+FORM = {
+    "Action": "SendEmail",
+    "Version": "2010-12-01",
+    "Source": "sender@verified.example",
+    "Destination.ToAddresses.member.1": "to@verified.example",
+    "Message.Subject.Data": "Hello",
+    "Message.Body.Text.Data": "text",
+}
+ENVELOPE = {
+    "Source": "sender@verified.example",
+    "Destination": {"ToAddresses": ["to@verified.example"]},
+    "Message": {"Subject": {"Data": "Hello"}, "Body": {"Text": {"Data": "text"}}},
+}
+V2 = {
+    "FromEmailAddress": "sender@verified.example",
+    "Destination": {"ToAddresses": ["to@verified.example"]},
+    "Content": {"Simple": {"Subject": {"Data": "Hello"}, "Body": {"Text": {"Data": "text"}}}},
+}
+
+
+def test_the_envelope_throttles_with_429_throttling() -> None:
+    with start_server(SLOW) as server:
+        assert 200 == requests.post(server.url, json=ENVELOPE, timeout=30).status_code
+        answer = requests.post(server.url, json=ENVELOPE, timeout=30)
+        error = {"code": "THROTTLING", "message": MESSAGE}
+        assert (429, False, error) == (answer.status_code, *answer.json().values())
+        assert [] == server.engine.outbox()[1:]  # the refused send delivered nothing
+
+
+def test_query_throttles_as_real_ses_and_reports_the_rate() -> None:
+    with start_server(SLOW) as server:
+        assert 200 == requests.post(server.url, data=FORM, timeout=30).status_code
+        answer = requests.post(server.url, data=FORM, timeout=30)
+        root = ElementTree.fromstring(answer.content)
+        error = [root.findtext(f"{NS}Error/{NS}{name}") for name in ("Type", "Code", "Message")]
+        assert (400, ["Sender", "Throttling", MESSAGE]) == (answer.status_code, error)
+        quota = requests.post(server.url, data={"Action": "GetSendQuota"}, timeout=30)
+        assert "<MaxSendRate>0.1</MaxSendRate>" in quota.text
+
+
+def test_sesv2_throttles_with_429_too_many_requests() -> None:
+    with start_server(SLOW) as server:
+        url = server.url + "v2/email/outbound-emails"
+        assert 200 == requests.post(url, json=V2, timeout=30).status_code
+        answer = requests.post(url, json=V2, timeout=30)
+        kind = answer.headers["x-amzn-ErrorType"].split(":")[0]
+        assert (429, "TooManyRequestsException") == (answer.status_code, kind)
+        assert MESSAGE == answer.json()["message"]
+        account = requests.get(server.url + "v2/email/account", timeout=30).json()
+        assert 0.1 == account["SendQuota"]["MaxSendRate"]
+
+
+# --- the judgement ------------------------------------------------------------------------
+
+
+def refusal(code: str, message: str, status: int = 400) -> Exchange:
+    request = WireRequest("POST", "http://127.0.0.1:1/", (), b"{}")
+    response = WireResponse(status, (), b"", 0.0)
+    return Exchange(request, response, Rejected(code, message, status), {})
+
+
+def test_a_rate_throttle_is_told_from_a_quota_one_only_where_the_rate_is_enforced() -> None:
+    rate, quota = (
+        refusal("Throttling", MESSAGE),
+        refusal("Throttling", "Daily message quota exceeded."),
+    )
+    enforced = rated(5)
+    assert (True, False) == (is_rate_rejection(rate, enforced), is_quota_rejection(rate, enforced))
+    assert (False, True) == (
+        is_rate_rejection(quota, enforced),
+        is_quota_rejection(quota, enforced),
+    )
+    assert (False, True) == (
+        is_rate_rejection(rate, REFERENCE),
+        is_quota_rejection(rate, REFERENCE),
+    )
+    pinned = dataclasses.replace(enforced, codes={RULE: ("SLOW_DOWN",)})
+    assert is_rate_rejection(refusal("SLOW_DOWN", "wait"), pinned)
+    assert not is_rate_rejection(rate, pinned)
+
+
+def test_a_throttled_acceptance_is_no_other_rule_s_failure_and_is_the_rate_s() -> None:
+    params = dict(ENVELOPE)
+    sent: list[object] = []
+
+    def control(p: object) -> Exchange:
+        sent.append(p)
+        return refusal("Throttling", MESSAGE)
+
+    throttled, profile = refusal("Throttling", MESSAGE, 429), rated(5)
+    for rule_id in ("sender.verified", "recipients.max", "sandbox.recipients"):
+        verdict = judge(
+            rule_id, Accept(), throttled, params=params, profile=profile, send_control=control
+        )
+        assert verdict is None
+    assert [] == sent  # a throttle needs no control to be a valid reason
+    verdict = judge(RULE, Accept(), throttled, params=params, profile=profile, send_control=control)
+    assert verdict is not None and RULE == verdict.rule_id and "send-rate" in verdict.summary
+
+
+# --- whole runs ---------------------------------------------------------------------------
+
+
+def outcome_of(summary: dict[str, object], rule_id: str) -> dict[str, object]:
+    rules = summary["rules"]
+    assert isinstance(rules, list)
+    return next(r for r in rules if r["id"] == rule_id)
+
+
+def test_the_rule_is_skipped_saying_why_where_the_profile_does_not_opt_in(
+    tmp_path: Path,
+) -> None:
+    declared_only = tmp_path / "declared.toml"
+    declared_only.write_text('extends = "reference"\n[account]\nmax_send_rate = 5\n', "utf-8")
+    for name, extra in (("default", []), ("declared", ["--profile", str(declared_only)])):
+        with start_server(REFERENCE) as server:
+            run = sesconf(
+                "run", *extra, "--url", server.url, "--rules", "rate.*",
+                report_dir=tmp_path / name, timeout=300,
+            )  # fmt: skip
+        rule = outcome_of(run.summary, RULE)
+        assert ExitCode.OK == run.returncode, run.stdout[-2000:] + run.stderr[-2000:]
+        assert "skip" == rule["outcome"], name
+        assert "account.rate_enforced = true" in str(rule["reason"]), name
+
+
+def whole_run(url: str, tmp_path: Path, *extra: str) -> tuple[dict[str, str], int, str]:
+    profile = tmp_path / "rated.toml"
+    profile.write_text(PROFILE_TOML, "utf-8")
+    run = sesconf(
+        "run", "--profile", str(profile), "--url", url, "--strict", "--max-examples", "2",
+        "--quiet", *extra, report_dir=tmp_path / "report", timeout=900,
+    )  # fmt: skip
+    reasons = "\n".join(
+        f"{r['id']}: {r['outcome']}: {r['reason'][:300]}"
+        for r in run.summary["rules"]
+        if r["outcome"] != "pass"
+    )
+    return run.outcomes(), run.returncode, reasons + "\n" + run.stderr[-2000:]
+
+
+def test_a_reference_without_a_limit_fails_exactly_the_rate_rule(tmp_path: Path) -> None:
+    with start_server(REFERENCE) as server:
+        outcomes, code, output = whole_run(server.url, tmp_path)
+    assert {RULE} == {r for r, outcome in outcomes.items() if outcome == "fail"}, output
+    assert {"ses.error-codes"} == {r for r, o in outcomes.items() if o != "fail" and o != "pass"}
+    assert ExitCode.RULE_FAILED == code, output
+
+
+class RatedServe:
+    """`sesconf serve --max-send-rate RATE --port 0`, its URL read from its log."""
+
+    URL = re.compile(r"reference server on (http://127\.0\.0\.1:[1-9][0-9]*/)")
+
+    def __init__(self, folder: Path) -> None:
+        self.log = folder / "serve.log"
+        argv = [sys.executable, "-m", "conformance", "serve", "--port", "0"]
+        with open(self.log, "wb") as sink:
+            self.proc = subprocess.Popen(
+                [*argv, "--max-send-rate", str(RATE)],
+                cwd=REPO,
+                env={**os.environ, "PYTHONPATH": str(REPO)},
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 120
+        while not (found := self.URL.search(self.log.read_text("utf-8", "replace"))):
+            assert self.proc.poll() is None, self.log.read_text("utf-8", "replace")
+            assert time.monotonic() < deadline, "sesconf serve did not start within 120 s"
+            time.sleep(0.1)
+        self.url = found.group(1)
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+
+
+@pytest.fixture
+def rated_serve(tmp_path: Path) -> Iterator[RatedServe]:
+    server = RatedServe(tmp_path)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_serve_with_a_rate_passes_a_whole_default_run(
+    rated_serve: RatedServe, tmp_path: Path
+) -> None:
+    """The conformant variant with an unusual but legal choice: a strict rate, declared."""
+    outcomes, code, output = whole_run(rated_serve.url, tmp_path)
+    assert ExitCode.OK == code, output
+    assert {"ses.error-codes": "skip"} == {r: o for r, o in outcomes.items() if o != "pass"}
+    assert "pass" == outcomes[RULE]
+    throttled = rated_serve.log.read_text("utf-8", "replace").count('HTTP/1.1" 429')
+    assert throttled > 0  # the burst met the limit: the pass rests on refusals seen
+
+
+@pytest.mark.parametrize("protocol", ["ses-query", "sesv2"])
+def test_serve_with_a_rate_passes_the_rule_over_the_ses_wires(
+    rated_serve: RatedServe, tmp_path: Path, protocol: str
+) -> None:
+    outcomes, code, output = whole_run(
+        rated_serve.url, tmp_path, "--protocol", protocol, "--rules", "rate.*"
+    )
+    assert ({RULE: "pass"}, ExitCode.OK) == (outcomes, code), output
