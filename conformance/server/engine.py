@@ -36,7 +36,7 @@ from conformance.server.class_hooks import view as class_view
 from conformance.server.fault_type import Fault
 from conformance.server.faults import get_fault
 from conformance.server.identities import bare_address_of, unverified
-from conformance.server.rate import TokenBucket
+from conformance.server.rate import TokenBucket, throttled
 from conformance.server.results import Accepted, Kind, Refused, Result
 from conformance.server.variants import early_refusal, request_switches, rewritten
 
@@ -145,7 +145,7 @@ class Engine:
         elif self.has_effect("latency", protocol=protocol):
             time.sleep(0.3)
         self.begin_request()
-        if self.bucket is not None and not self.bucket.take():  # before anything is read
+        if throttled(self.bucket):  # before anything of the request is read
             return Refused(Kind.THROTTLED, "Maximum sending rate exceeded.")
         if not isinstance(params, Mapping):
             return Refused(Kind.MALFORMED, "The request must be a JSON object of SES parameters.")

@@ -7,7 +7,6 @@ Its own module, with the clock passed in, so its arithmetic is tested (and mutat
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable
@@ -20,10 +19,7 @@ class TokenBucket:
     """At most `rate_per_s` sends a second, sustained; up to one second's worth at once."""
 
     def __init__(self, rate_per_s: float, *, clock: Callable[[], float] = time.monotonic) -> None:
-        if isinstance(rate_per_s, bool) or not isinstance(rate_per_s, int | float):
-            raise ValueError(f"max_send_rate: expected a number > 0, got {rate_per_s!r}")
-        if not (math.isfinite(rate_per_s) and rate_per_s > 0):
-            raise ValueError(f"max_send_rate: expected a number > 0, got {rate_per_s!r}")
+        """`rate_per_s` comes from a validated profile (account.max_send_rate > 0)."""
         self.rate = float(rate_per_s)
         self.capacity = max(1.0, self.rate * WINDOW_S)
         """One window of sends, and at least one (a rate under 1/s still sends)."""
@@ -43,6 +39,11 @@ class TokenBucket:
                 return False
             self._tokens -= 1.0
             return True
+
+
+def throttled(bucket: TokenBucket | None) -> bool:
+    """Whether a send is refused for the rate: only with a bucket, and only when empty."""
+    return bucket is not None and not bucket.take()
 
 
 def reported_rate(bucket: TokenBucket | None, *, sandbox: bool) -> float:
