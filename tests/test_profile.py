@@ -45,6 +45,8 @@ GOOD: dict[str, Any] = {
     "account.outbox_url": "http://127.0.0.1:1/_outbox",
     "account.outbox_format": "ministack",
     "account.sandbox_switch": True,
+    "account.max_send_rate": 2.5,
+    "account.rate_enforced": False,  # true alone is refused: it needs max_send_rate
     "limits.max_recipients": 3,
     "limits.max_message_bytes": 1000,
     "limits.size_exact": True,
