@@ -20,18 +20,27 @@ import requests
 from defusedxml import ElementTree
 
 from conformance.checks.judge import judge
-from conformance.checks.judgements import is_quota_rejection, is_rate_rejection
+from conformance.checks.judgements import Reading, is_quota_rejection, is_rate_rejection, read
 from conformance.errors import ProfileError
 from conformance.exitcodes import ExitCode
-from conformance.model import Accept, Exchange, Rejected, WireRequest, WireResponse
+from conformance.model import (
+    Accept,
+    Exchange,
+    Rejected,
+    SendEmailRequest,
+    WireRequest,
+    WireResponse,
+)
 from conformance.profile import (
     TargetProfile,
     load_builtin_profile,
     profile_from_mapping,
     with_rate_enforced,
 )
+from conformance.protocols.clients import make_client
 from conformance.server import start_server
 from conformance.server.rate import TokenBucket, reported_rate, throttled
+from conformance.suite.support import TargetSession, TestContext
 from tests._sesconf import REPO, sesconf
 
 REFERENCE = load_builtin_profile("reference")
@@ -382,3 +391,19 @@ def test_serve_with_a_rate_passes_the_rule_over_the_ses_wires(
         rated_serve.url, tmp_path, "--protocol", protocol, "--rules", "rate.*"
     )
     assert ({RULE: "pass"}, ExitCode.OK) == (outcomes, code), output
+
+
+def test_a_send_refused_for_the_rate_is_retried_once_after_a_second() -> None:
+    """Other tests keep under the declared rate; a target that counts more strictly is
+    waited out once (it enforces 0.5: one token, two seconds to refill, so the retry one
+    second later is refused too)."""
+    with start_server(rated(0.5)) as server:
+        moved = rated(50).with_url(server.url)
+        ctx = TestContext("t", ("sender.verified",), TargetSession(moved, make_client(moved), 1))
+        request = SendEmailRequest(ENVELOPE)
+        assert Reading.ACCEPTED == read(ctx.send_expecting(request, Accept()))
+        throttled = ctx.send_expecting(request, Accept())
+        assert is_rate_rejection(throttled, moved)
+        assert 3 == ctx.tally.exchanges["sender.verified"]  # one send, then two: a retry
+        assert 1 == len(server.engine.outbox())
+        ctx.judge("sender.verified", Accept(), throttled, params=ENVELOPE)  # no failure
