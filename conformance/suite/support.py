@@ -50,8 +50,7 @@ __all__ = [
 ]
 
 
-RATE_WINDOW_S = 1.1
-"""How long a send-rate refusal is waited out before the one retry: a one-second window."""
+RATE_WINDOW_S = 1.1  # a send-rate refusal is waited out (a one-second window), then retried
 
 
 def rule(*rule_ids: str) -> pytest.MarkDecorator:
@@ -284,9 +283,8 @@ class TestContext:
         """Send; when a quota rejection hides an expected acceptance, reset and retry once.
 
         Only the quota state machine judges the quota; other tests must not fail because
-        earlier tests used it up (see docs/architecture.md, "Quota"). Likewise a send-rate
-        refusal (the suite keeps under the declared rate, but a strict target may count
-        otherwise): wait for the rate's one-second window to pass and retry once.
+        earlier tests used it up (see docs/architecture.md, "Quota"). A send-rate refusal
+        (a target may count more strictly than the suite paces) is waited out, then retried.
         """
         exchange = self.send(request)
         if is_rate_rejection(exchange, self.profile):
