@@ -35,7 +35,7 @@ from conformance.profile import (
 )
 from conformance.protocols.clients import make_client
 from conformance.server import start_server
-from conformance.server.rate import TokenBucket, reported_rate, throttled
+from conformance.server.rate import TokenBucket, bucket_for, enforced_or, throttled
 from conformance.suite.support import TargetSession, TestContext
 from tests._sesconf import REPO
 
@@ -92,9 +92,13 @@ def test_only_an_empty_bucket_throttles() -> None:
     assert (False, False, True) == (throttled(None), throttled(bucket), throttled(bucket))
 
 
-def test_the_reported_rate_is_the_enforced_one_else_real_ses_defaults() -> None:
-    assert 7.5 == reported_rate(TokenBucket(7.5), sandbox=True)
-    assert (1.0, 14.0) == (reported_rate(None, sandbox=True), reported_rate(None, sandbox=False))
+def test_a_bucket_only_for_a_rate_enforced_and_the_rate_reported() -> None:
+    enforced = rated(7.5).account
+    declared = dataclasses.replace(enforced, rate_enforced=False)
+    bucket = bucket_for(enforced)
+    assert bucket is not None and (7.5, None) == (bucket.rate, bucket_for(declared))
+    assert bucket_for(REFERENCE.account) is None
+    assert (7.5, 14.0) == (enforced_or(bucket, 1.0), enforced_or(None, 14.0))
 
 
 # --- the profile --------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from conformance.server.class_hooks import view as class_view
 from conformance.server.fault_type import Fault
 from conformance.server.faults import get_fault
 from conformance.server.identities import bare_address_of, unverified
-from conformance.server.rate import TokenBucket, throttled
+from conformance.server.rate import bucket_for, throttled
 from conformance.server.results import Accepted, Kind, Refused, Result
 from conformance.server.variants import early_refusal, request_switches, rewritten
 
@@ -82,8 +82,7 @@ class Engine:
         self._resets = 0
         self._request = threading.local()
         """Switches a fault turns on for the request being answered (per thread)."""
-        rate = profile.account.max_send_rate if profile.account.rate_enforced else None
-        self.bucket = TokenBucket(rate) if rate is not None else None
+        self.bucket = bucket_for(profile.account)
         """The send rate enforced (`sesconf serve --max-send-rate`); None: no limit."""
         self.reset()
 

@@ -11,6 +11,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from conformance.profile import Account
+
 WINDOW_S = 1.0
 """The bucket holds one window's worth of sends."""
 
@@ -46,9 +48,15 @@ def throttled(bucket: TokenBucket | None) -> bool:
     return bucket is not None and not bucket.take()
 
 
-def reported_rate(bucket: TokenBucket | None, *, sandbox: bool) -> float:
-    """MaxSendRate as GetSendQuota and GetAccount report it: the enforced rate, else real
-    SES's sandbox (1) or production (14) default."""
-    if bucket is not None:
-        return bucket.rate
-    return 1.0 if sandbox else 14.0
+def bucket_for(account: Account) -> TokenBucket | None:
+    """The bucket of a profile that enforces its rate (`sesconf serve --max-send-rate`
+    sets both keys); None, no limit, for every other."""
+    if not account.rate_enforced or account.max_send_rate is None:
+        return None
+    return TokenBucket(account.max_send_rate)
+
+
+def enforced_or(bucket: TokenBucket | None, default: float) -> float:
+    """MaxSendRate as GetSendQuota and GetAccount report it: the rate enforced, else
+    `default` (real SES's sandbox or production rate)."""
+    return bucket.rate if bucket is not None else default

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Request, Response
 from conformance.errors import BadJson, BodyTooLarge
 from conformance.server.engine import Engine
 from conformance.server.http import json_response, parse_json, read_body, request_id
-from conformance.server.rate import reported_rate
+from conformance.server.rate import enforced_or
 from conformance.server.results import Kind, Refused
 
 PROTOCOL = "sesv2"
@@ -120,9 +120,10 @@ def handle(engine: Engine, request: Request, *, max_body_bytes: int) -> Response
 def _account(engine: Engine) -> Response:
     quota = {
         "Max24HourSend": float(engine.max_24h_send),
-        "MaxSendRate": reported_rate(engine.bucket, sandbox=engine.profile.account.sandbox),
+        "MaxSendRate": 1.0 if engine.profile.account.sandbox else 14.0,
         "SentLast24Hours": float(engine.sent_last_24h),
     }
+    quota["MaxSendRate"] = enforced_or(engine.bucket, quota["MaxSendRate"])
     return json_response(
         {
             "SendQuota": quota,

@@ -39,10 +39,10 @@ decisions first, the address classifier, the largest, last)."""
 ONLY: Mapping[str, tuple[str, ...]] = {
     "conformance/server/app.py": ("route", "ReferenceApp"),
     "conformance/wire/query_form.py": ("decode_members", "_listify", "_members"),
-    "conformance/server/rate.py": ("TokenBucket", "throttled"),
+    "conformance/server/rate.py": ("TokenBucket", "throttled", "bucket_for"),
 }
 """Modules of which only these top-level definitions are mutated (see the docstring; of
-rate.py, `reported_rate` only answers GetSendQuota's MaxSendRate, which no rule judges)."""
+rate.py, `enforced_or` only answers GetSendQuota's MaxSendRate, which no rule judges)."""
 
 RATE_PROFILE = """extends = "reference"
 
