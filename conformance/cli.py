@@ -4,6 +4,7 @@
                 [--strict] [--max-examples N] [--seed N] [--concurrency auto|N]
                 [--run-timeout SECONDS] [--report-dir DIR]
     sesconf serve [--host 127.0.0.1] [--port 8025] [--profile FILE] [--latency-ms MS]
+                  [--max-send-rate R]
     sesconf rules
     sesconf schema                      (summary.json's JSON Schema)
 
