@@ -4,6 +4,7 @@
                 [--strict] [--max-examples N] [--seed N] [--concurrency auto|N]
                 [--run-timeout SECONDS] [--report-dir DIR]
     sesconf serve [--host 127.0.0.1] [--port 8025] [--profile FILE] [--latency-ms MS]
+                  [--max-send-rate R]
     sesconf rules
     sesconf schema                      (summary.json's JSON Schema)
 
@@ -43,6 +44,7 @@ from conformance.profile import (
     load_builtin_profile,
     load_profile,
     resolve_target,
+    with_rate_enforced,
 )
 from conformance.protocols import shared_limits
 from conformance.protocols.base import check_reachable
@@ -171,7 +173,7 @@ def _workers(
     """The processes of this run (`--concurrency`), the target's round trip when `auto`
     measured it, and whether that makes it slow; see `commands/concurrency.py`."""
     safety = profile.safety
-    limited = safety.max_sends is not None or safety.rate_per_s or safety.rate_from_quota
+    limited = safety.max_sends is not None or profile.send_rate or safety.rate_from_quota
     if limited and not shared_limits.supported():
         if args.workers != 1:
             print(
@@ -285,6 +287,8 @@ def _pytest_args(
 
 def cmd_serve(args: argparse.Namespace) -> ExitCode:
     profile = load_profile(args.profile) if args.profile else load_builtin_profile("reference")
+    if args.max_send_rate is not None:
+        profile = with_rate_enforced(profile, args.max_send_rate, "--max-send-rate")
     print(
         f"sesconf reference server on http://{args.host}:{args.port}/ "
         f"(envelope at any path, SES Query at POST /, SESv2 under /v2/; "

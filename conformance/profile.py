@@ -8,16 +8,25 @@ the key, e.g. `limits.max_recipients: expected an integer >= 1, got 'fifty'`.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from conformance.errors import ProfileError
-from conformance.outbox_formats import OUTBOX_FORMATS
+from conformance.profile_values import (
+    Validator,
+    expand_env,
+    http_url,
+    int_at_least,
+    nonempty_str,
+    outbox_format,
+    positive_number,
+    str_list,
+    true_or_false,
+)
 from conformance.rules import RULES
 
 PROTOCOLS = ("envelope", "ses-query", "sesv2")
@@ -53,6 +62,10 @@ class Account:
     SESv2 PutAccountDetails (ProductionAccessEnabled = not sandbox): emulators only."""
     burst_size: int = 8
     """Sends released together in each concurrency test of the state rules (at least 2)."""
+    max_send_rate: float | None = None
+    """The account's MaxSendRate (sends a second): the suite never sends faster."""
+    rate_enforced: bool = False
+    """The target promises to throttle sends over max_send_rate (rate.max-send-rate)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +134,13 @@ class TargetProfile:
             and self.account.reset_url is not None
         )
 
+    @property
+    def send_rate(self) -> float | None:
+        """Sends a second the suite keeps to: safety.rate_per_s, and never over the
+        account's declared MaxSendRate (so a rate-limited target is not throttled)."""
+        rates = [r for r in (self.safety.rate_per_s, self.account.max_send_rate) if r]
+        return min(rates) if rates else None
+
     def with_url(self, url: str) -> TargetProfile:
         """The same profile at another address; test hooks move with it."""
         old = self.url.rstrip("/")
@@ -177,127 +197,60 @@ def resolve_target(
 
 # --- loading ----------------------------------------------------------------------------
 
-_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def _expand(value: Any, key: str) -> Any:
-    if isinstance(value, str):
-
-        def sub(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name not in os.environ:
-                raise ProfileError(f"{key}: environment variable ${{{name}}} is not set")
-            return os.environ[name]
-
-        return _ENV.sub(sub, value)
-    if isinstance(value, list):
-        return [_expand(item, key) for item in value]
-    if isinstance(value, dict):
-        return {k: _expand(v, f"{key}.{k}") for k, v in value.items()}
-    return value
-
-
-def _str(raw: Any, key: str, *, url: bool = False) -> str:
-    if not isinstance(raw, str) or not raw:
-        raise ProfileError(f"{key}: expected a non-empty string, got {raw!r}")
-    if url and not re.match(r"^https?://[^/\s]+", raw):
-        raise ProfileError(f"{key}: expected an http:// or https:// URL, got {raw!r}")
-    return raw
-
-
-def _int(raw: Any, key: str, *, minimum: int) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw < minimum:
-        raise ProfileError(f"{key}: expected an integer >= {minimum}, got {raw!r}")
-    return raw
-
-
-def _float(raw: Any, key: str) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
-        raise ProfileError(f"{key}: expected a number > 0, got {raw!r}")
-    return float(raw)
-
-
-def _bool(raw: Any, key: str) -> bool:
-    if not isinstance(raw, bool):
-        raise ProfileError(f"{key}: expected true or false, got {raw!r}")
-    return raw
-
-
-def _outbox_format_key(raw: Any, key: str) -> str:
-    if not isinstance(raw, str) or raw not in OUTBOX_FORMATS:
-        known = ", ".join(OUTBOX_FORMATS)
-        raise ProfileError(f"{key}: expected one of {known}, got {raw!r}")
-    return str(raw)
-
-
-def _strs(raw: Any, key: str) -> tuple[str, ...]:
-    if not isinstance(raw, list) or not all(isinstance(x, str) and x for x in raw):
-        raise ProfileError(f"{key}: expected a list of non-empty strings, got {raw!r}")
-    return tuple(raw)
-
-
-Validator = Callable[[Any, str], Any]
-"""Checks one raw TOML value and returns it typed; raises ProfileError naming `key`."""
-
-
-def _url(raw: Any, key: str) -> str:
-    return _str(raw, key, url=True)
-
-
-def _at_least(minimum: int) -> Validator:
-    def check(raw: Any, key: str) -> int:
-        return _int(raw, key, minimum=minimum)
-
-    return check
-
 
 def _protocol(raw: Any, key: str) -> str:
-    protocol = _str(raw, key)
+    protocol = nonempty_str(raw, key)
     if protocol not in PROTOCOLS:
         raise ProfileError(f"{key}: expected one of {', '.join(PROTOCOLS)}, got {protocol!r}")
     return protocol
 
 
 TOP_KEYS: dict[str, Validator] = {
-    "name": _str,
+    "name": nonempty_str,
     "protocol": _protocol,
-    "url": _url,
-    "timeout_s": _float,
-    "region": _str,
-    "max_examples": _at_least(1),
-    "run_timeout_s": _float,
-    "secret_env": _strs,
+    "url": http_url,
+    "timeout_s": positive_number,
+    "region": nonempty_str,
+    "max_examples": int_at_least(1),
+    "run_timeout_s": positive_number,
+    "secret_env": str_list,
 }
 """Top-level keys: each is the TargetProfile field of the same name."""
 
 TABLE_KEYS: dict[str, dict[str, Validator]] = {
     "identities": {
-        "verified_addresses": _strs,
-        "verified_domains": _strs,
-        "unverified_domain": _str,
-        "provision": _bool,
+        "verified_addresses": str_list,
+        "verified_domains": str_list,
+        "unverified_domain": nonempty_str,
+        "provision": true_or_false,
     },
     "account": {
-        "sandbox": _bool,
-        "max_24h_send": _at_least(-1),
-        "quota_counts_simulator": _bool,
-        "reset_url": _url,
-        "outbox_url": _url,
-        "outbox_format": _outbox_format_key,
-        "sandbox_switch": _bool,
-        "burst_size": _at_least(2),
+        "sandbox": true_or_false,
+        "max_24h_send": int_at_least(-1),
+        "quota_counts_simulator": true_or_false,
+        "reset_url": http_url,
+        "outbox_url": http_url,
+        "outbox_format": outbox_format,
+        "sandbox_switch": true_or_false,
+        "max_send_rate": positive_number,
+        "rate_enforced": true_or_false,
+        "burst_size": int_at_least(2),
     },
     "limits": {
-        "max_recipients": _at_least(1),
-        "max_message_bytes": _at_least(1),
-        "size_exact": _bool,
+        "max_recipients": int_at_least(1),
+        "max_message_bytes": int_at_least(1),
+        "size_exact": true_or_false,
     },
-    "safety": {"max_sends": _at_least(1), "rate_per_s": _float, "rate_from_quota": _bool},
+    "safety": {
+        "max_sends": int_at_least(1),
+        "rate_per_s": positive_number,
+        "rate_from_quota": true_or_false,
+    },
     "aws": {
-        "profile": _str,
-        "access_key_id": _str,
-        "secret_access_key": _str,
-        "session_token": _str,
+        "profile": nonempty_str,
+        "access_key_id": nonempty_str,
+        "secret_access_key": nonempty_str,
+        "session_token": nonempty_str,
     },
 }
 """`[table]` keys: each table is the TargetProfile field of its name, each key a field of it.
@@ -336,7 +289,9 @@ def _codes(raw: Mapping[str, Any], base: Mapping[str, tuple[str, ...]]) -> dict[
     for rule_id, pinned in raw.items():
         if rule_id not in RULES:
             raise ProfileError(f"codes.{rule_id}: unknown rule id (see `sesconf rules`)")
-        codes[rule_id] = _strs([pinned] if isinstance(pinned, str) else pinned, f"codes.{rule_id}")
+        codes[rule_id] = str_list(
+            [pinned] if isinstance(pinned, str) else pinned, f"codes.{rule_id}"
+        )
     return codes
 
 
@@ -345,7 +300,7 @@ def profile_from_mapping(
 ) -> TargetProfile:
     """Build a profile from parsed TOML, over `base` (defaults when None)."""
     base = base or TargetProfile()
-    data = _expand(dict(data), "profile")
+    data = expand_env(dict(data), "profile")
     _no_unknown(data, {*TOP_KEYS, *TABLE_KEYS, *OTHER_KEYS}, "")
     top = {key: value for key, value in data.items() if key in TOP_KEYS}
     changes: dict[str, Any] = _validated(top, TOP_KEYS, "")
@@ -361,6 +316,11 @@ def _supported(profile: TargetProfile) -> TargetProfile:
     """Keys that are each valid but together cannot support a run: a daily quota below the
     recipient limit makes a message the limit allows cross the quota, so the two rules
     would contradict each other on one request."""
+    account = profile.account
+    if account.rate_enforced and account.max_send_rate is None:
+        raise ProfileError(
+            "account.rate_enforced: true needs account.max_send_rate, the rate it enforces"
+        )
     quota, limit = profile.account.max_24h_send, profile.limits.max_recipients
     if quota is not None and 0 <= quota < limit:
         raise ProfileError(
@@ -369,6 +329,16 @@ def _supported(profile: TargetProfile) -> TargetProfile:
             "least the limit, or -1 (unlimited)"
         )
     return profile
+
+
+def with_rate_enforced(profile: TargetProfile, rate: Any, where: str) -> TargetProfile:
+    """The profile of a target that enforces `rate` sends a second (`sesconf serve
+    --max-send-rate`), validated as the profile key is; errors name `where`."""
+    try:
+        data = {"account": {"max_send_rate": rate, "rate_enforced": True}}
+        return profile_from_mapping(data, base=profile)
+    except ProfileError as exc:
+        raise ProfileError(f"{where}: {exc}") from None
 
 
 def _secrets(base: TargetProfile, changes: Mapping[str, Any]) -> tuple[str, ...]:
@@ -412,7 +382,7 @@ def _parse(text: str, where: str) -> TargetProfile:
         raise ProfileError(f"{where}: not valid TOML ({exc})") from None
     base = None
     if "extends" in data:
-        base = load_builtin_profile(_str(data["extends"], "extends"))
+        base = load_builtin_profile(nonempty_str(data["extends"], "extends"))
     try:
         return profile_from_mapping(data, base=base)
     except ProfileError as exc:

@@ -188,6 +188,19 @@ _CATALOGUE: tuple[Rule, ...] = (
         ("test_ses_codes.py::test_real_ses_codes",),
         "https://docs.aws.amazon.com/ses/latest/dg/troubleshoot-error-messages.html",
     ),
+    Rule(
+        "rate.max-send-rate",
+        Level.SHOULD,
+        "Real SES refuses sends beyond the account's MaxSendRate (per second) with "
+        "Throttling, 'Maximum sending rate exceeded.' (SESv2: HTTP 429 "
+        "TooManyRequestsException); it also allows short bursts over the rate.",
+        "Only for a profile with account.max_send_rate and account.rate_enforced = true "
+        "(never real SES). Sends sustained at three times the rate for three seconds -> some "
+        "refused with a throttling error; sends spaced at half the rate -> accepted. A "
+        "throttling refusal is a valid reason for any refusal in such a run.",
+        ("test_rate.py::test_max_send_rate",),
+        "https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas.html",
+    ),
 )
 
 RULES: Mapping[str, Rule] = {rule.id: rule for rule in _CATALOGUE}

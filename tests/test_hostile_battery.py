@@ -213,6 +213,7 @@ def test_every_hostile_target_over_every_protocol(name: str, protocol: str, tmp_
 NEVER_READ = {
     **{rule_id: "broken" for rule_id in RULES},
     "sandbox.recipients": "skip",  # the profile is no sandbox
+    "rate.max-send-rate": "skip",  # the profile declares no enforced send rate
     "robust.no-5xx": "fail",  # a 5xx, or a redirect where a malformed body must be refused
 }
 """What a target answering every request unreadably gets: not one pass."""

@@ -46,6 +46,8 @@ GOOD: dict[str, Any] = {
     "account.outbox_format": "ministack",
     "account.sandbox_switch": True,
     "account.burst_size": 3,
+    "account.max_send_rate": 2.5,
+    "account.rate_enforced": False,  # true alone is refused: it needs max_send_rate
     "limits.max_recipients": 3,
     "limits.max_message_bytes": 1000,
     "limits.size_exact": True,

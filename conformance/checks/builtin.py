@@ -83,7 +83,10 @@ _REPLAY = {
     "robust.no-5xx": Replay.NO_5XX,
     "ses.error-codes": Replay.ERROR_CODES,
     "quota.recipients": Replay.NONE,
+    "rate.max-send-rate": Replay.NONE,
 }
+_STATEFUL = frozenset({"quota.recipients", "rate.max-send-rate"})
+"""Judged over a sequence of sends (a count, a rate): one request says nothing."""
 
 _ID_EXPECTED = "a new id for every accepted message"
 
@@ -99,7 +102,7 @@ def _check_of(rule: Rule) -> Check:
         control=_CONTROLS.get(rule.id),
         keeping_control=_KEEPING.get(rule.id),
         reason_control=_REASON.get(rule.id),
-        stateful=rule.id == "quota.recipients",
+        stateful=rule.id in _STATEFUL,
         replay=_REPLAY.get(rule.id, Replay.CHECKED),
         monitored=rule.id in _ANSWER or rule.id == "envelope.id-unique",
         readable=_answered if rule.id == "robust.no-5xx" else accepted_or_rejected,

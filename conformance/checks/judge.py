@@ -12,10 +12,13 @@ from typing import Any
 
 from conformance.checks.evidence import Verdict, describe_outcome
 from conformance.checks.judgements import (
+    RATE_RULE,
     Reading,
     answer_reading,
     baseline,
     is_quota_rejection,
+    is_rate_rejection,
+    is_throttled,
     read,
     rejection_problems,
     ses_code_problems,
@@ -121,13 +124,16 @@ def refusal_is_owed_to(
 ) -> str | None:
     """Why a refused acceptance is `rule_id`'s fault, or None when it is not (a control).
 
-    Quota refusals are the quota tests' alone. A verified sender's baseline message
+    Quota refusals are the quota tests' alone, send-rate refusals the rate test's. A
+    verified sender's baseline message
     (control recipient and message) refused is sender.verified's: it is the rule's
     documented positive case.
     """
     if rule_id == "quota.recipients":
         return "a quota refusal" if is_quota_rejection(exchange, profile) else None
-    if is_quota_rejection(exchange, profile):
+    if rule_id == RATE_RULE:
+        return "a send-rate refusal" if is_rate_rejection(exchange, profile) else None
+    if is_throttled(exchange, profile):
         return None
     check = REGISTRY.get(rule_id)
     if check is not None and check.keeping_control is not None:

@@ -36,6 +36,7 @@ from sesconf_strategies.controls import CONTROL_MESSAGE, control_recipient, cont
 
 CREATED_AT_TOLERANCE = timedelta(minutes=5)
 VERIFICATION_RULES = frozenset({"sender.verified", "sandbox.recipients"})
+RATE_RULE = "rate.max-send-rate"
 QUOTA_CODES = frozenset(
     {"THROTTLING", "Throttling", "TooManyRequestsException", "LimitExceededException"}
 )
@@ -97,14 +98,34 @@ def well_formed_success(exchange: Exchange) -> bool:
 
 
 def is_quota_rejection(exchange: Exchange, profile: TargetProfile) -> bool:
+    """A refusal for the daily quota (real SES: Throttling, "Daily message quota exceeded.");
+    where the profile enforces a send rate, a throttling refusal for the rate is not one."""
     outcome = exchange.outcome
-    if not isinstance(outcome, Rejected):
+    if not isinstance(outcome, Rejected) or is_rate_rejection(exchange, profile):
         return False
     pinned = profile.codes.get("quota.recipients")
     if pinned:
         return outcome.code in pinned
     message = (outcome.message or "").lower()
     return outcome.code in QUOTA_CODES or "quota" in message
+
+
+def is_rate_rejection(exchange: Exchange, profile: TargetProfile) -> bool:
+    """A throttling refusal for the send rate, in a run whose profile enforces one
+    (`account.rate_enforced`): a throttling code (or the one pinned for the rule) whose
+    message does not name the quota. A valid reason for any refusal (rules.md, Send rate)."""
+    outcome = exchange.outcome
+    if not profile.account.rate_enforced or not isinstance(outcome, Rejected):
+        return False
+    pinned = profile.codes.get(RATE_RULE)
+    if not (outcome.code in pinned if pinned else outcome.code in QUOTA_CODES):
+        return False
+    return "quota" not in (outcome.message or "").lower()
+
+
+def is_throttled(exchange: Exchange, profile: TargetProfile) -> bool:
+    """Refused for the quota or the send rate: a valid reason for any refusal."""
+    return is_quota_rejection(exchange, profile) or is_rate_rejection(exchange, profile)
 
 
 # --- the answer rules (run-wide monitors) -------------------------------------------------
@@ -209,13 +230,13 @@ def rejection_problems(
 ) -> tuple[str, ...]:
     """The message and pinned-code checks of a refusal owed to `rule_id` alone.
 
-    A quota refusal is a valid reason for any refusal; an error without a message is
-    envelope.error's finding, not this rule's.
+    A quota or send-rate refusal is a valid reason for any refusal; an error without a
+    message is envelope.error's finding, not this rule's.
     """
     outcome = exchange.outcome
     if not isinstance(outcome, Rejected) or not only_reason(rule_id, expectation):
         return ()
-    if is_quota_rejection(exchange, profile):
+    if is_throttled(exchange, profile):
         return ()
     problems: list[str] = []
     message = outcome.message
@@ -264,7 +285,7 @@ def ses_code_problems(
         return ()
     if read(exchange) is not Reading.REJECTED or not outcome.code:
         return ()  # a 5xx is robust.no-5xx's, an error without a code envelope.error's
-    if expectation.gray or is_quota_rejection(exchange, profile):
+    if expectation.gray or is_throttled(exchange, profile):
         return ()
     source = params.get("Source")
     syntax_invalid = not (

@@ -154,7 +154,7 @@ def resolve(requested: str | int, profile: TargetProfile, *, selected: Sequence[
         latency,
         cores=cores(),
         tests=independent_tests(selected),
-        rate_per_s=profile.safety.rate_per_s,
+        rate_per_s=profile.send_rate,
         load=load,
     )
     why = f"auto: the target answers in {latency * 1000:.0f} ms (fastest of {PROBES})"

@@ -138,3 +138,10 @@ def _add_serve_parser(sub: Any) -> None:
         metavar="MS",
         help="delay every SendEmail answer by MS milliseconds (a slow but correct target)",
     )
+    serve.add_argument(
+        "--max-send-rate",
+        type=float,
+        metavar="R",
+        help="refuse sends over R a second (a token bucket of one second), as a target "
+        "that enforces MaxSendRate strictly; its profile says so (account.max_send_rate)",
+    )

@@ -8,7 +8,8 @@ redaction and curl replays lives here, so the protocols behave alike on a bad ta
 from __future__ import annotations
 
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol, Self, runtime_checkable
 from urllib.parse import urlsplit
 
@@ -100,6 +101,11 @@ class Client(Protocol):
         budget and rate limit."""
         ...
 
+    def paced(self, rate_per_s: float) -> AbstractContextManager[None]:
+        """Within the block, SendEmail calls are spaced at `rate_per_s` instead of the
+        run's pace: the send-rate rule must outrun the account's rate on purpose."""
+        ...
+
     # what the wire knows about the rules: the suite asks, it never switches on a name
     def rule_applies(self, rule_id: str) -> bool:
         """Whether `rule_id` can be judged over this wire at all (the SES wires answer
@@ -138,7 +144,7 @@ class HttpClient:
         self.profile = profile
         self.transport = transport or HttpTransport(timeout_s=profile.timeout_s)
         self.budget = budget or shared_limits.budget_for(profile.safety.max_sends)
-        self.limiter = limiter or shared_limits.limiter_for(profile.safety.rate_per_s)
+        self.limiter = limiter or shared_limits.limiter_for(profile.send_rate)
         self._dead = 0
         self._dead_detail = ""
         register_secrets(profile.secrets)
@@ -190,6 +196,17 @@ class HttpClient:
     def get_send_quota(self) -> SendQuota | None:
         """No quota read-back unless the protocol has one (GetSendQuota, GetAccount)."""
         return None
+
+    @contextmanager
+    def paced(self, rate_per_s: float) -> Iterator[None]:
+        """The run's rate limiter swapped for one at `rate_per_s` (shared like it, so the
+        run's next slot stays one), then put back; the send budget stays the run's."""
+        limiter = self.limiter
+        self.limiter = shared_limits.limiter_for(rate_per_s)
+        try:
+            yield
+        finally:
+            self.limiter = limiter
 
     def rule_applies(self, rule_id: str) -> bool:
         return rule_id not in self.RULES_NOT_APPLICABLE

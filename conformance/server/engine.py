@@ -37,6 +37,7 @@ from conformance.server.fault_type import Fault
 from conformance.server.faults import get_fault
 from conformance.server.identities import bare_address_of, unverified
 from conformance.server.races import Races, pause_unlocked
+from conformance.server.rate import bucket_for, throttled
 from conformance.server.results import Accepted, Kind, Refused, Result
 from conformance.server.variants import early_refusal, request_switches, rewritten
 
@@ -83,6 +84,8 @@ class Engine:
         self._races = Races()
         self._request = threading.local()
         """Switches a fault turns on for the request being answered (per thread)."""
+        self.bucket = bucket_for(profile.account)
+        """The send rate enforced (`sesconf serve --max-send-rate`); None: no limit."""
         self.reset()
 
     # --- state ---------------------------------------------------------------------------
@@ -143,6 +146,8 @@ class Engine:
         elif self.has_effect("latency", protocol=protocol):
             time.sleep(0.3)
         self.begin_request()
+        if throttled(self.bucket):  # before anything of the request is read
+            return Refused(Kind.THROTTLED, "Maximum sending rate exceeded.")
         if not isinstance(params, Mapping):
             return Refused(Kind.MALFORMED, "The request must be a JSON object of SES parameters.")
         with self._races.flight(self.effects(protocol), params) as extra:  # planted races only

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Request, Response
 from conformance.errors import BodyTooLarge, FormError
 from conformance.server.engine import Engine
 from conformance.server.http import read_body, request_id, short, xml_text
+from conformance.server.rate import enforced_or
 from conformance.server.results import Accepted, Kind, Refused
 from conformance.wire.query_form import decode_members
 
@@ -150,6 +151,7 @@ def _sent(engine: Engine, outcome: Accepted) -> Response:
 
 def _get_send_quota(engine: Engine) -> Response:
     rate = 1.0 if engine.profile.account.sandbox else 14.0
+    rate = enforced_or(engine.bucket, rate)
     inner = (
         f"<SentLast24Hours>{float(engine.sent_last_24h)}</SentLast24Hours>"
         f"<Max24HourSend>{float(engine.max_24h_send)}</Max24HourSend>"

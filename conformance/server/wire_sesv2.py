@@ -15,6 +15,7 @@ from werkzeug.wrappers import Request, Response
 from conformance.errors import BadJson, BodyTooLarge
 from conformance.server.engine import Engine
 from conformance.server.http import json_response, parse_json, read_body, request_id
+from conformance.server.rate import enforced_or
 from conformance.server.results import Kind, Refused
 
 PROTOCOL = "sesv2"
@@ -122,6 +123,7 @@ def _account(engine: Engine) -> Response:
         "MaxSendRate": 1.0 if engine.profile.account.sandbox else 14.0,
         "SentLast24Hours": float(engine.sent_last_24h),
     }
+    quota["MaxSendRate"] = enforced_or(engine.bucket, quota["MaxSendRate"])
     return json_response(
         {
             "SendQuota": quota,

@@ -46,11 +46,12 @@ def skip_reason(ctx: TestContext, burst: Burst) -> str | None:
     """Why this target may not be sent `burst` (None: it may): the profile's rate or send
     budget forbids it, or the quota cannot be brought to the boundary."""
     profile, n = ctx.profile, len(burst.sends)
-    rate = profile.safety.rate_per_s
+    rate = profile.send_rate
     if rate is not None and rate < n:
         return (
-            f"safety.rate_per_s ({rate:g} a second, or the account's MaxSendRate with "
-            f"safety.rate_from_quota) forbids {n} sends released together "
+            f"the send rate ({rate:g} a second: safety.rate_per_s, account.max_send_rate, or "
+            f"the account's MaxSendRate with safety.rate_from_quota) forbids {n} sends "
+            "released together "
             f"(account.burst_size = {profile.account.burst_size})"
         )
     if burst.kind == "quota":

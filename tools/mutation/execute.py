@@ -27,7 +27,7 @@ from pathlib import Path
 
 from tools.mutation.catalog import REPO, Mutant, mutated_source
 from tools.mutation.records import ERROR, KILLED, SURVIVED, Result
-from tools.mutation.scope import TESTING_EXCEPTION
+from tools.mutation.scope import SERVED_WITH, TESTING_EXCEPTION
 
 PROTOCOLS = ("envelope", "ses-query", "sesv2")
 START_TIMEOUT_S = 30.0
@@ -82,6 +82,8 @@ class Tier:
 QUICK = Tier("quick", 3, 300.0)
 DEFAULT = Tier("default", None, 600.0)
 TIERS = (QUICK, DEFAULT)
+Served = tuple[tuple[str, ...], str]
+"""`sesconf serve`'s extra arguments, and the profile (TOML) the suite then runs with."""
 
 
 def judge(mutant: Mutant, tiers: Sequence[Tier] = TIERS) -> Result:
@@ -91,7 +93,7 @@ def judge(mutant: Mutant, tiers: Sequence[Tier] = TIERS) -> Result:
         root = Path(tmp)
         make_copy(root, mutant)
         for tier in tiers:
-            verdict = _tier(root, tier)
+            verdict = _tier(root, tier, SERVED_WITH.get(mutant.module))
             if verdict is not None:
                 outcome, protocol, rules, detail = verdict
                 seconds = round(time.monotonic() - started, 1)
@@ -123,15 +125,17 @@ def _text_from(code: str, line: int) -> str:
     return " ".join(text.strip() for text in code.splitlines()[line - 1 : line + 20])
 
 
-def _tier(root: Path, tier: Tier) -> tuple[str, str | None, tuple[str, ...], str] | None:
+def _tier(
+    root: Path, tier: Tier, served: Served | None = None
+) -> tuple[str, str | None, tuple[str, ...], str] | None:
     """(outcome, protocol, rules, detail) when this tier decides, None when it survives."""
-    with serving(root) as server:
+    with serving(root, served) as server:
         if server is None:
             return KILLED, None, (), "server did not start"
         port, process = server
         for protocol in PROTOCOLS:
             report = root / f"report-{tier.name}-{protocol}"
-            code = suite_run(port, protocol, tier, report)
+            code = suite_run(port, protocol, tier, report, served)
             if process.poll() is not None:
                 return KILLED, protocol, failed_rules(report), "server crashed"
             if code is None:
@@ -143,10 +147,17 @@ def _tier(root: Path, tier: Tier) -> tuple[str, str | None, tuple[str, ...], str
     return None
 
 
-def suite_run(port: int, protocol: str, tier: Tier, report: Path) -> int | None:
+def suite_run(
+    port: int, protocol: str, tier: Tier, report: Path, served: Served | None = None
+) -> int | None:
     """The pristine `sesconf run --strict` against the server; its exit (None: timeout)."""
+    target = ["--target", "reference"]
+    if served is not None:  # the profile of what the server was started with
+        profile = report.parent / f"{report.name}.toml"
+        profile.write_text(served[1], "utf-8")
+        target = ["--profile", str(profile)]
     argv = [
-        sys.executable, "-m", "conformance", "run", "--target", "reference",
+        sys.executable, "-m", "conformance", "run", *target,
         "--url", f"http://127.0.0.1:{port}/", "--protocol", protocol, "--strict",
         "-n", "1", "--quiet", "--report-dir", str(report),
         "--run-timeout", str(int(tier.timeout_s - 60)),
@@ -183,14 +194,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(root: Path) -> Iterator[tuple[int, subprocess.Popen[bytes]] | None]:
-    """`python -m conformance serve` from the copy on a free port; None when it never
-    answers. Stopped by its PID on the way out."""
+def serving(
+    root: Path, served: Served | None = None
+) -> Iterator[tuple[int, subprocess.Popen[bytes]] | None]:
+    """`python -m conformance serve` from the copy on a free port (with `served`'s
+    arguments); None when it never answers. Stopped by its PID on the way out."""
     port = free_port()
     log = (root / "server.log").open("wb")
+    options = served[0] if served is not None else ()
     try:
         process = _spawn(
-            [sys.executable, "-m", "conformance", "serve", "--port", str(port)],
+            [sys.executable, "-m", "conformance", "serve", "--port", str(port), *options],
             cwd=root,
             env={**os.environ, "PYTHONPATH": str(root)},
             stdout=log,

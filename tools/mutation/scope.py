@@ -21,6 +21,7 @@ from collections.abc import Mapping
 
 MODULES: tuple[str, ...] = (
     "conformance/server/engine.py",
+    "conformance/server/rate.py",
     "conformance/server/checks.py",
     "conformance/server/identities.py",
     "conformance/members.py",
@@ -38,8 +39,23 @@ decisions first, the address classifier, the largest, last)."""
 ONLY: Mapping[str, tuple[str, ...]] = {
     "conformance/server/app.py": ("route", "ReferenceApp"),
     "conformance/wire/query_form.py": ("decode_members", "_listify", "_members"),
+    "conformance/server/rate.py": ("TokenBucket", "throttled", "bucket_for"),
 }
-"""Modules of which only these top-level definitions are mutated (see the docstring)."""
+"""Modules of which only these top-level definitions are mutated (see the docstring; of
+rate.py, `enforced_or` only answers GetSendQuota's MaxSendRate, which no rule judges)."""
+
+RATE_PROFILE = """extends = "reference"
+
+[account]
+max_send_rate = 15
+rate_enforced = true
+"""
+SERVED_WITH: Mapping[str, tuple[tuple[str, ...], str]] = {
+    "conformance/server/rate.py": (("--max-send-rate", "15"), RATE_PROFILE),
+}
+"""Modules whose code runs only in a server started with an option: their mutants are
+served with it (`sesconf serve` arguments) and judged with a profile (TOML) that declares
+what it serves. The send rate's bucket runs only under `--max-send-rate`."""
 
 FAULT_ONLY: Mapping[str, tuple[str, ...]] = {
     "conformance/server/engine.py": (
