@@ -97,7 +97,7 @@ def test_a_rate_that_forbids_a_burst_skips_saying_why(tmp_path: Path) -> None:
     assert ExitCode.OK == run.returncode, run.stdout[-3000:] + run.stderr[-2000:]
     record = _records(report)["test_state_bursts.py::test_id_burst"]
     assert "skip" == record["status"]
-    assert "safety.rate_per_s (4 a second" in record["reason"]
+    assert "the send rate (4 a second: safety.rate_per_s" in record["reason"]
     assert "forbids 8 sends released together" in record["reason"]
     assert "pass" == run.outcomes()["envelope.id-unique"]  # the one-at-a-time test ran
 
