@@ -11,6 +11,7 @@
     │   ├── SandboxSwitchFailed     PutAccountDetails did not set the profile's sandbox
     │   ├── ProbeFailed             a latency probe got no answer: `auto` keeps one process
     │   ├── SendBudgetExhausted     safety.max_sends is used up: the rule ends `skip`
+    │   ├── BurstNotSetUp           a burst's state could not be set up: the burst skips
     │   └── TestHookError           reset_url / outbox_url failed: the rule ends `broken`
     ├── RuleViolation (AssertionError)   a target broke a rule: the rule ends `fail`
     │   └── <Rule>Violation         one class per rule id (violations.violation_for)
@@ -26,7 +27,7 @@
 
 Verdicts (RuleViolation, TargetBroken) stand apart from SesConfError so that no handler of
 the suite's own errors can swallow a verdict. The classes are also importable from the
-modules that raise them (commands.concurrency, protocols.base, protocols.aws_answers,
+modules that raise them (suite.bursts, commands.concurrency, protocols.base, protocols.aws_answers,
 protocols.sesv2, protocols.transport, violations, server.http, server.wire_query).
 """
 
@@ -68,6 +69,11 @@ class AdminCallFailed(SesConfError):
 
 class SendBudgetExhausted(SesConfError):
     """`safety.max_sends` is used up: the suite stops rather than send one message more."""
+
+
+class BurstNotSetUp(SesConfError):
+    """The state a burst needs could not be set up: the target refused a send that fit
+    (suite.bursts names it NotSetUp)."""
 
 
 class TestHookError(SesConfError):

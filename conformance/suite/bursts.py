@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from conformance.checks.burst import Burst, counted, judge_burst, smaller, with_fresh_witnesses
 from conformance.checks.evidence import Verdict, counterexample_of
 from conformance.checks.judgements import Reading, read
+from conformance.errors import BurstNotSetUp
 from conformance.model import Exchange, SendEmailRequest, TransportFailure
 from conformance.oracle import recipients_of
 from conformance.protocols.burst import send_together
@@ -33,8 +34,8 @@ MAX_PREFILL_SENDS = 200
 """Sends the quota burst may spend using the quota up; a larger quota is not burst-tested."""
 
 
-class NotSetUp(Exception):
-    """The state a burst needs could not be set up: the target refused a send that fit."""
+NotSetUp = BurstNotSetUp
+"""The state a burst needs could not be set up (conformance.errors)."""
 
 
 def first_serial() -> int:
