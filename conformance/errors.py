@@ -11,11 +11,11 @@
     │   ├── SandboxSwitchFailed     PutAccountDetails did not set the profile's sandbox
     │   ├── ProbeFailed             a latency probe got no answer: `auto` keeps one process
     │   ├── SendBudgetExhausted     safety.max_sends is used up: the rule ends `skip`
-    │   ├── BurstNotSetUp           a burst's state could not be set up: the burst skips
     │   └── TestHookError           reset_url / outbox_url failed: the rule ends `broken`
     ├── RuleViolation (AssertionError)   a target broke a rule: the rule ends `fail`
     │   └── <Rule>Violation         one class per rule id (violations.violation_for)
     ├── TargetBroken                no usable answer (hang, reset): the rule ends `broken`
+    ├── BurstNotSetUp               a burst's state could not be set up: the burst skips
     ├── UnsafeXml (ValueError)      a target's XML answer refused by the safe parser
     └── RequestUnreadable           the reference server cannot read a request: it
         ├── BodyTooLarge            answers with the protocol's error form, never a 5xx
@@ -71,7 +71,7 @@ class SendBudgetExhausted(SesConfError):
     """`safety.max_sends` is used up: the suite stops rather than send one message more."""
 
 
-class BurstNotSetUp(SesConfError):
+class BurstNotSetUp(Exception):
     """The state a burst needs could not be set up: the target refused a send that fit
     (suite.bursts names it NotSetUp)."""
 
