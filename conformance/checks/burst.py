@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.checks.evidence import Verdict, describe_outcome, json_ready
-from conformance.checks.judgements import Reading, accepted_id, read
-from conformance.checks.state import atomic_problems, witness_address
+from conformance.checks.judgements import Reading, read
+from conformance.checks.state import atomic_problems, repeated_id, witness_address
 from conformance.model import Exchange, Rejected
 from conformance.oracle import is_simulator, recipients_of
 from conformance.profile import TargetProfile
@@ -218,22 +218,17 @@ def _quota(burst: Burst, answers: Sequence[Exchange], profile: TargetProfile) ->
 
 
 def _ids(burst: Burst, answers: Sequence[Exchange]) -> Verdict | None:
-    seen: dict[str, int] = {}
-    for i, answer in enumerate(answers):
-        ident = accepted_id(answer)
-        if ident is None:
-            continue
-        if ident in seen:
-            summary = (
-                f"concurrent sends {seen[ident] + 1} and {i + 1} of {len(answers)} got the "
-                f"same id {ident!r}"
-            )
-            return Verdict(
-                "envelope.id-unique", summary, answer, "a new id for every accepted message",
-                burst.sends[i], problems=_outcomes(answers),
-            )  # fmt: skip
-        seen[ident] = i
-    return None
+    repeat = repeated_id(answers)
+    if repeat is None:
+        return None
+    first, i, ident = repeat
+    summary = (
+        f"concurrent sends {first + 1} and {i + 1} of {len(answers)} got the same id {ident!r}"
+    )
+    return Verdict(
+        "envelope.id-unique", summary, answers[i], "a new id for every accepted message",
+        burst.sends[i], problems=_outcomes(answers),
+    )  # fmt: skip
 
 
 def _atomic(

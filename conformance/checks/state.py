@@ -84,13 +84,22 @@ def id_unique_verdict(
     exchanges: Sequence[Exchange], *, params: Mapping[str, Any]
 ) -> Verdict | None:
     """envelope.id-unique over a sequence of answers: each acceptance has an id of its own."""
+    repeat = repeated_id(exchanges)
+    if repeat is None:
+        return None
+    first, i, ident = repeat
+    summary = f"message {i + 1} got the id {ident!r} of message {first + 1}"
+    return Verdict("envelope.id-unique", summary, exchanges[i], "a new id", params)
+
+
+def repeated_id(exchanges: Sequence[Exchange]) -> tuple[int, int, str] | None:
+    """(first, later, id): the first acceptance whose id an earlier one had; None if none."""
     seen: dict[str, int] = {}
     for i, exchange in enumerate(exchanges):
         ident = accepted_id(exchange)
         if ident is None:
             continue
         if ident in seen:
-            summary = f"message {i + 1} got the id {ident!r} of message {seen[ident] + 1}"
-            return Verdict("envelope.id-unique", summary, exchange, "a new id", params)
+            return seen[ident], i, ident
         seen[ident] = i
     return None
