@@ -177,7 +177,7 @@ def test_the_parallel_pass_cuts_the_long_test_and_the_report_folds_it(
     assert SEVERAL in slow.stdout, slow.stdout[-2000:]
     nodeids = {r["nodeid"] for r in _records(slow.report_dir)}
     shards = {n for n in nodeids if "[shard-" in n}
-    assert shards, sorted(nodeids)
+    assert shards, (sorted(nodeids), slow.stdout[-2000:], slow.stderr[-2000:])
     assert all("test_at_least_one_recipient[shard-" in n for n in shards)
     rule = next(r for r in slow.summary["rules"] if r["id"] == "recipients.min")
     assert ["test_recipients.py::test_at_least_one_recipient"] == [
