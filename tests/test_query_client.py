@@ -212,6 +212,7 @@ SUCCESS_NO_NS = (
 )
 ERROR_200 = (RECORDED / "ses_message_rejected.xml").read_bytes()
 SUCCESS = (RECORDED / "ses_success.xml").read_bytes()
+INVALID_ACTION = ERROR_200.replace(b"MessageRejected", b"InvalidAction")
 
 
 @pytest.mark.parametrize(
@@ -236,6 +237,18 @@ SUCCESS = (RECORDED / "ses_success.xml").read_bytes()
             {"http.status": ("error answered with HTTP 200, expected 4xx",)},
         ),
         (ERROR_200, 503, "text/xml", {"robust.no-5xx": ("HTTP 503",)}),
+        (
+            ERROR_200,
+            403,
+            "text/xml",
+            {
+                "http.status": (
+                    "MessageRejected answered with HTTP 403, expected 400 (real SES answers "
+                    "every SendEmail sender fault with 400)",
+                )
+            },
+        ),
+        (INVALID_ACTION, 404, "text/xml", {}),  # not a SendEmail sender fault's code
         (SUCCESS, 500, "text/xml", {"robust.no-5xx": ("HTTP 500",)}),  # not http.status's
         (
             b'<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Oops</Type>'
@@ -255,6 +268,8 @@ SUCCESS = (RECORDED / "ses_success.xml").read_bytes()
         "success without namespace",
         "error with 200",
         "error with 503",
+        "sender fault with 403",
+        "another code with 404",
         "success with 500",
         "error incomplete",
     ],

@@ -315,6 +315,7 @@ PROBES: dict[str, tuple[Probe, Any]] = {
     "query-no-namespace": (query_success_shape, (200, f"{NS}SendEmailResponse", True, True)),
     "query-error-type-missing": (query_error_shape, (400, "Sender", True)),
     "query-status-200-on-error": (query_error_shape, (400, "Sender", True)),
+    "query-errors-403": (query_error_shape, (400, "Sender", True)),
     "query-bcc-not-validated": (
         lambda url: query_outcome(url, form(**{"Destination.BccAddresses.member.1": "bad"})),
         (400, "InvalidParameterValue"),

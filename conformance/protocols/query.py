@@ -45,6 +45,12 @@ __all__ = [
 ]
 
 FORM_TYPE: Final = "application/x-www-form-urlencoded; charset=utf-8"
+SENDER_FAULT_CODES: Final = frozenset(
+    {"MessageRejected", "InvalidParameterValue", "ValidationError", "Throttling"}
+)
+"""The codes real SES v1 answers SendEmail's sender faults with, each with HTTP 400
+(ses-ground-truth.md §1.3, §3.9, §10): any other 4xx for them is http.status's finding, as
+a TooManyRequestsException without 429 is on SESv2."""
 Problems: TypeAlias = dict[str, tuple[str, ...]]
 
 # --- judging an answer --------------------------------------------------------------------
@@ -107,6 +113,11 @@ def _error(root: Element, response: WireResponse) -> tuple[Answer, Problems]:
     problems = _problems("envelope.error", found, response)
     if response.status < 400:
         problems["http.status"] = (f"error answered with HTTP {response.status}, expected 4xx",)
+    elif code in SENDER_FAULT_CODES and 400 < response.status < 500:  # a 5xx: no-5xx's
+        problems["http.status"] = (
+            f"{code} answered with HTTP {response.status}, expected 400 (real SES answers "
+            "every SendEmail sender fault with 400)",
+        )
     return Rejected(code=code or None, message=message or None, status=response.status), problems
 
 

@@ -183,6 +183,13 @@ _ALL: tuple[Fault, ...] = (
         effects=frozenset({"status-200-on-error"}),
         wire=_Q,
     ),
+    Fault(
+        "query-errors-403",
+        "http.status",
+        "Query: every error answered with HTTP 403 (real SES answers SendEmail's sender "
+        "faults with 400)",
+        wire=_Q,
+    ),
     # --- wrong only where a rule's own test never looks: the run-wide monitors see it ------
     Fault(
         "constant-id-after-reset",

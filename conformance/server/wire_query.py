@@ -57,6 +57,8 @@ def error(engine: Engine, code: str, message: str, *, status: int = 400) -> Resp
     )
     if "status-200-on-error" in on:
         status = 200
+    elif "query-errors-403" in on:
+        status = 403
     return _xml(engine, body, status=status, rid=rid)
 
 
