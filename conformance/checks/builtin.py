@@ -29,6 +29,8 @@ from conformance.checks.registry import (
     register,
 )
 from conformance.classes import declared
+from conformance.oracle import expect
+from conformance.oracle_tags import expect_tags, without_tags
 from conformance.profile import TargetProfile
 from conformance.rules import RULES, Rule
 
@@ -74,7 +76,9 @@ _CONTROLS = {
     "recipients.valid": recipients_control,
     "size.max": size_control,
     "request.required": shape_control,
+    "tags.valid": without_tags,
 }
+_ORACLES = {"tags.valid": expect_tags}  # judged at its own level: SHOULD
 _KEEPING = {"recipients.max": count_control, "recipients.min": count_control}
 _REASON = {**_CONTROLS, "recipients.max": recipients_control, "recipients.min": recipients_control}
 _REPLAY = {
@@ -103,6 +107,7 @@ def _check_of(rule: Rule) -> Check:
         replay=_REPLAY.get(rule.id, Replay.CHECKED),
         monitored=rule.id in _ANSWER or rule.id == "envelope.id-unique",
         readable=_answered if rule.id == "robust.no-5xx" else accepted_or_rejected,
+        oracle=_ORACLES.get(rule.id, expect),
     )
 
 

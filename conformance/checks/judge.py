@@ -27,8 +27,10 @@ from conformance.model import (
     Expectation,
     RawRequest,
     Reject,
+    Rejected,
     describe_expectation,
 )
+from conformance.oracle_tags import tag_error_owed
 from conformance.profile import TargetProfile
 
 SES_CODES = "ses.error-codes"
@@ -191,3 +193,43 @@ def answer_verdict(
     return Verdict(
         rule_id, problems[0], exchange, check.expected, params, raw=raw, problems=problems
     )
+
+
+TAGS = "tags.valid"
+_IDENTITY_FIRST = (
+    "the identity error came before the tag error: real SES checks tags before identities "
+    "(ses-ground-truth.md §3.10, §3.15)"
+)
+
+
+def tag_error_verdict(
+    expectation: Expectation,
+    exchange: Exchange,
+    params: Mapping[str, Any],
+    *,
+    profile: TargetProfile,
+    client: Any,
+    send_control: SendControl,
+) -> Verdict | None:
+    """tags.valid's finding on a refusal that must be the tag error (`tag_error_owed`): not
+    the identity error, and with real SES's code where the wire has one. A verified
+    sender's request whose tag-less control is refused too is refused for a reason of its
+    own, and its code says nothing of the tags."""
+    outcome = exchange.outcome
+    if not tag_error_owed(expectation, params) or not isinstance(outcome, Rejected):
+        return None
+    if read(exchange) is not Reading.REJECTED or is_quota_rejection(exchange, profile):
+        return None
+    problems: list[str] = []
+    if isinstance(outcome.message, str) and "not verified" in outcome.message.lower():
+        problems.append(f"{_IDENTITY_FIRST}; got {outcome.message[:200]!r}")
+    problems += client.error_code_problems(frozenset({TAGS}), outcome, source_syntax_invalid=False)
+    if not problems:
+        return None
+    assert isinstance(expectation, Reject)
+    if expectation.rules == {TAGS} and refused_for_another_reason(
+        TAGS, params, profile, send_control
+    ):
+        return None
+    expected = "the tag error (InvalidParameterValue where the wire has SES codes)"
+    return Verdict(TAGS, problems[0], exchange, expected, params, problems=tuple(problems))

@@ -4,8 +4,8 @@ Protocol-neutral: every wire decodes into the SES parameter names and renders th
 `Accepted`/`Refused` it gets back. Strict: it refuses every rule violation, refuses gray
 addresses, and refuses a send that would take the quota count past the limit. Unknown
 members are ignored. A refused send changes nothing (no outbox entry, no quota).
-Checks run in real SES's order (ses-ground-truth.md §3.15): members, address syntax,
-recipient count, size, verification, quota.
+Checks run in real SES's order (ses-ground-truth.md §3.15): members, tags, address
+syntax, recipient count, size, verification, quota.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from conformance.server.fault_type import Fault
 from conformance.server.faults import get_fault
 from conformance.server.identities import bare_address_of, unverified
 from conformance.server.results import Accepted, Kind, Refused, Result
+from conformance.server.tags import tag_problem
 from conformance.server.variants import early_refusal, request_switches, rewritten
 
 SESV2_SIZE_LIMIT = 41_943_040
@@ -198,6 +199,10 @@ class Engine:
         refused = early_refusal(on, params)
         if refused is not None:
             return refused
+        if not on & {"tags-unchecked", "tags-after-identities"}:
+            refused = _check_tags(params)  # before identities, as real SES
+            if refused is not None:
+                return refused
 
         lists = recipient_lists(params)
         recipients = [address for addresses in lists.values() for address in addresses]
@@ -234,6 +239,8 @@ class Engine:
         lists = recipient_lists(params)
         recipients = [address for addresses in lists.values() for address in addresses]
         refused = self._check_identities(params, recipients, on)
+        if refused is None and "tags-after-identities" in on:
+            refused = _check_tags(params)
         if refused is not None:
             return refused
 
@@ -376,6 +383,11 @@ class Engine:
         kept = {key: [a for a in addresses if valid(a)] for key, addresses in lists.items()}
         if any(kept.values()):
             self._deliver(source, kept, frozenset())
+
+
+def _check_tags(params: Mapping[str, Any]) -> Refused | None:
+    problem = tag_problem(params)
+    return None if problem is None else Refused(Kind.INVALID_TAG, problem)
 
 
 def _countable_guess(params: Mapping[str, Any]) -> int:

@@ -226,6 +226,13 @@ _ALL: tuple[Fault, ...] = (
         None,
         "refuses a Body whose Text and Html Data are all empty (a documented gray zone)",
     ),
+    Fault("tags-unchecked", "tags.valid", "message tags are not checked: any string passes"),
+    Fault(
+        "tags-after-identities",
+        "tags.valid",
+        "tags are checked after the identities: an unverified sender's bad tag gets the "
+        "identity error",
+    ),
     Fault("quota-first", None, "checks the quota before anything else"),
     Fault("outbox-kept", None, "a reset zeroes the quota count but keeps the outbox"),
     Fault("body-first", None, "checks the message size before addresses"),

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 MODULES: tuple[str, ...] = (
     "conformance/server/engine.py",
     "conformance/server/checks.py",
+    "conformance/server/tags.py",
     "conformance/server/identities.py",
     "conformance/members.py",
     "conformance/server/wire_envelope.py",
