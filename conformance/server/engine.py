@@ -37,7 +37,7 @@ from conformance.server.fault_type import Fault
 from conformance.server.faults import get_fault
 from conformance.server.identities import bare_address_of, unverified
 from conformance.server.results import Accepted, Kind, Refused, Result
-from conformance.server.tags import tag_problem
+from conformance.server.tags import tag_refusal
 from conformance.server.variants import early_refusal, request_switches, rewritten
 
 SESV2_SIZE_LIMIT = 41_943_040
@@ -200,7 +200,7 @@ class Engine:
         if refused is not None:
             return refused
         if not on & {"tags-unchecked", "tags-after-identities"}:
-            refused = _check_tags(params)  # before identities, as real SES
+            refused = tag_refusal(params)  # before identities, as real SES
             if refused is not None:
                 return refused
 
@@ -240,7 +240,7 @@ class Engine:
         recipients = [address for addresses in lists.values() for address in addresses]
         refused = self._check_identities(params, recipients, on)
         if refused is None and "tags-after-identities" in on:
-            refused = _check_tags(params)
+            refused = tag_refusal(params)
         if refused is not None:
             return refused
 
@@ -383,11 +383,6 @@ class Engine:
         kept = {key: [a for a in addresses if valid(a)] for key, addresses in lists.items()}
         if any(kept.values()):
             self._deliver(source, kept, frozenset())
-
-
-def _check_tags(params: Mapping[str, Any]) -> Refused | None:
-    problem = tag_problem(params)
-    return None if problem is None else Refused(Kind.INVALID_TAG, problem)
 
 
 def _countable_guess(params: Mapping[str, Any]) -> int:

@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from conformance.server.results import Kind, Refused
+
 LIMIT = 255
 SES_PREFIX = "ses:"
 _NAME = re.compile(r"[A-Za-z0-9_-]*")
@@ -43,3 +45,9 @@ def tag_problem(params: Mapping[str, Any]) -> str | None:
             if problem is not None:
                 return problem
     return None
+
+
+def tag_refusal(params: Mapping[str, Any]) -> Refused | None:
+    """The engine's refusal for the first invalid tag (InvalidParameterValue on the wire)."""
+    problem = tag_problem(params)
+    return None if problem is None else Refused(Kind.INVALID_TAG, problem)
