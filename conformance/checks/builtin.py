@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
+from conformance.checks.judge import tag_error_verdict
 from conformance.checks.judgements import (
     Reading,
     content_type_problems,
@@ -87,9 +89,30 @@ _REPLAY = {
     "robust.no-5xx": Replay.NO_5XX,
     "ses.error-codes": Replay.ERROR_CODES,
     "quota.recipients": Replay.NONE,
+    "tags.valid": Replay.BODY,
 }
 
 _ID_EXPECTED = "a new id for every accepted message"
+
+
+def _tags_body(ctx: Any, case: Any) -> None:
+    """tags.valid's test and its replay alike: the oracle's judgement, then whether the
+    refusal is the tag error (before the identity error, with SES's code)."""
+    exchange = ctx.check(case)
+    params = case.request.params
+    ctx.verdict(
+        tag_error_verdict(
+            ctx.expectation(params),
+            exchange,
+            ctx.target_params(params),
+            profile=ctx.profile,
+            client=ctx.target.client,
+            send_control=ctx.send_control,
+        )
+    )
+
+
+_BODIES = {"tags.valid": _tags_body}
 
 
 def _check_of(rule: Rule) -> Check:
@@ -108,6 +131,7 @@ def _check_of(rule: Rule) -> Check:
         monitored=rule.id in _ANSWER or rule.id == "envelope.id-unique",
         readable=_answered if rule.id == "robust.no-5xx" else accepted_or_rejected,
         oracle=_ORACLES.get(rule.id, expect),
+        body=_BODIES.get(rule.id),
     )
 
 
