@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conformance.profile import TargetProfile
-from sesconf_strategies.addresses import pick, strings
+from sesconf_strategies.addresses import ints, pick, strings
 from sesconf_strategies.build import case_of, explicit
 from sesconf_strategies.cases import GeneratedCase
 
@@ -27,42 +27,61 @@ VALID_TAG = {"Name": "campaign", "Value": "spring"}
 _NAMES = strings(NAME_ALPHABET, max_size=20)
 _VALUES = strings(VALUE_ALPHABET, max_size=20)
 _LONG = st.integers(257, 600)
+_PREFIXES = pick(("", "", "ses:"))
+_DEFECTS = pick(("empty", "chars", "long", "both"))
+_MEMBERS = pick(("Name", "Value"))
 
 
 @st.composite
 def _with_illegal(draw: st.DrawFn, alphabet: str, illegal: str) -> str:
     """A legal string with one illegal character planted at a drawn place."""
     text = draw(strings(alphabet, max_size=10))
-    at = draw(st.integers(0, len(text)))
+    at = draw(ints(0, len(text)))
     return text[:at] + draw(pick(tuple(illegal))) + text[at:]
 
 
-@st.composite
-def valid_tags(draw: st.DrawFn) -> dict[str, str]:
-    """A tag real SES accepts: name of letters, digits, `_`, `-` (maybe after `ses:`),
-    value of those and `.`, `@`."""
-    prefix = draw(pick(("", "", "ses:")))
-    return {"Name": prefix + draw(_NAMES), "Value": draw(_VALUES)}
+_ILLEGAL = {
+    "Name": _with_illegal(NAME_ALPHABET, ILLEGAL_NAME_CHARS),
+    "Value": _with_illegal(VALUE_ALPHABET, ILLEGAL_VALUE_CHARS),
+}
 
 
 @st.composite
-def invalid_tags(draw: st.DrawFn) -> dict[str, str]:
-    """A tag with one planted defect (or two, both invalid) that real SES refuses."""
-    tag = draw(valid_tags())
-    defect = draw(pick(("empty", "chars", "long", "both")))
-    member = draw(pick(("Name", "Value")))
-    illegal = ILLEGAL_NAME_CHARS if member == "Name" else ILLEGAL_VALUE_CHARS
-    alphabet = NAME_ALPHABET if member == "Name" else VALUE_ALPHABET
+def _valid_tags(draw: st.DrawFn) -> dict[str, str]:
+    return {"Name": draw(_PREFIXES) + draw(_NAMES), "Value": draw(_VALUES)}
+
+
+@st.composite
+def _invalid_tags(draw: st.DrawFn) -> dict[str, str]:
+    tag = draw(_VALID)
+    defect, member = draw(_DEFECTS), draw(_MEMBERS)
     if defect == "empty":
         tag[member] = ""
     elif defect == "chars":
-        tag[member] = draw(_with_illegal(alphabet, illegal))
+        tag[member] = draw(_ILLEGAL[member])
     elif defect == "long":
         tag[member] = "t" * draw(_LONG)
     else:
-        tag["Name"] = draw(_with_illegal(NAME_ALPHABET, ILLEGAL_NAME_CHARS))
-        tag["Value"] = draw(pick(("", draw(_with_illegal(VALUE_ALPHABET, ILLEGAL_VALUE_CHARS)))))
+        tag["Name"] = draw(_ILLEGAL["Name"])
+        tag["Value"] = "" if draw(st.booleans()) else draw(_ILLEGAL["Value"])
     return tag
+
+
+_VALID = _valid_tags()
+_INVALID = _invalid_tags()
+_TAG_LISTS = st.lists(_VALID, min_size=1, max_size=3)
+
+
+def valid_tags() -> st.SearchStrategy[dict[str, str]]:
+    """A tag real SES accepts: name of letters, digits, `_`, `-` (maybe after `ses:`),
+    value of those and `.`, `@`."""
+    return _VALID
+
+
+def invalid_tags() -> st.SearchStrategy[dict[str, str]]:
+    """A tag with one planted defect (empty, an illegal character, over 256 characters), or
+    a bad name beside a bad or empty value: real SES refuses each."""
+    return _INVALID
 
 
 def unverified_sender(profile: TargetProfile) -> str:
@@ -81,10 +100,10 @@ def _tagged(
 def tag_requests(draw: st.DrawFn, *, profile: TargetProfile) -> GeneratedCase:
     """A baseline message with 1-3 tags, none or one of them invalid, sometimes from an
     unverified sender."""
-    tags = draw(st.lists(valid_tags(), min_size=1, max_size=3))
+    tags = draw(_TAG_LISTS)
     bad = draw(st.booleans())
     if bad:
-        tags[draw(st.integers(0, len(tags) - 1))] = draw(invalid_tags())
+        tags[draw(ints(0, len(tags) - 1))] = draw(_INVALID)
     source = unverified_sender(profile) if bad and draw(st.booleans()) else None
     label = ("invalid" if bad else "valid") + (", unverified sender" if source else "")
     return _tagged(profile, tags, label, source=source)
@@ -106,11 +125,8 @@ _CLASS_TAGS: tuple[tuple[str, list[dict[str, str]]], ...] = (
     ("name with '@'", _one("test_invalid_name@123", "x")),
     ("name with non-ASCII", _one("caf\u00e9", "x")),
     ("value with an illegal character", _one("test", "test_invalid_value:123")),
-    *(
-        (f"{what} of {n} characters", _one(*(("n" * n, "v") if what == "name" else ("n", "v" * n))))
-        for what in ("name", "value")
-        for n in (255, 256)
-    ),
+    *((f"name of {n} characters", _one("n" * n, "v")) for n in (255, 256)),
+    *((f"value of {n} characters", _one("n", "v" * n)) for n in (255, 256)),
     ("name over 256 characters", _one("test_invalid_name_len" * 100, "x")),
     ("value over 256 characters", _one("test", "test_invalid_value_len" * 100)),
     ("both invalid", _one("test_invalid_name:123", "test_invalid_value:123")),
