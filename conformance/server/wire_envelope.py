@@ -1,6 +1,6 @@
 """The documented JSON envelope: `{"success": true, "data": {...}}` / `{"success": false, ...}`.
 
-Codes: VALIDATION_ERROR (syntax, counts, size, missing or ill-typed members, bad JSON),
+Codes: VALIDATION_ERROR (syntax, tags, counts, size, missing or ill-typed members, bad JSON),
 MESSAGE_REJECTED (verification, "Email address is not verified..."), THROTTLING (quota,
 HTTP 429). Every other request fault is HTTP 400.
 """
