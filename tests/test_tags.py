@@ -16,8 +16,18 @@ import requests
 from defusedxml import ElementTree
 from hypothesis import given, settings
 
+from conformance.checks.judge import tag_error_verdict
 from conformance.classes import declared, observed
-from conformance.model import Accept, Either, Reject
+from conformance.model import (
+    Accept,
+    Accepted,
+    Either,
+    Exchange,
+    Reject,
+    Rejected,
+    WireRequest,
+    WireResponse,
+)
 from conformance.oracle import expect
 from conformance.oracle_tags import expect_tags, tag_error_owed
 from conformance.profile import load_builtin_profile
@@ -217,3 +227,61 @@ def test_drawn_requests_are_judged_by_their_tags(case: Any) -> None:
     bad = any(classify_tag(tag).defects for tag in params["Tags"])
     assert bad == ("tags.valid" in getattr(should, "rules", ()))
     assert (tag_problem(params) is not None) == bad
+
+
+class _Client:
+    """The Query client's code table, without a connection (error_code_problems is pure)."""
+
+    def error_code_problems(self, rules: frozenset[str], rejected: Rejected, **kw: bool) -> Any:
+        return QueryClient.error_codes(rules, rejected, **kw)
+
+
+def _answer(status: int, outcome: Any) -> Exchange:
+    return Exchange(
+        WireRequest("POST", "http://127.0.0.1:1/", (), b""),
+        WireResponse(status, (), b"", 0.0),
+        outcome,
+        {},
+    )
+
+
+def _verdict(
+    params: dict[str, Any], code: str | None, message: str, *, control_accepted: bool = False
+) -> Any:
+    answer = _answer(400, Rejected(code, message, 400))
+    control = _answer(200, Accepted("id")) if control_accepted else answer
+    return tag_error_verdict(
+        expect_tags(params, REFERENCE), answer, params, profile=REFERENCE, client=_Client(),
+        send_control=lambda params: control,
+    )  # fmt: skip
+
+
+BAD = {"Name": "bad:name", "Value": "x"}
+
+
+@pytest.mark.parametrize(
+    ("source", "code", "message", "finding"),
+    [
+        (UNVERIFIED, "InvalidParameterValue", "Invalid tag name <bad:name>: ...", None),
+        (UNVERIFIED, "MessageRejected", "Email address is not verified.", "identity error"),
+        (UNVERIFIED, "InvalidParameterValue", "Email address is not verified.", "identity error"),
+        (UNVERIFIED, "MessageRejected", "Tag rejected", "InvalidParameterValue"),
+        (UNVERIFIED, None, "Tag rejected", None),  # no code: envelope.error's finding
+        ("bad@@verified.example", "MessageRejected", "Email address is not verified.", None),
+    ],
+)
+def test_the_refusal_must_be_the_tag_error(
+    source: str, code: str | None, message: str, finding: str | None
+) -> None:
+    found = _verdict(_params(BAD, source), code, message)
+    assert (finding is None) == (found is None), found
+    if finding is not None:
+        assert "tags.valid" == found.rule_id and finding in found.summary
+
+
+def test_a_code_finding_stands_only_when_the_tagless_control_is_accepted() -> None:
+    """A verified sender's refusal with a foreign code: when the control (no Tags) is
+    refused too, the target refuses for a reason of its own and its code says nothing."""
+    foreign = (_params(BAD, VERIFIED), "ConfigurationSetDoesNotExist", "No such set")
+    assert _verdict(*foreign) is None
+    assert "tags.valid" == _verdict(*foreign, control_accepted=True).rule_id

@@ -223,7 +223,10 @@ def tag_error_verdict(
     problems: list[str] = []
     if isinstance(outcome.message, str) and "not verified" in outcome.message.lower():
         problems.append(f"{_IDENTITY_FIRST}; got {outcome.message[:200]!r}")
-    problems += client.error_code_problems(frozenset({TAGS}), outcome, source_syntax_invalid=False)
+    if outcome.code:  # an error without a code is envelope.error's finding
+        problems += client.error_code_problems(
+            frozenset({TAGS}), outcome, source_syntax_invalid=False
+        )
     if not problems:
         return None
     assert isinstance(expectation, Reject)
