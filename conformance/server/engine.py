@@ -199,7 +199,7 @@ class Engine:
         refused = early_refusal(on, params)
         if refused is not None:
             return refused
-        if not on & {"tags-unchecked", "tags-after-identities"}:
+        if "tags-not-first" not in on:
             refused = tag_refusal(params)  # before identities, as real SES
             if refused is not None:
                 return refused
@@ -239,8 +239,8 @@ class Engine:
         lists = recipient_lists(params)
         recipients = [address for addresses in lists.values() for address in addresses]
         refused = self._check_identities(params, recipients, on)
-        if refused is None and "tags-after-identities" in on:
-            refused = tag_refusal(params)
+        if "tags-after-identities" in on:
+            refused = refused or tag_refusal(params)
         if refused is not None:
             return refused
 
