@@ -26,6 +26,7 @@ from conformance.class_shape import (
     robust_observed,
 )
 from conformance.class_size import size_declared, size_observed
+from conformance.class_tags import tags_declared, tags_observed
 from conformance.members import DESTINATION_LISTS
 from conformance.oracle import is_simulator, is_verified, verified_as_read
 from conformance.profile import Identities, TargetProfile
@@ -287,6 +288,7 @@ _RULES: dict[str, tuple[Declared, Observed]] = {
     "request.required": (request_shape_declared, request_shape_observed),
     "robust.no-5xx": (robust_declared, robust_observed),
     "quota.recipients": (quota_declared, quota_observed),
+    "tags.valid": (tags_declared, tags_observed),
 }
 
 

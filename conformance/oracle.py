@@ -33,6 +33,7 @@ from conformance.members import (
 )
 from conformance.model import JSON, Accept, Either, Expectation, Reject
 from conformance.profile import SES_SIZE_LIMIT, Identities, TargetProfile
+from conformance.tags import tag_findings
 
 SAFE_CONTENT_BYTES = 7_000_000
 """Content at or under this fits in 10 MiB after MIME and base64 (rules.md size.max)."""
@@ -410,8 +411,9 @@ def _check_tags(tags: JSON, found: _Findings) -> None:
         return
     if not holds("Tags", tags) or not all(_is_tag(tag) for tag in tags):
         found.violate("robust.no-5xx", "Tags is not a list of {Name, Value} string objects")
-    elif tags:
-        found.gray.append("Tags given: rules.md does not cover them")
+        return
+    invalid, gray = tag_findings(tags)
+    found.gray += [*invalid, *gray]  # tags.valid is SHOULD: at the MUST level, either
 
 
 def _is_tag(tag: JSON) -> bool:

@@ -201,6 +201,19 @@ _CATALOGUE: tuple[Rule, ...] = (
         ("test_rate.py::test_max_send_rate",),
         "https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas.html",
     ),
+    Rule(
+        "tags.valid",
+        Level.SHOULD,
+        "A tag's name and value are required, 1-255 characters; names hold ASCII letters, "
+        "digits, _ and - (a name may start with ses:); values hold ASCII letters, digits, "
+        "_, -, . and @.",
+        "A tag outside these -> reject with InvalidParameterValue at the SHOULD level, even "
+        "from an unverified sender (real SES checks tags before identities); at the MUST "
+        "level either. Wrong JSON types stay robust.no-5xx's. A 256-character name or value "
+        "is either (the boundary was not probed on real SES).",
+        ("test_tags.py::test_tags_valid",),
+        "https://docs.aws.amazon.com/ses/latest/APIReference/API_MessageTag.html",
+    ),
 )
 
 RULES: Mapping[str, Rule] = {rule.id: rule for rule in _CATALOGUE}

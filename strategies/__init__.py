@@ -37,6 +37,7 @@ from sesconf_strategies.recipients import (
 from sesconf_strategies.requests import WRONG_TYPES
 from sesconf_strategies.senders import Sender, senders
 from sesconf_strategies.shape_cases import body_shapes, missing_member, wrong_types
+from sesconf_strategies.tags import invalid_tags, tag_class_cases, tag_requests, valid_tags
 
 __all__ = [
     "CONTROL_MESSAGE",
@@ -62,6 +63,7 @@ __all__ = [
     "gray_addresses",
     "ints",
     "invalid_addresses",
+    "invalid_tags",
     "local_parts",
     "malformed_bodies",
     "missing_member",
@@ -75,7 +77,10 @@ __all__ = [
     "senders",
     "simulator_addresses",
     "strings",
+    "tag_class_cases",
+    "tag_requests",
     "tlds",
     "valid_addresses",
+    "valid_tags",
     "wrong_types",
 ]

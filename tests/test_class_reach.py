@@ -30,6 +30,7 @@ from sesconf_strategies.class_examples_shape import (
     robust_class_cases,
     size_class_cases,
 )
+from sesconf_strategies.tags import tag_class_cases
 from tests._sesconf import sesconf
 
 REFERENCE = load_builtin_profile("reference")
@@ -42,6 +43,7 @@ EXAMPLES = {
     "size.max": size_class_cases,
     "request.required": request_class_cases,
     "robust.no-5xx": robust_class_cases,
+    "tags.valid": tag_class_cases,
 }
 RAW_ONLY = {f"malformed: {m}" for m in MALFORMED}
 """Raw bodies: test_robust records these by name (no request to classify)."""

@@ -261,6 +261,11 @@ PROBES: dict[str, tuple[Probe, Any]] = {
         send(Destination={"ToAddresses": ["x@unverified.example"]}),
         (400, "MESSAGE_REJECTED"),
     ),
+    "tags-unchecked": (send(Tags=[{"Name": "", "Value": "x"}]), (400, "VALIDATION_ERROR")),
+    "tags-after-identities": (
+        send(Source="x@unverified.example", Tags=[{"Name": "bad:name", "Value": "x"}]),
+        (400, "VALIDATION_ERROR"),
+    ),
     "simulator-label-refused": (
         send(Destination={"ToAddresses": ["bounce+l@simulator.amazonses.com"]}),
         (200, "ok"),

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
+from conformance.checks.judge import tag_error_verdict
 from conformance.checks.judgements import (
     Reading,
     content_type_problems,
@@ -29,6 +31,8 @@ from conformance.checks.registry import (
     register,
 )
 from conformance.classes import declared
+from conformance.oracle import expect
+from conformance.oracle_tags import expect_tags, without_tags
 from conformance.profile import TargetProfile
 from conformance.rules import RULES, Rule
 
@@ -74,7 +78,9 @@ _CONTROLS = {
     "recipients.valid": recipients_control,
     "size.max": size_control,
     "request.required": shape_control,
+    "tags.valid": without_tags,
 }
+_ORACLES = {"tags.valid": expect_tags}  # judged at its own level: SHOULD
 _KEEPING = {"recipients.max": count_control, "recipients.min": count_control}
 _REASON = {**_CONTROLS, "recipients.max": recipients_control, "recipients.min": recipients_control}
 _REPLAY = {
@@ -84,11 +90,32 @@ _REPLAY = {
     "ses.error-codes": Replay.ERROR_CODES,
     "quota.recipients": Replay.NONE,
     "rate.max-send-rate": Replay.NONE,
+    "tags.valid": Replay.BODY,
 }
 _STATEFUL = frozenset({"quota.recipients", "rate.max-send-rate"})
 """Judged over a sequence of sends (a count, a rate): one request says nothing."""
 
 _ID_EXPECTED = "a new id for every accepted message"
+
+
+def _tags_body(ctx: Any, case: Any) -> None:
+    """tags.valid's test and its replay alike: the oracle's judgement, then whether the
+    refusal is the tag error (before the identity error, with SES's code)."""
+    exchange = ctx.check(case)
+    params = case.request.params
+    ctx.verdict(
+        tag_error_verdict(
+            ctx.expectation(params),
+            exchange,
+            ctx.target_params(params),
+            profile=ctx.profile,
+            client=ctx.target.client,
+            send_control=ctx.send_control,
+        )
+    )
+
+
+_BODIES = {"tags.valid": _tags_body}
 
 
 def _check_of(rule: Rule) -> Check:
@@ -106,6 +133,8 @@ def _check_of(rule: Rule) -> Check:
         replay=_REPLAY.get(rule.id, Replay.CHECKED),
         monitored=rule.id in _ANSWER or rule.id == "envelope.id-unique",
         readable=_answered if rule.id == "robust.no-5xx" else accepted_or_rejected,
+        oracle=_ORACLES.get(rule.id, expect),
+        body=_BODIES.get(rule.id),
     )
 
 

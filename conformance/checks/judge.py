@@ -20,7 +20,9 @@ from conformance.checks.judgements import (
     is_rate_rejection,
     is_throttled,
     read,
+    recipients_control,
     rejection_problems,
+    sender_control,
     ses_code_problems,
 )
 from conformance.checks.registry import REGISTRY
@@ -30,8 +32,10 @@ from conformance.model import (
     Expectation,
     RawRequest,
     Reject,
+    Rejected,
     describe_expectation,
 )
+from conformance.oracle_tags import tag_error_owed, without_tags
 from conformance.profile import TargetProfile
 
 SES_CODES = "ses.error-codes"
@@ -197,3 +201,50 @@ def answer_verdict(
     return Verdict(
         rule_id, problems[0], exchange, check.expected, params, raw=raw, problems=problems
     )
+
+
+TAGS = "tags.valid"
+_IDENTITY_FIRST = (
+    "the identity error came before the tag error: real SES checks tags before identities "
+    "(ses-ground-truth.md §3.10, §3.15)"
+)
+
+
+def tag_error_verdict(
+    expectation: Expectation,
+    exchange: Exchange,
+    params: Mapping[str, Any],
+    *,
+    profile: TargetProfile,
+    client: Any,
+    send_control: SendControl,
+) -> Verdict | None:
+    """tags.valid's finding on a refusal that must be the tag error (`tag_error_owed`): not
+    the identity error, and with real SES's code where the wire has one. A request whose
+    control (`_tag_control`) is refused too is refused for a reason of its own (a body the
+    target will not take), and its code says nothing of the tags."""
+    outcome = exchange.outcome
+    if not tag_error_owed(expectation, params) or not isinstance(outcome, Rejected):
+        return None
+    if read(exchange) is not Reading.REJECTED or is_quota_rejection(exchange, profile):
+        return None
+    problems: list[str] = []
+    if isinstance(outcome.message, str) and "not verified" in outcome.message.lower():
+        problems.append(f"{_IDENTITY_FIRST}; got {outcome.message[:200]!r}")
+    if outcome.code:  # an error without a code is envelope.error's finding
+        problems += client.error_code_problems(
+            frozenset({TAGS}), outcome, source_syntax_invalid=False
+        )
+    if not problems:
+        return None
+    if read(send_control(_tag_control(params, profile))) is not Reading.ACCEPTED:
+        return None  # refused for a reason neither the tags nor the identities explain
+    expected = "the tag error (InvalidParameterValue where the wire has SES codes)"
+    return Verdict(TAGS, problems[0], exchange, expected, params, problems=tuple(problems))
+
+
+def _tag_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
+    """The request without its tags, from the control sender to the control recipient:
+    what is left is the message, which every conformant target accepts when only the tags
+    and the identities were wrong (`tag_error_owed`)."""
+    return recipients_control(sender_control(without_tags(params, profile), profile), profile)

@@ -171,6 +171,7 @@ QUERY_ERROR_CODES: Final[Mapping[str, CodeRule]] = {
     "recipients.min": CodeRule(frozenset({"InvalidParameterValue", "ValidationError"})),
     "request.required": CodeRule(frozenset({"ValidationError"})),
     "quota.recipients": CodeRule(frozenset({"Throttling"})),
+    "tags.valid": _INVALID,
 }
 """Real SES v1 codes per rule (ses-ground-truth.md §10)."""
 

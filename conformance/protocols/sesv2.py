@@ -169,6 +169,7 @@ SESV2_ERROR_CODES: Final[Mapping[str, CodeRule]] = {
     "size.max": _BAD_REQUEST,
     "request.required": _BAD_REQUEST,
     "quota.recipients": CodeRule(frozenset({"TooManyRequestsException", "LimitExceededException"})),
+    "tags.valid": _BAD_REQUEST,
 }
 """SESv2 codes per rule (ses-ground-truth.md §5; the v2 messages are unconfirmed)."""
 

@@ -4,15 +4,14 @@ Protocol-neutral: every wire decodes into the SES parameter names and renders th
 `Accepted`/`Refused` it gets back. Strict: it refuses every rule violation, refuses gray
 addresses, and refuses a send that would take the quota count past the limit. Unknown
 members are ignored. A refused send changes nothing (no outbox entry, no quota).
-Checks run in real SES's order (ses-ground-truth.md §3.15): members, address syntax,
-recipient count, size, verification, quota.
+Checks run in real SES's order (ses-ground-truth.md §3.15): members, tags, address
+syntax, recipient count, size, verification, quota.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -39,7 +38,14 @@ from conformance.server.identities import bare_address_of, unverified
 from conformance.server.races import Races, pause_unlocked
 from conformance.server.rate import bucket_for, throttled
 from conformance.server.results import Accepted, Kind, Refused, Result
-from conformance.server.variants import early_refusal, request_switches, rewritten
+from conformance.server.stamps import format_timestamp, new_message_id
+from conformance.server.tags import tag_refusal
+from conformance.server.variants import (
+    countable_guess,
+    early_refusal,
+    request_switches,
+    rewritten,
+)
 
 SESV2_SIZE_LIMIT = 41_943_040
 STRICT_SIZE_FAULT_BYTES = 1_000_000
@@ -51,12 +57,6 @@ RECIPIENTS_READ = 1_000
 classifying 167,772 addresses took 15-20 s (issue 12)."""
 PROTOCOLS = ("envelope", "ses-query", "sesv2")
 _TO, _CC, _BCC = DESTINATION_LISTS
-
-
-def new_message_id(now: datetime) -> str:
-    """SES-style id: 16 hex digits of epoch milliseconds, a uuid4, `-000000`."""
-    millis = int(now.timestamp() * 1000)
-    return f"{millis:016x}-{uuid.uuid4()}-000000"
 
 
 class Engine:
@@ -158,7 +158,7 @@ class Engine:
                 if isinstance(result, Refused) and self.has_effect(
                     "rejected-counted", protocol=protocol
                 ):
-                    self._sent += _countable_guess(params)
+                    self._sent += countable_guess(params)
         on = self.effects(protocol)
         self._request.extra = request_switches(on, params, result, self.profile)
         return rewritten(on, params, result)
@@ -207,6 +207,10 @@ class Engine:
         refused = early_refusal(on, params)
         if refused is not None:
             return refused
+        if "tags-not-first" not in on:
+            refused = tag_refusal(params)  # before identities, as real SES
+            if refused is not None:
+                return refused
 
         lists = recipient_lists(params)
         recipients = [address for addresses in lists.values() for address in addresses]
@@ -243,6 +247,8 @@ class Engine:
         lists = recipient_lists(params)
         recipients = [address for addresses in lists.values() for address in addresses]
         refused = self._check_identities(params, recipients, on)
+        if "tags-after-identities" in on:
+            refused = refused or tag_refusal(params)
         if refused is not None:
             return refused
 
@@ -389,18 +395,3 @@ class Engine:
         kept = {key: [a for a in addresses if valid(a)] for key, addresses in lists.items()}
         if any(kept.values()):
             self._deliver(source, kept, frozenset())
-
-
-def _countable_guess(params: Mapping[str, Any]) -> int:
-    """Recipients of a possibly ill-typed request (for the rejected-counted fault)."""
-    destination = params.get("Destination")
-    if not isinstance(destination, Mapping):
-        return 1
-    lists = [destination.get(key) for key in DESTINATION_LISTS]
-    return max(1, sum(len(value) for value in lists if isinstance(value, list)))
-
-
-def format_timestamp(moment: datetime) -> str:
-    """RFC 3339 UTC with a `Z` and milliseconds."""
-    text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
-    return text[:-3] + "Z"

@@ -252,6 +252,19 @@ _ALL: tuple[Fault, ...] = (
         None,
         "refuses a Body whose Text and Html Data are all empty (a documented gray zone)",
     ),
+    Fault(
+        "tags-unchecked",
+        "tags.valid",
+        "message tags are not checked: any string passes",
+        effects=frozenset({"tags-not-first"}),
+    ),
+    Fault(
+        "tags-after-identities",
+        "tags.valid",
+        "tags are checked after the identities: an unverified sender's bad tag gets the "
+        "identity error",
+        effects=frozenset({"tags-not-first", "tags-after-identities"}),
+    ),
     Fault("quota-first", None, "checks the quota before anything else"),
     Fault("outbox-kept", None, "a reset zeroes the quota count but keeps the outbox"),
     Fault("body-first", None, "checks the message size before addresses"),

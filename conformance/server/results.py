@@ -17,6 +17,7 @@ class Kind(StrEnum):
     MISSING_MEMBER = "missing-member"
     WRONG_TYPE = "wrong-type"
     INVALID_ADDRESS = "invalid-address"
+    INVALID_TAG = "invalid-tag"
     TOO_MANY_RECIPIENTS = "too-many-recipients"
     NO_RECIPIENTS = "no-recipients"
     TOO_LARGE = "too-large"

@@ -95,3 +95,12 @@ def request_switches(
     elif isinstance(result, Refused) and result.kind is Kind.THROTTLED:
         extra |= BAD_ERROR if "bad-error-on-quota" in on else frozenset()
     return frozenset(extra)
+
+
+def countable_guess(params: Mapping[str, Any]) -> int:
+    """Recipients of a possibly ill-typed request (for the rejected-counted fault)."""
+    destination = params.get("Destination")
+    if not isinstance(destination, Mapping):
+        return 1
+    lists = [destination.get(key) for key in DESTINATION_LISTS]
+    return max(1, sum(len(value) for value in lists if isinstance(value, list)))

@@ -1,6 +1,6 @@
 """The documented JSON envelope: `{"success": true, "data": {...}}` / `{"success": false, ...}`.
 
-Codes: VALIDATION_ERROR (syntax, counts, size, missing or ill-typed members, bad JSON),
+Codes: VALIDATION_ERROR (syntax, tags, counts, size, missing or ill-typed members, bad JSON),
 MESSAGE_REJECTED (verification, "Email address is not verified..."), THROTTLING (quota,
 HTTP 429). Every other request fault is HTTP 400.
 """
@@ -12,9 +12,10 @@ from datetime import timedelta
 from werkzeug.wrappers import Request, Response
 
 from conformance.errors import BadJson, BodyTooLarge
-from conformance.server.engine import Engine, format_timestamp
+from conformance.server.engine import Engine
 from conformance.server.http import json_response, parse_json, read_body
 from conformance.server.results import Accepted, Kind, Refused
+from conformance.server.stamps import format_timestamp
 from conformance.server.variants import JSON, created_at_text, error_media_type
 
 PROTOCOL = "envelope"

@@ -23,7 +23,9 @@ MODULES: tuple[str, ...] = (
     "conformance/server/engine.py",
     "conformance/server/rate.py",
     "conformance/server/checks.py",
+    "conformance/server/tags.py",
     "conformance/server/identities.py",
+    "conformance/server/stamps.py",
     "conformance/members.py",
     "conformance/server/wire_envelope.py",
     "conformance/server/wire_query.py",
@@ -63,7 +65,6 @@ FAULT_ONLY: Mapping[str, tuple[str, ...]] = {
         "Engine.effects",
         "Engine._placeholder",
         "Engine._deliver_valid_only",
-        "_countable_guess",
     ),
 }
 """Functions only a planted fault reaches (their callers test a fault switch first)."""
