@@ -94,12 +94,14 @@ def shard_items(
             continue
         assert isinstance(item, pytest.Function)
         for index, shard in enumerate(shards, 1):
+            # the name alone, so the node id carries the shard (pytest 9.2 builds a node id
+            # from `originalname` and parameters, which would give every shard the test's)
             copy = pytest.Function.from_parent(
                 item.parent,
                 name=shard_name(item.originalname, index, len(shards)),
                 callobj=item.obj,
-                originalname=item.originalname,
             )
+            copy.originalname = item.originalname
             copy.stash[_SHARD] = shard
             out.append(copy)
     return out
