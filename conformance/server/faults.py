@@ -264,6 +264,12 @@ _ALL: tuple[Fault, ...] = (
     Fault("echo-input", None, "every error message echoes the whole request (2 MB Source too)"),
     Fault("odd-statuses", None, "refusals with 403 (not verified), 413 (size), 422 (address)"),
     Fault(
+        "identities-any-order",
+        None,
+        "lists the identities that failed verification last first (the recipient before "
+        "the sender), in region EU-CENTRAL-1",
+    ),
+    Fault(
         "different-but-correct",
         None,
         "other legal choices: codes InvalidRecipient/Unverified, 422 and 201, gray addresses "
