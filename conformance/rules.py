@@ -269,3 +269,8 @@ NOT_COVERED: tuple[Uncovered, ...] = (
     ),
 )
 """What `sesconf rules` and the report say the suite does not check: the one list."""
+
+
+def not_covered_json() -> list[dict[str, str]]:
+    """NOT_COVERED as summary.json carries it (`not_covered`), and as the report reads it."""
+    return [{"what": item.what, "why": item.why} for item in NOT_COVERED]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from conformance.rules import NOT_COVERED
+from conformance.rules import not_covered_json
 
 
 def not_covered_html(listed: object, esc: Callable[[object], str]) -> str:
@@ -13,7 +13,7 @@ def not_covered_html(listed: object, esc: Callable[[object], str]) -> str:
     summary written before the key existed gets the catalogue's list (those parts were
     never covered)."""
     if listed is None:
-        listed = [{"what": item.what, "why": item.why} for item in NOT_COVERED]
+        listed = not_covered_json()
     items = [i for i in listed if isinstance(i, Mapping)] if isinstance(listed, list) else []
     if not items:
         return ""
