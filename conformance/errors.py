@@ -73,7 +73,7 @@ class SendBudgetExhausted(SesConfError):
 
 class BurstNotSetUp(Exception):
     """The state a burst needs could not be set up: the target refused a send that fit
-    (suite.bursts names it NotSetUp)."""
+    (raised by suite.bursts)."""
 
 
 class TestHookError(SesConfError):

@@ -33,14 +33,14 @@ from conformance.checks.evidence import describe_outcome
 from conformance.checks.readable import described, is_readable
 from conformance.checks.registry import use_extensions
 from conformance.commands.parser import add_checks_option
-from conformance.errors import MissingCheck, SesConfError, UsageError
+from conformance.errors import BurstNotSetUp, MissingCheck, SesConfError, UsageError
 from conformance.exitcodes import ExitCode, Outcome
 from conformance.model import Exchange, RawRequest, TransportFailure
 from conformance.profile import TargetProfile, builtin_profile_names, resolve_target
 from conformance.protocols.clients import make_client, provision_identities
 from conformance.report.caps import expand_params
 from conformance.suite import support
-from conformance.suite.bursts import NotSetUp, reproduce, skip_reason
+from conformance.suite.bursts import reproduce, skip_reason
 from conformance.suite.rejudge import rejudge, rejudge_raw, replayable
 from conformance.violations import RuleViolation, TargetBroken
 
@@ -228,7 +228,7 @@ def replay_burst(session: support.TargetSession, rule_id: str, burst: Burst) -> 
         return Verdict(rule_id, "cannot replay", why)
     try:
         found = reproduce(ctx, burst)
-    except NotSetUp as exc:
+    except BurstNotSetUp as exc:
         return Verdict(rule_id, "cannot replay", str(exc))
     except TargetBroken as broken:
         return Verdict(rule_id, "broken", f"no usable answer: {broken.detail}")

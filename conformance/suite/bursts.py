@@ -34,10 +34,6 @@ MAX_PREFILL_SENDS = 200
 """Sends the quota burst may spend using the quota up; a larger quota is not burst-tested."""
 
 
-NotSetUp = BurstNotSetUp
-"""The state a burst needs could not be set up (conformance.errors)."""
-
-
 def first_serial() -> int:
     """A random first recipient serial: an outbox that outlives resets holds earlier mail."""
     return uuid.uuid4().int >> 64
@@ -112,8 +108,8 @@ def send_burst(ctx: TestContext, requests: list[SendEmailRequest]) -> list[Excha
 
 
 def _prepare(ctx: TestContext, burst: Burst) -> None:
-    """Reset; for the quota, use it up until `left` recipients are left. NotSetUp when the
-    target refused a send that fit (the quota's own tests judge that)."""
+    """Reset; for the quota, use it up until `left` recipients are left. BurstNotSetUp when
+    the target refused a send that fit (the quota's own tests judge that)."""
     ctx.target.client.reset()
     if burst.kind != "quota":
         return
@@ -126,7 +122,7 @@ def _prepare(ctx: TestContext, burst: Burst) -> None:
         params = params_of(source=verified_sender(profile), recipients=Recipients(addresses))
         answer = ctx.send(SendEmailRequest(params))
         if read(answer) is not Reading.ACCEPTED:
-            raise NotSetUp(
+            raise BurstNotSetUp(
                 "the target refused a send that fit the quota while it was being used up "
                 "to the burst's boundary (the quota's own tests judge that)"
             )
@@ -155,7 +151,7 @@ def _rerun_breaks(ctx: TestContext, burst: Burst) -> Verdict | None:
             return None
         try:
             found = run_once(ctx, burst)
-        except NotSetUp:
+        except BurstNotSetUp:
             return None
         if found is not None and not found.broken:
             return found

@@ -16,8 +16,8 @@ from __future__ import annotations
 import pytest
 
 from conformance.checks.burst import Burst, atomic_burst, id_burst, quota_burst
+from conformance.errors import BurstNotSetUp
 from conformance.suite.bursts import (
-    NotSetUp,
     fail_burst,
     first_serial,
     run_once,
@@ -39,7 +39,7 @@ def _burst_test(ctx: TestContext, burst: Burst) -> None:
     for _ in range(ROUNDS):
         try:
             found = run_once(ctx, burst)
-        except NotSetUp as exc:
+        except BurstNotSetUp as exc:
             pytest.skip(str(exc))
         if found is not None and found.broken:
             ctx.verdict(found)
