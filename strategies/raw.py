@@ -179,16 +179,25 @@ def raw_control(params: Any, profile: TargetProfile) -> dict[str, Any]:
     return raw_params(message, source=sender, destinations=[recipient])
 
 
-def raw_count_control(count: int, profile: TargetProfile) -> dict[str, Any]:
-    """As many control recipients as the request had (the count rules keep their count)."""
-    sender = control_sender(profile)
+def raw_count_control(
+    counts: Sequence[int], destinations: int | None, profile: TargetProfile
+) -> dict[str, Any]:
+    """The count rules' control: as many control addresses in To, Cc and Bcc (`counts`)
+    and in Destinations (None: not given) as the request had, from the control sender:
+    refused too, the count (as the target reads it) is why."""
     domains = profile.identities.verified_domains
-    destinations = [
-        f"control{i}@{domains[0]}" if domains else f"success+c{i}@simulator.amazonses.com"
-        for i in range(count)
-    ]
-    message = message_of(sender=sender, to=destinations[:1] or [control_recipient(profile)])
-    return raw_params(message, source=sender, destinations=destinations)
+    serial = iter(range(100_000))
+
+    def addresses(n: int) -> list[str]:
+        return [
+            f"control{i}@{domains[0]}" if domains else f"success+c{i}@simulator.amazonses.com"
+            for i in (next(serial) for _ in range(n))
+        ]
+
+    to, cc, bcc = (addresses(n) for n in counts)
+    message = message_of(sender=control_sender(profile), to=to, cc=cc, bcc=bcc)
+    given = None if destinations is None else addresses(destinations)
+    return raw_params(message, source=control_sender(profile), destinations=given)
 
 
 @st.composite

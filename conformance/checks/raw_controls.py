@@ -20,13 +20,15 @@ from sesconf_strategies.raw import raw_control, raw_count_control
 Control = Callable[[Mapping[str, Any], TargetProfile], dict[str, Any]]
 
 
-def raw_recipient_count(params: Mapping[str, Any]) -> int:
-    """How many recipients the oracle reads: Destinations, else the headers' addresses."""
+def raw_counts(params: Mapping[str, Any]) -> tuple[list[int], int | None]:
+    """Addresses per To, Cc and Bcc header (group members each), and in Destinations
+    (None when not given as a list): what a count control keeps."""
     destinations = params.get("Destinations")
-    if isinstance(destinations, list):
-        return len(destinations)
+    given = len(destinations) if isinstance(destinations, list) else None
     message = raw_message(params)
-    return 0 if message is None else len(header_addresses(message, RECIPIENT_HEADERS))
+    if message is None:
+        return [0, 0, 0], given
+    return [len(header_addresses(message, (h,))) for h in RECIPIENT_HEADERS], given
 
 
 def raw_aware(rule_id: str, control: Control | None, *, keeping: bool = False) -> Control | None:
@@ -38,7 +40,7 @@ def raw_aware(rule_id: str, control: Control | None, *, keeping: bool = False) -
     def aware(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
         if is_raw(params):
             if keeping:
-                return raw_count_control(raw_recipient_count(params), profile)
+                return raw_count_control(*raw_counts(params), profile)
             if rule_id == "sender.verified":
                 return sender_control(params, profile)
             return raw_control(params, profile)
