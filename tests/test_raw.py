@@ -227,3 +227,20 @@ def test_the_size_limit_counts_the_message_and_names_its_length() -> None:
     assert isinstance(outcome, Rejected)
     assert f"Message length is more than {limit} bytes long: '{limit + 1}'." == outcome.message
     assert encode_data(b"ab") == "YWI="
+
+
+def test_a_hostile_message_is_refused_unread_not_slowly() -> None:
+    """1,001 header addresses, or a 20,000-character one: refused before classification."""
+    profile = with_protocol(REFERENCE, "ses-query")
+    many = message_of(sender=VERIFIED, bcc=[f"r{i}@verified.example" for i in range(1001)])
+    long = message_of(sender=VERIFIED, to=["a" * 20_000 + "@verified.example"])
+    with start_server(profile) as server:
+        client = make_client(dataclasses.replace(profile, url=server.url))
+        try:
+            answers = [client.send(SendEmailRequest(raw_params(m))).outcome for m in (many, long)]
+        finally:
+            client.close()
+        assert 0 == server.engine.internal_errors
+    assert ["Recipient count exceeds 50.", "Address too long: 20017 characters."] == [
+        a.message for a in answers if isinstance(a, Rejected)
+    ]

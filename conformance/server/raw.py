@@ -27,7 +27,7 @@ from conformance.raw import (
     split_addresses,
 )
 from conformance.server.checks import address_message
-from conformance.server.engine import Engine
+from conformance.server.engine import MAX_ADDRESS_CHARS, RECIPIENTS_READ, Engine
 from conformance.server.rate import throttled
 from conformance.server.results import Kind, Refused, Result
 
@@ -77,7 +77,9 @@ def _validate(
     if refused is not None:
         return refused, {}
     sender, lists = _sender(params, message, on), _lists(params, message)
-    refused = _addresses(params, message, lists) or _count(engine, message, lists, params, on)
+    refused = _unread(engine, params, message)
+    refused = refused or _addresses(params, message, lists)
+    refused = refused or _count(engine, message, lists, params, on)
     if refused is None and message.longest_line > LINE_LIMIT and "raw-lines-unchecked" not in on:
         refused = Refused(Kind.MALFORMED, f"Line too long: {message.longest_line} characters.")
     return refused, {"Source": sender, "Destination": lists}
@@ -128,6 +130,20 @@ def _lists(params: Mapping[str, Any], message: RawMessage) -> dict[str, list[str
     if isinstance(destinations, list):
         return {"ToAddresses": list(destinations), "CcAddresses": [], "BccAddresses": []}
     return {LISTS[h]: header_addresses(message, (h,)) for h in RECIPIENT_HEADERS}
+
+
+def _unread(engine: Engine, params: Mapping[str, Any], message: RawMessage) -> Refused | None:
+    """Too many addresses, or one too long, refused before any is classified (as the
+    engine's SendEmail: classifying 167,772 addresses or a 2 MB one takes seconds)."""
+    texts = header_addresses(message, ("From", *RECIPIENT_HEADERS))
+    texts += [str(params.get("Source") or ""), *map(str, params.get("Destinations") or [])]
+    if len(texts) > RECIPIENTS_READ:
+        limit = engine.profile.limits.max_recipients
+        return Refused(Kind.TOO_MANY_RECIPIENTS, f"Recipient count exceeds {limit}.")
+    longest = max(map(len, texts))
+    if longest > MAX_ADDRESS_CHARS:
+        return Refused(Kind.INVALID_ADDRESS, f"Address too long: {longest} characters.")
+    return None
 
 
 def _addresses(
