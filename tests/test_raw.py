@@ -180,10 +180,12 @@ def _answers(protocol: str) -> dict[str, tuple[str, str | None, str | None]]:
                         assert isinstance(outcome, Rejected), outcome
                         found[case.labels[0]] = ("rejected", outcome.code, outcome.message)
             outbox = server.engine.outbox()
+            counted = server.engine.sent_last_24h  # accepted raw messages use the quota
         finally:
             client.close()
         assert 0 == server.engine.internal_errors
     assert outbox and all(entry["to"] + entry["cc"] + entry["bcc"] for entry in outbox)
+    assert sum(len(e["to"] + e["cc"] + e["bcc"]) for e in outbox) == counted
     return found
 
 
