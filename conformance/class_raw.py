@@ -75,6 +75,8 @@ def raw_declared(rule_id: str, profile: TargetProfile) -> list[str]:
     """The raw classes of `rule_id` (none on a wire without raw messages)."""
     if profile.protocol not in RAW_PROTOCOLS:
         return []
+    if rule_id == "sandbox.recipients" and not profile.account.sandbox:
+        return []  # the rule applies only in the sandbox
     return [PREFIX + name for name in CLASSES.get(rule_id, ())]
 
 

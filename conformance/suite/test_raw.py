@@ -72,6 +72,8 @@ def test_raw_sender(ctx: TestContext, case: GeneratedCase) -> None:
 @given(case=DRAWN)
 @class_examples(raw_class_cases("sandbox.recipients", PROFILE))
 def test_raw_sandbox(ctx: TestContext, case: GeneratedCase) -> None:
+    if not ctx.profile.account.sandbox:
+        pytest.skip("applies only in the sandbox (profile: account.sandbox = false)")
     _raw(ctx, case)
 
 
