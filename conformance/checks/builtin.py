@@ -92,6 +92,7 @@ _REPLAY = {
     "quota.recipients": Replay.NONE,
     "rate.max-send-rate": Replay.NONE,
     "tags.valid": Replay.BODY,
+    "raw.encoding": Replay.NONE,  # INFO: recorded, never failed, so never replayed
 }
 _STATEFUL = frozenset({"quota.recipients", "rate.max-send-rate"})
 """Judged over a sequence of sends (a count, a rate): one request says nothing."""
