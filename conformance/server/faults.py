@@ -309,7 +309,14 @@ _ALL: tuple[Fault, ...] = (
     Fault("outbox-kept", None, "a reset zeroes the quota count but keeps the outbox"),
     Fault("body-first", None, "checks the message size before addresses"),
     Fault("echo-input", None, "every error message echoes the whole request (2 MB Source too)"),
-    Fault("odd-statuses", None, "refusals with 403 (not verified), 413 (size), 422 (address)"),
+    Fault(
+        "odd-statuses",
+        None,
+        "refusals with 403 (not verified), 413 (size), 422 (address): legal where the wire "
+        "leaves a refusal's status open; on the Query wire real SES answers its sender faults "
+        "with 400 (protocols.md §2), a SHOULD finding of http.status there",
+        also_on={_Q: frozenset({"http.status"})},
+    ),
     Fault(
         "different-but-correct",
         None,
