@@ -52,6 +52,7 @@ from conformance.protocols.clients import provision_identities
 from conformance.protocols.signing import EMULATOR_CREDENTIALS, profile_credentials
 from conformance.redact import RedactingStream, register_secrets
 from conformance.report.summary import schema_text
+from conformance.rules import NOT_COVERED
 from conformance.server.app import serve_forever, start_server
 
 SUITE_DIR = Path(__file__).parent / "suite"
@@ -309,6 +310,9 @@ def cmd_rules(args: argparse.Namespace) -> ExitCode:
         print(f"{rule.id:<{width}}  {rule.level:<6}  {rule.quote}")
         for test in rule.tests:
             print(f"{'':<{width}}  {'':<6}  test: conformance/suite/{test}")
+    print("\nNot covered (no rule judges these):")
+    for item in NOT_COVERED:
+        print(f"  {item.what}: {item.why}")
     return ExitCode.OK
 
 

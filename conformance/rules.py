@@ -265,3 +265,39 @@ def get_rule(rule_id: str) -> Rule:
     except KeyError:
         known = ", ".join(RULES)
         raise KeyError(f"unknown rule id {rule_id!r}; known ids: {known}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Uncovered:
+    """A part of the SendEmail surface the suite does not judge, and why."""
+
+    what: str
+    why: str
+
+
+NOT_COVERED: tuple[Uncovered, ...] = (
+    Uncovered(
+        "SESv2 Content.Simple.Attachments",
+        "no rule reads them: no request carries one, and a target's attachment handling "
+        "is not judged",
+    ),
+    Uncovered(
+        "SESv2 Content.Simple.Headers",
+        "no rule reads them (max 15, name and value limits in the model): not generated, "
+        "not judged",
+    ),
+    Uncovered(
+        "Templates: SendTemplatedEmail, SESv2 Content.Template",
+        "another operation (and content kind) with its own rules; never sent",
+    ),
+    Uncovered(
+        "Bulk sends: SendBulkTemplatedEmail, SESv2 SendBulkEmail",
+        "other operations, per-destination answers; never sent",
+    ),
+    Uncovered(
+        "Configuration sets (ConfigurationSetName)",
+        "rules.md has no configuration-set rule yet: a missing or paused set is not "
+        "judged (real SES: ConfigurationSetDoesNotExist)",
+    ),
+)
+"""What `sesconf rules` and the report say the suite does not check: the one list."""

@@ -14,7 +14,7 @@ import pytest
 from conformance.checks.readable import MIN_READABLE
 from conformance.exitcodes import ExitCode
 from conformance.profile import load_builtin_profile
-from conformance.rules import RULES
+from conformance.rules import NOT_COVERED, RULES
 from conformance.server.app import start_server
 from tests._schema import valid_summary
 from tests._servers import RawServer, closed_port_url, hang
@@ -28,6 +28,20 @@ def test_rules_lists_every_rule_with_level_and_test(tmp_path: Path) -> None:
         assert rule.id in run.stdout
         for test in rule.tests:
             assert test in run.stdout
+
+
+def test_rules_ends_with_what_is_not_covered(tmp_path: Path) -> None:
+    """Honest scope: after the rules, a "Not covered" block, one line per part of the API
+    no rule judges, from the catalogue's one list; raw messages are not among them."""
+    run = sesconf("rules", report_dir=tmp_path)
+    assert 0 == run.returncode
+    rules, marker, block = run.stdout.partition("Not covered")
+    assert marker and all(rule_id in rules for rule_id in RULES)
+    lines = [line.strip() for line in block.splitlines()[1:] if line.strip()]
+    assert [f"{item.what}: {item.why}" for item in NOT_COVERED] == lines
+    for part in ("Attachments", "Headers", "SendTemplatedEmail", "SendBulkEmail", "Configuration"):
+        assert part in block
+    assert "Raw" not in block and "SendRawEmail" not in block
 
 
 @pytest.mark.parametrize(

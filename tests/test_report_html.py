@@ -18,10 +18,13 @@ import pytest
 from _browser import PageRun, load, screenshot
 
 from conformance.exitcodes import ExitCode
+from conformance.profile import load_builtin_profile
 from conformance.redact import MASK, redact, redact_value
 from conformance.report.html import OUTCOMES, pretty_body, render_index_html, write_index_html
 from conformance.report.matrix import load_matrix, only_one_target, write_matrix_html
-from conformance.rules import RULES
+from conformance.report.summary import build_summary
+from conformance.rules import NOT_COVERED, RULES
+from tests._schema import VALIDATOR
 
 Shape = Literal["all-pass", "failing"]
 DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
@@ -254,6 +257,31 @@ def test_many_equivalence_classes_are_capped_in_the_row_and_listed_in_full() -> 
     assert re.findall(r"class (\d\d)", summary_row) == [f"{i:02d}" for i in range(8)]
     assert "+4 more" in summary_row
     assert text.count("class 11<b>") == 1  # only in the rule's details
+
+
+def test_the_index_says_what_is_not_covered() -> None:
+    """The "Not covered" card lists summary.json's `not_covered` (the catalogue's list),
+    after the rules; a summary from before the key gets the catalogue's list too."""
+    summary = sample_summary("all-pass")
+    summary["not_covered"] = [{"what": i.what, "why": i.why} for i in NOT_COVERED]
+    for text in (render_index_html(summary), render_index_html(sample_summary("all-pass"))):
+        card = text.partition('<section class="card" id="not-covered">')[2]
+        assert card and "<h2>Not covered</h2>" in card
+        assert len(NOT_COVERED) == card.partition("</section>")[0].count("<li>")
+        for item in NOT_COVERED:
+            assert f"<b>{html.escape(item.what)}</b>" in card
+    hostile = summary | {"not_covered": [{"what": "<script>x</script>", "why": "w"}]}
+    assert "<script>x</script>" not in render_index_html(hostile)
+    assert 'id="not-covered"' not in render_index_html(summary | {"not_covered": []})
+
+
+def test_summary_json_carries_the_not_covered_list() -> None:
+    summary = build_summary(
+        [], profile=load_builtin_profile("reference"), strict=False, max_examples=1,
+        seed=None, started_at=0.0,
+    )  # fmt: skip
+    assert [{"what": i.what, "why": i.why} for i in NOT_COVERED] == summary["not_covered"]
+    assert [] == [e.message for e in VALIDATOR.iter_errors(summary)]
 
 
 def test_script_in_a_response_body_is_inert() -> None:

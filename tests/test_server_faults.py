@@ -224,6 +224,15 @@ def echoed(url: str) -> bool:
     return "Request:" in body["error"]["message"]
 
 
+def failed_list(url: str) -> str:
+    """The "failed the check" message's tail: the region and the identities, in order."""
+    unverified = params(
+        Source="x@unverified.example", Destination={"ToAddresses": ["r@unverified.example"]}
+    )
+    body = requests.post(url, json=unverified, timeout=10).json()
+    return str(body["error"]["message"]).partition(" in region ")[2]
+
+
 MID = {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "x" * 2_000_000}}}
 
 # fault -> (probe, what the faithful server answers)
@@ -364,6 +373,7 @@ PROBES: dict[str, tuple[Probe, Any]] = {
     "body-first": (size_before_syntax, False),
     "echo-input": (echoed, False),
     "odd-statuses": (send(Source="x@unverified.example"), (400, "MESSAGE_REJECTED")),
+    "identities-any-order": (failed_list, "US-EAST-1: x@unverified.example, r@unverified.example"),
     "different-but-correct": (different_choices, ((200, "ok"), (400, "VALIDATION_ERROR"))),
     **RAW_PROBES,
 }

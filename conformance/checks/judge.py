@@ -26,6 +26,7 @@ from conformance.checks.judgements import (
     ses_code_problems,
 )
 from conformance.checks.registry import REGISTRY
+from conformance.messages import says_not_verified
 from conformance.model import (
     Accept,
     Exchange,
@@ -229,7 +230,7 @@ def tag_error_verdict(
     if read(exchange) is not Reading.REJECTED or is_quota_rejection(exchange, profile):
         return None
     problems: list[str] = []
-    if isinstance(outcome.message, str) and "not verified" in outcome.message.lower():
+    if says_not_verified(outcome.message):
         problems.append(f"{_IDENTITY_FIRST}; got {outcome.message[:200]!r}")
     if outcome.code:  # an error without a code is envelope.error's finding
         problems += client.error_code_problems(

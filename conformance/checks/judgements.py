@@ -21,6 +21,7 @@ from typing import Any
 
 from conformance.addresses import AddressClass, classify_address
 from conformance.members import DESTINATION_LISTS
+from conformance.messages import says_not_verified, says_quota
 from conformance.model import (
     Accepted,
     Exchange,
@@ -106,8 +107,7 @@ def is_quota_rejection(exchange: Exchange, profile: TargetProfile) -> bool:
     pinned = profile.codes.get("quota.recipients")
     if pinned:
         return outcome.code in pinned
-    message = (outcome.message or "").lower()
-    return outcome.code in QUOTA_CODES or "quota" in message
+    return outcome.code in QUOTA_CODES or says_quota(outcome.message)
 
 
 def is_rate_rejection(exchange: Exchange, profile: TargetProfile) -> bool:
@@ -120,7 +120,7 @@ def is_rate_rejection(exchange: Exchange, profile: TargetProfile) -> bool:
     pinned = profile.codes.get(RATE_RULE)
     if not (outcome.code in pinned if pinned else outcome.code in QUOTA_CODES):
         return False
-    return "quota" not in (outcome.message or "").lower()
+    return not says_quota(outcome.message)
 
 
 def is_throttled(exchange: Exchange, profile: TargetProfile) -> bool:
@@ -245,7 +245,7 @@ def rejection_problems(
         and isinstance(message, str)
         and message
         and _addresses_well_formed(params)
-        and "not verified" not in message.lower()
+        and not says_not_verified(message)
     ):
         problems.append(
             f"the error message must contain 'not verified' (documentation: "

@@ -15,6 +15,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from conformance.errors import UnsafeXml
+from conformance.messages import starts_like
 from conformance.model import Rejected
 
 SES_XMLNS: Final = "http://ses.amazonaws.com/doc/2010-12-01/"
@@ -72,7 +73,7 @@ class CodeRule:
             return False
         if self.message_prefix is None:
             return True
-        return (message or "").startswith(self.message_prefix)
+        return starts_like(message, self.message_prefix)
 
     def describe(self) -> str:
         names = " or ".join(sorted(self.codes))

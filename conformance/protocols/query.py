@@ -12,6 +12,7 @@ from typing import Final, TypeAlias
 from xml.etree.ElementTree import Element
 
 from conformance.errors import AdminCallFailed, FormError, TargetUnreachable, UnsafeXml
+from conformance.messages import NOT_VERIFIED_PREFIX
 from conformance.model import (
     JSON,
     Accepted,
@@ -167,7 +168,7 @@ def judge_raw_answer(response: WireResponse) -> tuple[Answer, Problems]:
 
 # --- ses.error-codes ----------------------------------------------------------------------
 
-_NOT_VERIFIED: Final = CodeRule(frozenset({"MessageRejected"}), "Email address is not verified")
+_NOT_VERIFIED: Final = CodeRule(frozenset({"MessageRejected"}), NOT_VERIFIED_PREFIX)
 _INVALID: Final = CodeRule(frozenset({"InvalidParameterValue"}))
 QUERY_ERROR_CODES: Final[Mapping[str, CodeRule]] = {
     "sender.verified": _NOT_VERIFIED,

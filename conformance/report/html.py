@@ -23,6 +23,7 @@ from conformance.redact import redact
 from conformance.report.files import write_atomic
 from conformance.report.readable import readable_cell, readable_detail
 from conformance.report.text import BODY_LIMIT, pretty_body, printable
+from conformance.report.uncovered import not_covered_html
 from conformance.rules import RULES
 
 OUTCOMES: tuple[str, ...] = ("pass", "fail", "non-strict", "skip", "broken")
@@ -384,7 +385,8 @@ def render_index_html(summary: Mapping[str, Any]) -> str:
         '<span id="filter-count" class="muted" aria-live="polite"></span></div>'
         '<div class="rule-head" aria-hidden="true"><span>rule</span><span>level</span>'
         "<span>outcome</span><span>examples</span><span>equivalence classes tried</span>"
-        f"</div>{families}</section><footer>Generated from summary.json by "
+        f"</div>{families}</section>{not_covered_html(summary.get('not_covered'), esc)}"
+        "<footer>Generated from summary.json by "
         f"{esc(suite.get('name', 'ses-conformance'))} {esc(suite.get('version', ''))}. "
         "Bodies come from the target and are shown as text; credentials are redacted."
         "</footer>"
@@ -396,5 +398,4 @@ def write_index_html(report_dir: Path, summary: Mapping[str, Any]) -> Path:
     """Write `index.html` into `report_dir` and return its path."""
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
-
     return write_atomic(report_dir / "index.html", render_index_html(summary))

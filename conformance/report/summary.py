@@ -31,7 +31,7 @@ from conformance.report.html import write_index_html
 from conformance.report.journal import fold_journals
 from conformance.report.readable import rest_on_readable
 from conformance.report.testnames import finished_tests, whole_test
-from conformance.rules import Level
+from conformance.rules import NOT_COVERED, Level
 from conformance.version import __version__
 
 OUTCOMES = ("pass", "fail", "non-strict", "skip", "broken")
@@ -215,6 +215,7 @@ def build_summary(
         "interrupted": interrupted is not None,
         "interruption": interrupted,
         "rules": list(results),
+        "not_covered": [{"what": item.what, "why": item.why} for item in NOT_COVERED],
     }
 
 

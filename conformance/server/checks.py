@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.addresses import AddressClass, AddressVerdict, Defect
+from conformance.addresses import AddressClass, AddressVerdict, Defect, Gray
 from conformance.members import (
     BODY_PARTS,
     CONTENT_MEMBERS,
@@ -87,15 +87,15 @@ def member_problems(
     elif not is_type(source, MEMBERS["Source"].type):
         wrong.append(("source", WHAT[MEMBERS["Source"].type]))
 
-    destination = _required_object(params, "Destination", missing, wrong)
-    if destination is not None:
-        wrong += _destination_problems(destination)
-
     message = _required_object(params, "Message", missing, wrong)
     if message is not None:
         _message_problems(
             message, missing, wrong, require_subject=require_subject, require_html=require_html
         )
+    # The Message before the Destination: the order real SES named them in (aws-sdk-ios#27).
+    destination = _required_object(params, "Destination", missing, wrong)
+    if destination is not None:
+        wrong += _destination_problems(destination)
     wrong += _optional_problems(params)
     return MemberProblems(tuple(missing), tuple(wrong))
 
@@ -253,10 +253,15 @@ def mime_size(parts: list[bytes]) -> int:
 
 
 def address_message(verdict: AddressVerdict) -> str:
-    """The JavaMail-style message for an address that is not plainly valid."""
+    """The JavaMail-style message for an address that is not plainly valid (a gray one
+    with real SES's recorded words where there is a recording, tests/recorded/)."""
+    if verdict.cls is AddressClass.GRAY and verdict.gray:
+        return _GRAY_MESSAGES.get(verdict.gray[0], "Illegal address")
     if verdict.cls is not AddressClass.INVALID or not verdict.defects:
         return "Illegal address"
     defect = verdict.defects[0]
+    if defect is Defect.NO_AT:
+        return _local_scan(verdict.address)
     _local, _, domain = verdict.address.rpartition("@")
     if defect is Defect.MULTIPLE_AT:
         return "Domain contains illegal character"
@@ -273,6 +278,24 @@ def address_message(verdict: AddressVerdict) -> str:
         and _has_defect(domain, defect)
     )
     return _MESSAGES.get((defect, "domain" if in_domain else "local"), "Illegal address")
+
+
+def _local_scan(address: str) -> str:
+    """An address without `@`: JavaMail reads the local part left to right before it
+    misses the domain, so `github:haiodo` is an illegal character (hcengineering#7864)."""
+    for ch in address:
+        if ch.isspace() or ord(ch) < 32 or ord(ch) >= 127:
+            return "Local address contains control or whitespace"
+        if ch in _ILLEGAL_LOCAL:
+            return "Local address contains illegal character"
+    return "Missing final '@domain'"
+
+
+_ILLEGAL_LOCAL = frozenset('()<>,;:\\"[]')
+_GRAY_MESSAGES: dict[Gray, str] = {
+    Gray.NON_ASCII_LOCAL: "Local address contains control or whitespace",  # EmailValidator#414
+    Gray.NON_ASCII_DOMAIN: "Domain contains illegal character",  # 18F#7380, aws-sdk-rust#881
+}
 
 
 def _has_defect(part: str, defect: Defect) -> bool:

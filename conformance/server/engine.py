@@ -34,7 +34,7 @@ from conformance.server.class_hooks import counted as class_count
 from conformance.server.class_hooks import view as class_view
 from conformance.server.fault_type import Fault
 from conformance.server.faults import get_fault
-from conformance.server.identities import bare_address_of, unverified
+from conformance.server.identities import bare_address_of, raw_name_accepted, unverified
 from conformance.server.races import Races, pause_unlocked
 from conformance.server.rate import bucket_for, throttled
 from conformance.server.results import Accepted, Kind, Refused, Result
@@ -307,6 +307,8 @@ class Engine:
             if verdict.cls is AddressClass.VALID:
                 continue
             if verdict.cls is AddressClass.GRAY and accept_gray:
+                continue
+            if role == "source" and raw_name_accepted(text, verdict):  # as real SES did
                 continue
             if role == "recipient" and "partial-delivery" in on:
                 with self._lock:

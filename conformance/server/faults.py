@@ -318,6 +318,12 @@ _ALL: tuple[Fault, ...] = (
         also_on={_Q: frozenset({"http.status"})},
     ),
     Fault(
+        "identities-any-order",
+        None,
+        "lists the identities that failed verification last first (the recipient before "
+        "the sender), in region EU-CENTRAL-1",
+    ),
+    Fault(
         "different-but-correct",
         None,
         "other legal choices: codes InvalidRecipient/Unverified, 422 and 201, gray addresses "

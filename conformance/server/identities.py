@@ -1,4 +1,5 @@
-"""Who the reference takes as verified: Source and Return-Path, and recipients in the sandbox.
+"""Who the reference takes as verified: Source and Return-Path, and recipients in the sandbox;
+and the one gray Source real SES was recorded accepting.
 
 The engine asks `unverified` for the identities that fail and words the refusal itself.
 Faults and class faults (server/faults.py, server/class_hooks.py) bend the answer here.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from conformance.addresses import classify_address
+from conformance.addresses import AddressClass, AddressVerdict, Gray, classify_address
 from conformance.profile import TargetProfile
 from conformance.server.checks import IdentityRules, is_simulator, is_verified
 from conformance.server.class_hooks import (
@@ -68,3 +69,14 @@ def unverified(
 def bare_address_of(text: str) -> str:
     """The address inside a `Name <address>` (the text itself when there is no name)."""
     return classify_address(text, role="source").address
+
+
+def raw_name_accepted(text: Any, verdict: AddressVerdict) -> bool:
+    """A Source whose display name is plain but for raw non-ASCII letters: gray by
+    rules.md, and accepted by real SES (aws-ses-wp-mail#46, `Blog 한국어 <...>`)."""
+    if verdict.gray != (Gray.UNUSUAL_DISPLAY_NAME,) or not isinstance(text, str):
+        return False
+    ascii_name = "".join(ch if ord(ch) < 128 else "a" for ch in text)
+    if ascii_name == text:
+        return False
+    return classify_address(ascii_name, role="source").cls is AddressClass.VALID
