@@ -19,6 +19,8 @@ from conformance.class_identity import (
 )
 from conformance.class_names import address_classes, name
 from conformance.class_quota import quota_declared, quota_observed
+from conformance.class_raw import CLASSES as RAW_CLASSES
+from conformance.class_raw import raw_declared, raw_observed
 from conformance.class_shape import (
     request_shape_declared,
     request_shape_observed,
@@ -30,6 +32,7 @@ from conformance.class_tags import tags_declared, tags_observed
 from conformance.members import DESTINATION_LISTS
 from conformance.oracle import is_simulator, is_verified, verified_as_read
 from conformance.profile import Identities, TargetProfile
+from conformance.raw import is_raw
 
 EVENT_PREFIX = "class: "
 FIELDS = dict(zip(DESTINATION_LISTS, ("To", "Cc", "Bcc"), strict=True))
@@ -290,6 +293,34 @@ _RULES: dict[str, tuple[Declared, Observed]] = {
     "quota.recipients": (quota_declared, quota_observed),
     "tags.valid": (tags_declared, tags_observed),
 }
+
+
+def _with_raw(rule_id: str, entry: tuple[Declared, Observed]) -> tuple[Declared, Observed]:
+    """The rule's classes plus its raw-message ones (declared on the SES wires only); a
+    raw request is read for its raw classes alone."""
+    own_declared, own_observed = entry
+
+    def both_declared(profile: TargetProfile) -> list[str]:
+        return [*own_declared(profile), *raw_declared(rule_id, profile)]
+
+    def either_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[str]:
+        if is_raw(params):
+            return raw_observed(rule_id, params, profile)
+        return own_observed(params, profile)
+
+    return both_declared, either_observed
+
+
+def _none_declared(profile: TargetProfile) -> list[str]:
+    return []
+
+
+def _none_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[str]:
+    return []
+
+
+for _id in RAW_CLASSES:
+    _RULES[_id] = _with_raw(_id, _RULES.get(_id, (_none_declared, _none_observed)))
 
 
 def declared(rule_id: str, profile: TargetProfile) -> tuple[str, ...]:

@@ -37,6 +37,7 @@ class Rule:
 
 
 _DOC = "shared/seed/sendemail-doc.txt"
+_RAW_DOC = "https://docs.aws.amazon.com/ses/latest/APIReference/API_SendRawEmail.html"
 
 _CATALOGUE: tuple[Rule, ...] = (
     Rule(
@@ -49,7 +50,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         "or its domain is a verified domain or a subdomain of one at any depth (domains "
         "compare case-insensitively). A look-alike domain (evilverified.example) is not "
         "verified. The error message must contain 'not verified'.",
-        ("test_sender.py::test_sender_verification",),
+        ("test_sender.py::test_sender_verification", "test_raw.py::test_raw_sender"),
     ),
     Rule(
         "sandbox.recipients",
@@ -60,7 +61,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         "Only when the profile says sandbox = true. Simulator addresses: success@, bounce@, "
         "ooto@, complaint@, suppressionlist@simulator.amazonses.com, each with an optional "
         "+label. The error message must contain 'not verified'.",
-        ("test_sandbox.py::test_sandbox_recipients",),
+        ("test_sandbox.py::test_sandbox_recipients", "test_raw.py::test_raw_sandbox"),
     ),
     Rule(
         "size.max",
@@ -69,7 +70,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         "Content (subject + text + html, UTF-8 bytes) <= 7,000,000 -> accept; over "
         "max_message_bytes (10,485,760) -> reject; in between -> either, unless the "
         "profile pins size_exact.",
-        ("test_size.py::test_message_size",),
+        ("test_size.py::test_message_size", "test_raw.py::test_raw_size"),
     ),
     Rule(
         "recipients.min",
@@ -77,7 +78,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         "The message must include at least one recipient email address. The recipient "
         "address can be a To: address, a CC: address, or a BCC: address.",
         "Zero recipients across the three lists -> reject; missing and empty lists are both zero.",
-        ("test_recipients.py::test_at_least_one_recipient",),
+        ("test_recipients.py::test_at_least_one_recipient", "test_raw.py::test_raw_no_recipients"),
     ),
     Rule(
         "recipients.valid",
@@ -91,6 +92,7 @@ _CATALOGUE: tuple[Rule, ...] = (
             "test_recipients.py::test_invalid_recipient_rejects_whole_message",
             "test_recipients.py::test_rejection_is_atomic",
             "test_state_bursts.py::test_atomic_burst",
+            "test_raw.py::test_raw_recipients_valid",
         ),
     ),
     Rule(
@@ -99,7 +101,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         "The message may not include more than 50 recipients, across the To:, CC: and BCC: fields.",
         "50 -> accept, 51+ -> reject, counted across the three lists together; duplicates "
         "count each time.",
-        ("test_recipients.py::test_recipient_count_limit",),
+        ("test_recipients.py::test_recipient_count_limit", "test_raw.py::test_raw_recipient_count"),
     ),
     Rule(
         "quota.recipients",
@@ -123,7 +125,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         "Source, Destination, Message, Message.Subject, Message.Body and each Content's "
         "Data are required (SES API model).",
         "Missing -> reject. A Body with only Text or only Html is valid.",
-        ("test_request.py::test_required_members",),
+        ("test_request.py::test_required_members", "test_raw.py::test_raw_required"),
     ),
     Rule(
         "envelope.success",
@@ -214,6 +216,40 @@ _CATALOGUE: tuple[Rule, ...] = (
         ("test_tags.py::test_tags_valid",),
         "https://docs.aws.amazon.com/ses/latest/APIReference/API_MessageTag.html",
     ),
+    Rule(
+        "raw.mime",
+        Level.MUST,
+        "The message has to contain a header and a body, separated by a blank line. All of "
+        "the required header fields must be present in the message. Each part of a "
+        "multipart MIME message must be formatted properly.",
+        "Raw messages (SendRawEmail, SESv2 Content.Raw) only. A header-section line that is "
+        "neither a field nor a folded continuation before the first blank line, neither a "
+        "From: header nor a Source, or a multipart boundary that never appears -> reject. "
+        "An empty message, headers with no blank line and no body, odd folding or a missing "
+        "MIME-Version -> either. The other rules read the sender and recipients from the "
+        "message when Source and Destinations are not given.",
+        ("test_raw.py::test_raw_mime",),
+        _RAW_DOC,
+    ),
+    Rule(
+        "raw.line-length",
+        Level.SHOULD,
+        "Per RFC 5321, the maximum length of each line of text, including the <CRLF>, must "
+        "not exceed 1,000 characters.",
+        "A line of more than 1,000 characters before its CRLF -> reject at the SHOULD level; "
+        "999 or 1,000 -> either (the documentation counts the CRLF; many implementations do "
+        "not). At the MUST level every length is either.",
+        ("test_raw.py::test_raw_line_length",),
+        _RAW_DOC,
+    ),
+    Rule(
+        "raw.encoding",
+        Level.INFO,
+        'Content outside 7-bit ASCII "should be encoded".',
+        "8-bit content in a part without Content-Transfer-Encoding -> either; recorded.",
+        ("test_raw.py::test_raw_encoding",),
+        _RAW_DOC,
+    ),
 )
 
 RULES: Mapping[str, Rule] = {rule.id: rule for rule in _CATALOGUE}
@@ -240,10 +276,6 @@ class Uncovered:
 
 
 NOT_COVERED: tuple[Uncovered, ...] = (
-    Uncovered(
-        "Raw messages: SendRawEmail, SESv2 Content.Raw",
-        "rules.md's raw-message rules are not judged yet: no raw message is sent",
-    ),
     Uncovered(
         "SESv2 Content.Simple.Attachments",
         "no rule reads them: no request carries one, and a target's attachment handling "

@@ -25,6 +25,8 @@ from sesconf_strategies.cases import GeneratedCase
 from sesconf_strategies.content import GeneratedMessage, content, fill_utf8
 from sesconf_strategies.controls import CONTROL_MESSAGE, control_recipient, control_sender
 from sesconf_strategies.malformed import explicit_malformed, malformed_bodies
+from sesconf_strategies.raw import raw_requests, raw_sizes
+from sesconf_strategies.raw_cases import raw_class_cases
 from sesconf_strategies.recipient_cases import no_recipients, one_invalid_recipient
 from sesconf_strategies.recipients import (
     Recipients,
@@ -70,6 +72,9 @@ __all__ = [
     "no_recipients",
     "one_invalid_recipient",
     "pick",
+    "raw_class_cases",
+    "raw_requests",
+    "raw_sizes",
     "recipient_counts",
     "recipient_lists",
     "requests",

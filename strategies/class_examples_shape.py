@@ -7,6 +7,8 @@ cases are the only ones that move 10 MB, and each covers several classes at once
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from conformance.addresses import Defect, Gray
@@ -25,7 +27,7 @@ from conformance.class_shape import (
 from conformance.class_size import safe_size, wide_over_limit
 from conformance.profile import TargetProfile
 from sesconf_strategies.build import case_of, deliverable, explicit, params_of, verified_sender
-from sesconf_strategies.cases import GeneratedCase
+from sesconf_strategies.cases import Deferred, GeneratedCase
 from sesconf_strategies.class_examples import defect_example, gray_example
 from sesconf_strategies.content import fill_utf8
 from sesconf_strategies.recipients import Recipients
@@ -52,38 +54,39 @@ def _with_message(profile: TargetProfile, message: dict[str, Any], label: str) -
     return case_of(params, f"class example: {label}")
 
 
-def size_class_cases(profile: TargetProfile) -> list[GeneratedCase]:
-    """Every band edge, part combination and UTF-8 width; over the limit by each part."""
+def size_class_plans(profile: TargetProfile) -> list[Deferred]:
+    """Every band edge, part combination and UTF-8 width; over the limit by each part.
+    Each message is written out only when its example runs (Deferred)."""
     limit = profile.limits.max_message_bytes
     safe = safe_size(limit)
     wide = wide_over_limit(profile)
     half = limit // 2 + 8
-    cases = [
-        _with_message(profile, _message("Hi", text="small"), "Subject+Text"),
-        _with_message(profile, _message("Hi", html="<p>small</p>"), "Subject+Html"),
-        _with_message(profile, _message("Hi", text="t", html="<p>h</p>"), "all parts"),
-        _with_message(profile, _message("", text="no subject"), "empty Subject"),
+    messages: list[tuple[Callable[[], dict[str, Any]], str]] = [
+        (lambda: _message("Hi", text="small"), "Subject+Text"),
+        (lambda: _message("Hi", html="<p>small</p>"), "Subject+Html"),
+        (lambda: _message("Hi", text="t", html="<p>h</p>"), "all parts"),
+        (lambda: _message("", text="no subject"), "empty Subject"),
     ]
     for width, seed in WIDE.items():
-        text = fill_utf8(seed, 100_000)
-        cases.append(_with_message(profile, _message("w", text=text), f"width {width}, 100 kB"))
+        messages.append(
+            (partial(_filled, seed, 100_000), f"width {width}, 100 kB"),
+        )
     for size, label in ((safe, "safe"), (safe + 1, "safe + 1"), (limit, "limit")):
-        text = fill_utf8(WIDE[1], size - 4)
-        cases.append(_with_message(profile, _message("Size", text=text), label))
+        messages.append((partial(_sized, size), label))
     # Only one over-limit message carries non-ASCII text: it holds characters of widths
     # 2, 3 and 4 at once (the Query wire percent-encodes it to three times its size).
-    over = [
-        (_message("Size", text=fill_utf8(WIDE[1], limit - 3)), "limit + 1, Text, ASCII"),
+    messages += [
+        (lambda: _message("Size", text=fill_utf8(WIDE[1], limit - 3)), "limit + 1, Text, ASCII"),
         (
-            _message("S", html=fill_utf8(MIXED if wide else WIDE[1], limit + 999)),
+            lambda: _message("S", html=fill_utf8(MIXED if wide else WIDE[1], limit + 999)),
             "just over, Html only, widths 2-4" if wide else "just over, Html only",
         ),
         (
-            _message(fill_utf8(WIDE[1], half), text=fill_utf8(WIDE[1], limit // 2)),
+            lambda: _message(fill_utf8(WIDE[1], half), text=fill_utf8(WIDE[1], limit // 2)),
             "Subject largest",
         ),
         (
-            _message(
+            lambda: _message(
                 "S",
                 text=fill_utf8(WIDE[1], (limit + 1_048_576) // 2),
                 html=fill_utf8(WIDE[1], limit // 2 + 1_048_576),
@@ -91,8 +94,29 @@ def size_class_cases(profile: TargetProfile) -> list[GeneratedCase]:
             "far over, Text+Html",
         ),
     ]
-    cases += [_with_message(profile, m, label) for m, label in over]
-    return cases
+    return [
+        Deferred(label, partial(_with_built_message, profile, make, label))
+        for make, label in messages
+    ]
+
+
+def _filled(seed: str, size: int) -> dict[str, Any]:
+    return _message("w", text=fill_utf8(seed, size))
+
+
+def _sized(size: int) -> dict[str, Any]:
+    return _message("Size", text=fill_utf8(WIDE[1], size - 4))
+
+
+def _with_built_message(
+    profile: TargetProfile, make: Callable[[], dict[str, Any]], label: str
+) -> GeneratedCase:
+    return _with_message(profile, make(), label)
+
+
+def size_class_cases(profile: TargetProfile) -> list[GeneratedCase]:
+    """size_class_plans, built now (for tests that read every case)."""
+    return [plan.case() for plan in size_class_plans(profile)]
 
 
 def _set(params: dict[str, Any], path: str, value: Any, *, delete: bool = False) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import pytest
 from conformance.class_shape import MALFORMED
 from conformance.classes import _RULES, declared, observed
 from conformance.exitcodes import ExitCode
-from conformance.profile import load_builtin_profile
+from conformance.profile import load_builtin_profile, with_protocol
 from conformance.report.summary import class_reach
 from sesconf_strategies.class_examples import (
     count_class_cases,
@@ -30,10 +30,13 @@ from sesconf_strategies.class_examples_shape import (
     robust_class_cases,
     size_class_cases,
 )
+from sesconf_strategies.raw_cases import RAW_CASES, raw_class_cases
 from sesconf_strategies.tags import tag_class_cases
 from tests._sesconf import sesconf
 
 REFERENCE = load_builtin_profile("reference")
+RAW_WIRE = with_protocol(REFERENCE, "ses-query")
+"""Raw messages travel over the SES wires only: their classes are declared there."""
 EXAMPLES = {
     "recipients.valid": recipient_class_cases,
     "sender.verified": sender_class_cases,
@@ -44,6 +47,7 @@ EXAMPLES = {
     "request.required": request_class_cases,
     "robust.no-5xx": robust_class_cases,
     "tags.valid": tag_class_cases,
+    **{rule: RAW_CASES[rule] for rule in ("raw.mime", "raw.line-length", "raw.encoding")},
 }
 RAW_ONLY = {f"malformed: {m}" for m in MALFORMED}
 """Raw bodies: test_robust records these by name (no request to classify)."""
@@ -68,6 +72,31 @@ def test_the_explicit_examples_reach_every_declared_class(rule_id: str) -> None:
         reached |= set(observed(rule_id, case.request.params, REFERENCE))
     missed = [c for c in declared(rule_id, REFERENCE) if c not in reached | RAW_ONLY]
     assert [] == missed
+
+
+@pytest.mark.parametrize("rule_id", sorted(RAW_CASES))
+def test_the_raw_examples_reach_every_raw_class_over_a_ses_wire(rule_id: str) -> None:
+    reached: set[str] = set()
+    for case in raw_class_cases(rule_id, RAW_WIRE):
+        reached |= set(observed(rule_id, case.request.params, RAW_WIRE))
+    raw = [c for c in declared(rule_id, RAW_WIRE) if c.startswith("raw: ")]
+    assert len(raw) >= 3
+    assert [] == [c for c in raw if c not in reached]
+
+
+def test_raw_classes_are_declared_only_where_raw_messages_travel() -> None:
+    assert () == declared("raw.mime", REFERENCE)
+    assert not [c for c in declared("sender.verified", REFERENCE) if c.startswith("raw: ")]
+    assert declared("raw.mime", with_protocol(REFERENCE, "sesv2"))
+
+
+def test_raw_classes_are_read_off_the_message_not_the_generator() -> None:
+    (case,) = [c for c in raw_class_cases("recipients.max", RAW_WIRE) if "51 with" in c.labels[0]]
+    assert ("raw: 51 over headers with a group",) == observed(
+        "recipients.max", case.request.params, RAW_WIRE
+    )
+    fewer = dict(case.request.params, Destinations=["r1@verified.example"])
+    assert "raw: 51 over headers with a group" not in observed("recipients.max", fewer, RAW_WIRE)
 
 
 def test_classes_are_read_off_the_request_not_the_generator() -> None:

@@ -319,7 +319,7 @@ def test_chart_has_one_segment_per_family_and_outcome() -> None:
         "sender: 1 pass", "sandbox: 1 pass", "size: 1 pass", "recipients: 2 pass",
         "recipients: 1 fail", "quota: 1 skip", "request: 1 pass", "envelope: 3 pass",
         "envelope: 1 non-strict", "http: 2 pass", "robust: 1 broken", "ses: 1 pass",
-        "rate: 1 pass", "tags: 1 pass",
+        "rate: 1 pass", "tags: 1 pass", "raw: 3 pass",
     ]  # fmt: skip
 
 

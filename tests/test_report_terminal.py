@@ -83,7 +83,7 @@ def test_table_lists_every_rule_then_report_and_verdict() -> None:
     assert rows == list(RULES)
     assert lines[-2] == "report: reports/latest/index.html"
     assert lines[-1] == "verdict: non-conformant (exit 1 RULE_FAILED)"
-    assert "14 pass  1 fail  1 non-strict  1 skip  1 broken" in lines
+    assert "17 pass  1 fail  1 non-strict  1 skip  1 broken" in lines
     assert _ESCAPE not in text
     row = next(line for line in lines if line.startswith(FAILING_RULE))
     assert row.split() == [FAILING_RULE, "MUST", "fail", "54", "54"]

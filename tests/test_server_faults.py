@@ -15,6 +15,7 @@ from conformance.profile import load_builtin_profile
 from conformance.server import FAULTS, RunningServer, make_app, start_server
 from conformance.server.faults import RULE_FAULTS
 from tests._race_probes import ID_SENDS, accepted_past_quota, distinct_ids, refused_yet_delivered
+from tests._raw_probes import RAW_PROBES
 
 REFERENCE = load_builtin_profile("reference")
 PROFILE = dataclasses.replace(
@@ -374,6 +375,7 @@ PROBES: dict[str, tuple[Probe, Any]] = {
     "odd-statuses": (send(Source="x@unverified.example"), (400, "MESSAGE_REJECTED")),
     "identities-any-order": (failed_list, "US-EAST-1: x@unverified.example, r@unverified.example"),
     "different-but-correct": (different_choices, ((200, "ok"), (400, "VALIDATION_ERROR"))),
+    **RAW_PROBES,
 }
 
 

@@ -22,6 +22,7 @@ from conformance.checks.judgements import (
     status_problems,
     success_problems,
 )
+from conformance.checks.raw_controls import raw_aware
 from conformance.checks.registry import (
     AnswerCheck,
     Check,
@@ -31,7 +32,7 @@ from conformance.checks.registry import (
     register,
 )
 from conformance.classes import declared
-from conformance.oracle import expect
+from conformance.oracle_raw import expect_any, expect_raw_lines
 from conformance.oracle_tags import expect_tags, without_tags
 from conformance.profile import TargetProfile
 from conformance.rules import RULES, Rule
@@ -80,7 +81,7 @@ _CONTROLS = {
     "request.required": shape_control,
     "tags.valid": without_tags,
 }
-_ORACLES = {"tags.valid": expect_tags}  # judged at its own level: SHOULD
+_ORACLES = {"tags.valid": expect_tags, "raw.line-length": expect_raw_lines}  # at SHOULD
 _KEEPING = {"recipients.max": count_control, "recipients.min": count_control}
 _REASON = {**_CONTROLS, "recipients.max": recipients_control, "recipients.min": recipients_control}
 _REPLAY = {
@@ -91,6 +92,7 @@ _REPLAY = {
     "quota.recipients": Replay.NONE,
     "rate.max-send-rate": Replay.NONE,
     "tags.valid": Replay.BODY,
+    "raw.encoding": Replay.NONE,  # INFO: recorded, never failed, so never replayed
 }
 _STATEFUL = frozenset({"quota.recipients", "rate.max-send-rate"})
 """Judged over a sequence of sends (a count, a rate): one request says nothing."""
@@ -126,14 +128,14 @@ def _check_of(rule: Rule) -> Check:
         answer=answer,
         judges=judges or any_answer,
         expected=_ID_EXPECTED if rule.id == "envelope.id-unique" else expected,
-        control=_CONTROLS.get(rule.id),
-        keeping_control=_KEEPING.get(rule.id),
-        reason_control=_REASON.get(rule.id),
+        control=raw_aware(rule.id, _CONTROLS.get(rule.id)),
+        keeping_control=raw_aware(rule.id, _KEEPING.get(rule.id), keeping=True),
+        reason_control=raw_aware(rule.id, _REASON.get(rule.id)),
         stateful=rule.id in _STATEFUL,
         replay=_REPLAY.get(rule.id, Replay.CHECKED),
         monitored=rule.id in _ANSWER or rule.id == "envelope.id-unique",
         readable=_answered if rule.id == "robust.no-5xx" else accepted_or_rejected,
-        oracle=_ORACLES.get(rule.id, expect),
+        oracle=_ORACLES.get(rule.id, expect_any),
         body=_BODIES.get(rule.id),
     )
 

@@ -15,7 +15,7 @@ from typing import Any
 from conformance.checks.judgements import Reading
 from conformance.errors import UsageError
 from conformance.model import Exchange, Expectation
-from conformance.oracle import expect
+from conformance.oracle_raw import expect_any
 from conformance.profile import TargetProfile
 from conformance.rules import Level, Rule
 
@@ -54,10 +54,10 @@ class Check:
     rule: Rule
     classes: Classes | None = None
     """The rule's declared equivalence classes for a profile (None: none declared)."""
-    oracle: Oracle = expect
+    oracle: Oracle = expect_any
     """The oracle's question: what a conformant target must answer to a request (as the
-    wire carries it). The catalogue's rules share rules.md's oracle; a registered rule may
-    bring its own."""
+    wire carries it). The catalogue's rules share rules.md's oracle (SendEmail's and raw
+    messages'); a registered rule may bring its own."""
     answer: AnswerCheck | None = None
     """The check of one answer, run on every exchange of a run (an answer rule)."""
     judges: Callable[[Reading], bool] = any_answer
@@ -126,7 +126,7 @@ def get_check(rule_id: str) -> Check:
 def expectation_for(rule_id: str, params: Mapping[str, Any], profile: TargetProfile) -> Expectation:
     """The rule's oracle on one request (rules.md's oracle for a rule nobody registered)."""
     check = REGISTRY.get(rule_id)
-    return (check.oracle if check is not None else expect)(params, profile)
+    return (check.oracle if check is not None else expect_any)(params, profile)
 
 
 def checks() -> Iterator[Check]:

@@ -27,6 +27,7 @@ from conformance.model import (
 from conformance.protocols.base import HttpClient
 from conformance.protocols.bounded import json_reason, load_json, shown
 from conformance.protocols.sesv2 import switch_sandbox
+from conformance.raw import RAW_RULES
 
 __all__ = ["EnvelopeClient", "judge_envelope", "parse_timestamp", "space_separated"]
 
@@ -244,7 +245,8 @@ class EnvelopeClient(HttpClient):
     """POSTs the SES parameters as JSON to the profile's URL, exactly as given."""
 
     name = "envelope"
-    RULES_NOT_APPLICABLE = frozenset({"ses.error-codes"})
+    RULES_NOT_APPLICABLE = frozenset({"ses.error-codes", *RAW_RULES})
+    """SES codes, and raw messages: the envelope wire carries SendEmail alone."""
 
     def switch_sandbox(self) -> None:
         switch_sandbox(self.profile)

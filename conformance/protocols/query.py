@@ -36,11 +36,13 @@ from conformance.protocols.aws_answers import (
 )
 from conformance.protocols.sesv2 import switch_sandbox
 from conformance.protocols.signing import SignedClient
+from conformance.raw import is_raw
 from conformance.wire.query_form import decode_members, query_body, query_form
 
 __all__ = [
     "QUERY_ERROR_CODES",
     "QueryClient",
+    "judge_raw_answer",
     "judge_send_answer",
     "ses_error_code_problems",
 ]
@@ -85,11 +87,13 @@ def _problems(rule: str, found: list[str], response: WireResponse) -> Problems:
     return {rule: tuple(found)} if found else {}
 
 
-def _success(root: Element, response: WireResponse) -> tuple[Answer, Problems]:
+def _success(
+    root: Element, response: WireResponse, result: str = "SendEmail"
+) -> tuple[Answer, Problems]:
     found = _namespace_problems(root)
-    message_id = ses_text(root, "SendEmailResult/MessageId")
+    message_id = ses_text(root, f"{result}Result/MessageId")
     if not message_id:
-        found.append("SendEmailResult/MessageId is missing or empty")
+        found.append(f"{result}Result/MessageId is missing or empty")
     if not ses_text(root, "ResponseMetadata/RequestId"):
         found.append("ResponseMetadata/RequestId is missing or empty")
     problems = _problems("envelope.success", found, response)
@@ -148,13 +152,18 @@ def judge_send_answer(
         return Unrecognized(str(exc), response.status), problems
     _, name = _local(root.tag)
     if name == f"{result}Response":
-        outcome, found = _success(root, response)
+        outcome, found = _success(root, response, result)
     elif name == "ErrorResponse":
         outcome, found = _error(root, response)
     else:
         reason = f"XML root <{name}> is neither {result}Response nor ErrorResponse"
         return Unrecognized(reason, response.status), problems
     return outcome, {**found, **problems}
+
+
+def judge_raw_answer(response: WireResponse) -> tuple[Answer, Problems]:
+    """The outcome of a SendRawEmail answer (`SendRawEmailResponse`, protocols.md §4)."""
+    return judge_send_answer(response, result="SendRawEmail")
 
 
 # --- ses.error-codes ----------------------------------------------------------------------
@@ -203,6 +212,8 @@ class QueryClient(SignedClient):
             return params
         for key in ("Action", "Version"):
             decoded.pop(key, None)
+        if is_raw(params) and "RawMessage" not in decoded:
+            decoded["RawMessage"] = None  # absent on the wire: still a raw message
         return decoded
 
     def _signed(self, body: bytes, content_type: str) -> dict[str, str]:
@@ -210,9 +221,14 @@ class QueryClient(SignedClient):
         return self.signer.sign("POST", self.profile.url, headers, body)
 
     def send(self, request: SendEmailRequest) -> Exchange:
-        body = query_body(query_form(request.params))
+        """SendEmail, or SendRawEmail for a raw message's params (RawMessage.Data base64,
+        Source, Destinations.member.N: protocols.md §4)."""
+        raw = is_raw(request.params)
+        action = "SendRawEmail" if raw else "SendEmail"
+        body = query_body(query_form(request.params, action=action))
         headers = self._signed(body, FORM_TYPE)
-        return self._exchange(self._send_call("POST", self.profile.url, headers=headers, body=body))
+        result = self._send_call("POST", self.profile.url, headers=headers, body=body)
+        return self._exchange(result, judge_raw_answer if raw else None)
 
     def send_raw(self, raw: RawRequest) -> Exchange:
         headers = self._signed(raw.body, raw.content_type)

@@ -55,7 +55,8 @@ RENAMED: Final[Mapping[str, str]] = {
 
 
 def sesv2_body(params: Mapping[str, JSON]) -> dict[str, JSON]:
-    """v1 params as a v2 SendEmail body: Message becomes Content.Simple, names renamed.
+    """v1 params as a v2 SendEmail body: Message becomes Content.Simple (a raw message's
+    RawMessage Content.Raw, its Destinations list Destination.ToAddresses), names renamed.
 
     Destination, ReplyToAddresses and ConfigurationSetName keep their names; unknown
     members pass through; a Message that is not an object still goes in Content.Simple.
@@ -66,6 +67,10 @@ def sesv2_body(params: Mapping[str, JSON]) -> dict[str, JSON]:
     for key, value in params.items():
         if key == "Message":
             body["Content"] = {"Simple": value}
+        elif key == "RawMessage":
+            body["Content"] = {"Raw": value}
+        elif key == "Destinations" and isinstance(value, list):
+            body["Destination"] = {"ToAddresses": value}
         else:
             body[RENAMED.get(key, key)] = value
     return body

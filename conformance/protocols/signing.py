@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Final, TypeAlias
 from urllib.parse import urlsplit
@@ -195,7 +195,12 @@ class SignedClient(HttpClient):
         """The outcome of a SendEmail answer and its findings per rule id (the wire's own)."""
         raise NotImplementedError
 
-    def _exchange(self, result: TransportResult) -> Exchange:
+    def _exchange(
+        self,
+        result: TransportResult,
+        judge: Callable[[WireResponse], tuple[Answer, Problems]] | None = None,
+    ) -> Exchange:
+        """The exchange of one send, its answer judged by `judge` (default: SendEmail's)."""
         response = result.response
         if response is None or result.failure is not None:
             problems: Problems = {}
@@ -203,7 +208,7 @@ class SignedClient(HttpClient):
                 problems["robust.no-5xx"] = (f"HTTP {response.status}",)
             outcome: Answer = result.failure or Unrecognized("no answer", 0)
             return Exchange(result.request, response, outcome, problems, protocol=self.name)
-        outcome, problems = self.judge_send_answer(response)
+        outcome, problems = (judge or self.judge_send_answer)(response)
         return Exchange(result.request, response, outcome, problems, protocol=self.name)
 
     def verify_email_identity(self, address: str) -> None:

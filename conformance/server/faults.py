@@ -17,6 +17,8 @@ from conformance.server.fault_type import Fault
 
 _E = "envelope"
 _Q = "ses-query"
+_RAW = (_Q, "sesv2")
+"""The wires that carry raw messages (protocols.md §4)."""
 
 # A table of facts, one Fault per planted fault: its rows are alike in shape only.
 _ALL: tuple[Fault, ...] = (
@@ -245,6 +247,44 @@ _ALL: tuple[Fault, ...] = (
         "envelope.created-at",
         "created_at with a space for the T (RFC 3339 section 5.6 NOTE)",
         wire=_E,
+    ),
+    # --- raw messages (server/raw.py): only the SES wires carry them ----------------------
+    Fault(
+        "raw-from-header-ignored",
+        "sender.verified",
+        "a raw message without Source is sent from whatever its From: header says: the "
+        "From address is never checked against the identities",
+        effects=frozenset({"raw-from-ignored"}),
+        shows_on=_RAW,
+    ),
+    Fault(
+        "raw-group-list-not-counted",
+        "recipients.max",
+        "the members of a group list in To/Cc/Bcc are not counted toward the 50 recipients",
+        effects=frozenset({"raw-groups-uncounted"}),
+        shows_on=_RAW,
+    ),
+    Fault(
+        "raw-line-length-unchecked",
+        "raw.line-length",
+        "accepts raw messages with lines over 1,000 characters",
+        effects=frozenset({"raw-lines-unchecked"}),
+        shows_on=_RAW,
+    ),
+    Fault(
+        "raw-no-blank-line-accepted",
+        "raw.mime",
+        "accepts body text right after the headers, with no blank line between",
+        effects=frozenset({"raw-stray-lines-accepted"}),
+        shows_on=_RAW,
+    ),
+    Fault(
+        "raw-size-counted-base64-strict",
+        "size.max",
+        "counts a raw message as base64 with a CRLF every 76 characters: a message of 3/4 of "
+        "the limit, which every reading of the limit allows, is refused as too long",
+        effects=frozenset({"raw-size-base64-lines"}),
+        shows_on=_RAW,
     ),
     # --- correct, but not like the reference ----------------------------------------------
     Fault(

@@ -1,7 +1,7 @@
 """SES API v1 (Query): form-encoded `Action=SendEmail`, XML answers as real SES words them.
 
 Signatures are not checked: any AWS credentials (or none) are accepted. Actions:
-SendEmail, GetSendQuota, VerifyEmailIdentity, VerifyDomainIdentity; others get
+SendEmail, SendRawEmail, GetSendQuota, VerifyEmailIdentity, VerifyDomainIdentity; others get
 `InvalidAction`. Error codes follow ses-ground-truth.md §10.
 """
 
@@ -16,6 +16,7 @@ from conformance.errors import BodyTooLarge, FormError
 from conformance.server.engine import Engine
 from conformance.server.http import read_body, request_id, short, xml_text
 from conformance.server.rate import enforced_or
+from conformance.server.raw import send_raw
 from conformance.server.results import Accepted, Kind, Refused
 from conformance.wire.query_form import decode_members
 
@@ -76,7 +77,8 @@ def result(engine: Engine, action: str, inner: str) -> Response:
         f"<{action}Response{xmlns}><{action}Result>{inner}</{action}Result>"
         f"{meta}</{action}Response>"
     )
-    status = 500 if action == "SendEmail" and "success-with-500" in on else 200
+    sends = ("SendEmail", "SendRawEmail")
+    status = 500 if action in sends and "success-with-500" in on else 200
     return _xml(engine, body, status=status, rid=rid)
 
 
@@ -116,8 +118,8 @@ def handle(engine: Engine, request: Request, *, max_body_bytes: int) -> Response
         return error(engine, "InvalidParameterValue", f"The form cannot be read: {short(str(exc))}")
     fields = dict(pairs)
     action = fields.get("Action")
-    if action == "SendEmail":
-        return _send_email(engine, pairs)
+    if action in ("SendEmail", "SendRawEmail"):
+        return _send_email(engine, pairs, action)
     if action == "GetSendQuota":
         return _get_send_quota(engine)
     if action == "VerifyEmailIdentity":
@@ -135,20 +137,25 @@ def handle(engine: Engine, request: Request, *, max_body_bytes: int) -> Response
     )
 
 
-def _send_email(engine: Engine, pairs: list[tuple[str, str]]) -> Response:
+def _send_email(engine: Engine, pairs: list[tuple[str, str]], action: str) -> Response:
+    """SendEmail, or SendRawEmail (server/raw.py: RawMessage.Data, Source, Destinations)."""
     try:
         params = decode_members(pairs)
     except FormError as exc:
         return refused(engine, Refused(Kind.MALFORMED, str(exc)))
-    outcome = engine.send(params, protocol=PROTOCOL)
+    if action == "SendRawEmail":
+        params.setdefault("RawMessage", None)
+        outcome = send_raw(engine, params, protocol=PROTOCOL)
+    else:
+        outcome = engine.send(params, protocol=PROTOCOL)
     if isinstance(outcome, Refused):
         return refused(engine, outcome)
-    return _sent(engine, outcome)
+    return _sent(engine, outcome, action)
 
 
-def _sent(engine: Engine, outcome: Accepted) -> Response:
+def _sent(engine: Engine, outcome: Accepted, action: str) -> Response:
     message_id = "" if "query-messageid-empty" in engine.effects(PROTOCOL) else outcome.id
-    return result(engine, "SendEmail", f"<MessageId>{xml_text(message_id)}</MessageId>")
+    return result(engine, action, f"<MessageId>{xml_text(message_id)}</MessageId>")
 
 
 def _get_send_quota(engine: Engine) -> Response:

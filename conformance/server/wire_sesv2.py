@@ -13,9 +13,11 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from conformance.errors import BadJson, BodyTooLarge
+from conformance.raw import is_raw
 from conformance.server.engine import Engine
 from conformance.server.http import json_response, parse_json, read_body, request_id
 from conformance.server.rate import enforced_or
+from conformance.server.raw import send_raw
 from conformance.server.results import Kind, Refused
 
 PROTOCOL = "sesv2"
@@ -72,6 +74,8 @@ def to_params(body: dict[str, Any]) -> dict[str, Any]:
     if "Destination" in body:
         params["Destination"] = body["Destination"]
     content = body.get("Content")
+    if isinstance(content, dict) and "Raw" in content:
+        return _raw_params(body, content["Raw"])
     if content is not None:
         params["Message"] = content.get("Simple") if isinstance(content, dict) else content
     for key in ("ReplyToAddresses", "ConfigurationSetName"):
@@ -82,6 +86,24 @@ def to_params(body: dict[str, Any]) -> dict[str, Any]:
     for v2, v1 in _V1_NAMES:  # so their types are checked as over v1
         if v2 in body:
             params[v1] = body[v2]
+    return params
+
+
+def _raw_params(body: dict[str, Any], raw: Any) -> dict[str, Any]:
+    """`Content.Raw` in v1 names: RawMessage, Source, Destinations (every list of the
+    Destination; a Destination of another shape is kept for the raw checks to refuse)."""
+    params: dict[str, Any] = {"RawMessage": raw}
+    if "FromEmailAddress" in body:
+        params["Source"] = body["FromEmailAddress"]
+    destination = body.get("Destination")
+    if isinstance(destination, dict):
+        lists = [destination.get(k) for k in ("ToAddresses", "CcAddresses", "BccAddresses")]
+        if all(v is None or isinstance(v, list) for v in lists):
+            params["Destinations"] = [a for v in lists if v for a in v]
+        else:
+            params["Destinations"] = destination
+    elif destination is not None:
+        params["Destinations"] = destination
     return params
 
 
@@ -108,7 +130,11 @@ def handle(engine: Engine, request: Request, *, max_body_bytes: int) -> Response
         return error("BadRequestException", "The request body must be a JSON object.")
     if path == IDENTITIES_PATH:
         return _create_identity(engine, body)
-    outcome = engine.send(to_params(body), protocol=PROTOCOL)
+    params = to_params(body)
+    if is_raw(params):
+        outcome = send_raw(engine, params, protocol=PROTOCOL)
+    else:
+        outcome = engine.send(params, protocol=PROTOCOL)
     if isinstance(outcome, Refused):
         return refused(outcome, engine)
     on = engine.effects(PROTOCOL)

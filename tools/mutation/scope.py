@@ -24,6 +24,7 @@ MODULES: tuple[str, ...] = (
     "conformance/server/rate.py",
     "conformance/server/checks.py",
     "conformance/server/tags.py",
+    "conformance/server/raw.py",
     "conformance/server/identities.py",
     "conformance/server/stamps.py",
     "conformance/members.py",
@@ -66,6 +67,7 @@ FAULT_ONLY: Mapping[str, tuple[str, ...]] = {
         "Engine._placeholder",
         "Engine._deliver_valid_only",
     ),
+    "conformance/server/raw.py": ("_group_members",),
 }
 """Functions only a planted fault reaches (their callers test a fault switch first)."""
 

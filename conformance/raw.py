@@ -1,0 +1,253 @@
+"""A raw MIME message as rules.md's "Raw messages" section reads it, for the oracle and the
+reference server alike (one reader, so the two cannot read a message differently).
+
+The header section, the addresses and the parts are read by hand, not by `email.utils`:
+its address parsing changed in Python patch releases (CVE-2023-27043), and a verdict must
+not move with the interpreter. Each address string found is judged by the project's own
+classifier (`conformance.addresses`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from conformance.addresses import AddressClass, AddressVerdict, Gray, classify_address
+
+RAW_RULES: Final = ("raw.mime", "raw.line-length", "raw.encoding")
+"""The rules of raw messages alone (a wire without raw messages cannot judge them)."""
+RECIPIENT_HEADERS: Final = ("To", "Cc", "Bcc")
+LINE_LIMIT: Final = 1000
+"""rules.md raw.line-length: 1,000 characters, the CRLF included (998 + CRLF by RFC 5322)."""
+HEADER_NORMAL: Final = frozenset(
+    {Gray.ENCODED_WORD_NAME, Gray.UNUSUAL_DISPLAY_NAME, Gray.RECIPIENT_DISPLAY_NAME}
+)
+"""A display name, quoted or in encoded words, is what a header normally holds: gray in
+a SendEmail parameter, plain in a message header."""
+_FIELD = re.compile(rb"^[!-9;-~]+:")
+_BOUNDARY = re.compile(r'boundary\s*=\s*(?:"([^"]*)"|([^\s;]+))', re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """What the rules read off one raw message (the bytes SES is given, decoded)."""
+
+    size: int
+    """Bytes of the message itself (decoded from base64)."""
+    headers: tuple[tuple[str, str], ...]
+    """Top-level fields in order, (name, unfolded value)."""
+    stray_lines: tuple[int, ...]
+    """Line numbers (1-based) in the header section that are neither a field nor a
+    folded continuation: body text where headers belong."""
+    blank_line: bool
+    """Whether a blank line ends the header section."""
+    longest_line: int
+    """Characters of the longest line, before its CRLF."""
+    boundary_missing: bool
+    """A multipart message (or part) whose boundary never appears in its body."""
+    eight_bit_parts: int
+    """Parts (leaves) with 8-bit content and no Content-Transfer-Encoding."""
+    multipart_depth: int
+    """Multiparts nested in each other (0: a single part)."""
+    no_mime_version: bool
+
+    def header(self, name: str) -> list[str]:
+        """Every value of the field `name` (case-insensitive), in order."""
+        wanted = name.lower()
+        return [value for key, value in self.headers if key.lower() == wanted]
+
+    @property
+    def empty(self) -> bool:
+        return self.size == 0
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """Lines without their line ends (CRLF, or a bare LF)."""
+    return [line.removesuffix(b"\r") for line in data.split(b"\n")]
+
+
+def split_head(data: bytes) -> tuple[list[bytes], bytes | None]:
+    """(header lines, body) cut at the first blank line; body None when there is none."""
+    lines = data.split(b"\n")
+    for index, line in enumerate(lines):
+        if line.removesuffix(b"\r") == b"":
+            if index == len(lines) - 1 and index > 0:
+                break  # the data's final line end, not a blank line
+            return _lines(b"\n".join(lines[:index])) if index else [], b"\n".join(
+                lines[index + 1 :]
+            )
+    head = data.removesuffix(b"\n").removesuffix(b"\r")
+    return (_lines(head) if head else []), None
+
+
+def _fields(head: list[bytes]) -> tuple[list[tuple[str, str]], list[int]]:
+    """The header fields (unfolded, decoded as Latin-1) and the stray line numbers."""
+    fields: list[tuple[str, str]] = []
+    stray: list[int] = []
+    for number, line in enumerate(head, start=1):
+        text = line.decode("latin-1")
+        if line[:1] in (b" ", b"\t") and fields:
+            name, value = fields[-1]
+            fields[-1] = (name, (value + " " + text.strip(" \t")).strip(" "))
+        elif _FIELD.match(line):
+            name, _, value = text.partition(":")
+            fields.append((name, value.strip(" \t")))
+        else:
+            stray.append(number)
+    return fields, stray
+
+
+def _value(fields: list[tuple[str, str]], name: str) -> str | None:
+    return next((v for k, v in fields if k.lower() == name.lower()), None)
+
+
+def _part_findings(head: list[bytes], body: bytes | None, depth: int = 0) -> tuple[bool, int, int]:
+    """(a boundary is missing, 8-bit leaves without Content-Transfer-Encoding, multipart
+    depth) of one part."""
+    fields, _ = _fields(head)
+    ctype = (_value(fields, "Content-Type") or "text/plain").strip()
+    payload = body or b""
+    if ctype.lower().startswith("multipart/") and depth < 20:
+        found = _BOUNDARY.search(ctype)
+        boundary = (found.group(1) or found.group(2)) if found else ""
+        marker = b"--" + boundary.encode("latin-1", "replace")
+        lines = _lines(payload)
+        if not boundary or not any(line.startswith(marker) for line in lines):
+            return True, 0, 1
+        missing, eight, deepest = False, 0, 0
+        for chunk in _chunks(lines, marker):
+            part_head, part_body = split_head(chunk)
+            m, e, d = _part_findings(part_head, part_body, depth + 1)
+            missing, eight, deepest = missing or m, eight + e, max(deepest, d)
+        return missing, eight, deepest + 1
+    if not payload.isascii() and _value(fields, "Content-Transfer-Encoding") is None:
+        return False, 1, 0
+    return False, 0, 0
+
+
+def _chunks(lines: list[bytes], marker: bytes) -> list[bytes]:
+    """The parts between `--boundary` lines (the preamble and epilogue left out)."""
+    parts: list[bytes] = []
+    current: list[bytes] | None = None
+    for line in lines:
+        if line.startswith(marker):
+            if current is not None:
+                parts.append(b"\r\n".join(current))
+            if line.rstrip(b" \t") == marker + b"--":
+                return parts
+            current = []
+        elif current is not None:
+            current.append(line)
+    if current is not None:
+        parts.append(b"\r\n".join(current))
+    return parts
+
+
+def read_message(data: bytes) -> RawMessage:
+    """Read one raw message; never raises, whatever the bytes."""
+    if not isinstance(data, bytes):
+        raise TypeError(f"data: expected bytes, got {type(data).__name__}")
+    head, body = split_head(data)
+    fields, stray = _fields(head)
+    missing, eight, depth = _part_findings(head, body)
+    longest = max((len(line) for line in _lines(data)), default=0)
+    return RawMessage(
+        size=len(data),
+        headers=tuple(fields),
+        stray_lines=tuple(stray),
+        blank_line=body is not None,
+        longest_line=longest,
+        boundary_missing=missing,
+        eight_bit_parts=eight,
+        multipart_depth=depth,
+        no_mime_version=_value(fields, "MIME-Version") is None,
+    )
+
+
+# --- addresses in headers -----------------------------------------------------------------
+
+
+def split_addresses(value: str) -> list[str]:
+    """The address strings of one address-list header, group members included.
+
+    Commas split outside quotes, comments and angle brackets; `name: a, b;` is a group
+    whose members are listed (an empty group lists none). Deterministic on every Python.
+    """
+    found: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    comment = angle = 0
+    for ch in value:
+        if escaped:
+            escaped = False
+        elif ch == "\\" and (quoted or comment):
+            escaped = True
+        elif ch == '"' and not comment:
+            quoted = not quoted
+        elif quoted:
+            pass
+        elif ch == "(":
+            comment += 1
+        elif ch == ")" and comment:
+            comment -= 1
+        elif comment:
+            pass
+        elif ch == "<":
+            angle += 1
+        elif ch == ">" and angle:
+            angle -= 1
+        elif not angle and ch == ":":
+            current = []  # a group's display name ends here: its members follow
+            continue
+        elif not angle and ch in ",;":
+            found.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    found.append("".join(current))
+    return [text.strip(" \t") for text in found if text.strip(" \t")]
+
+
+def header_addresses(message: RawMessage, names: tuple[str, ...]) -> list[str]:
+    """Every address string of the fields `names`, in field order."""
+    return [a for name in names for value in message.header(name) for a in split_addresses(value)]
+
+
+def classify_header_address(text: str) -> AddressVerdict:
+    """The classifier's verdict on an address read from a header: a display name (plain,
+    quoted or in encoded words) is normal there, so it makes nothing gray."""
+    verdict = classify_address(text, role="source")
+    if verdict.cls is not AddressClass.GRAY:
+        return verdict
+    gray = tuple(g for g in verdict.gray if g not in HEADER_NORMAL)
+    cls = AddressClass.GRAY if gray else AddressClass.VALID
+    return AddressVerdict(cls, verdict.address, verdict.defects, gray)
+
+
+# --- the request's members ----------------------------------------------------------------
+
+
+def is_raw(params: Any) -> bool:
+    """A raw-message request: its params carry RawMessage (the v1 name, on every wire)."""
+    return isinstance(params, Mapping) and "RawMessage" in params
+
+
+def raw_data(params: Mapping[str, Any]) -> bytes | None:
+    """RawMessage.Data decoded from base64; None when absent, not a string or not base64."""
+    holder = params.get("RawMessage")
+    data = holder.get("Data") if isinstance(holder, Mapping) else None
+    if not isinstance(data, str):
+        return None
+    try:
+        return base64.b64decode(data.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return None
+
+
+def encode_data(message: bytes) -> str:
+    """A message as RawMessage.Data carries it (base64, no line breaks)."""
+    return base64.b64encode(message).decode("ascii")

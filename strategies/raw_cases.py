@@ -1,0 +1,230 @@
+"""One written-out raw message per declared raw class (conformance/class_raw.py), so every
+default run over a SES protocol reaches each of them whatever the seed.
+
+Each invalid message names the defect it planted; everything else is a verified sender's
+message to deliverable recipients, so the class is the one thing in question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Final
+
+from conformance.model import SendEmailRequest
+from conformance.oracle_raw import raw_safe_bytes
+from conformance.profile import TargetProfile
+from sesconf_strategies.build import verified_sender
+from sesconf_strategies.cases import Deferred, GeneratedCase
+from sesconf_strategies.raw import (
+    BODIES,
+    CRLF,
+    message_of,
+    raw_case,
+    recipients,
+    sized,
+    unverified_address,
+    with_line,
+)
+
+MIME: Final = frozenset({"raw.mime"})
+_LONG_SUBJECT = "Subject: " + " ".join(["folded"] * 20)
+
+
+def _plain(profile: TargetProfile, *, kind: str = "text", extra: tuple[str, ...] = ()) -> bytes:
+    return message_of(
+        sender=verified_sender(profile), to=recipients(profile, 1), kind=kind, extra=extra
+    )
+
+
+def _no_blank_line(profile: TargetProfile) -> bytes:
+    """Body text right after the headers: the blank line between them removed."""
+    head, _, body = _plain(profile).partition(CRLF + CRLF)
+    return head + CRLF + b"This body follows the headers with no blank line." + CRLF + body
+
+
+def _no_boundary(profile: TargetProfile) -> bytes:
+    """A multipart whose declared boundary never appears in its body."""
+    message = _plain(profile, kind="html")
+    marker = message.split(b'boundary="', 1)[1].split(b'"', 1)[0]
+    return message.replace(b"--" + marker, b"--not-the-boundary")
+
+
+def _no_mime_version(profile: TargetProfile) -> bytes:
+    return _plain(profile).replace(b"MIME-Version: 1.0" + CRLF, b"")
+
+
+def mime_cases(profile: TargetProfile) -> list[GeneratedCase]:
+    sender, to = verified_sender(profile), recipients(profile, 1)
+    plain = _plain(profile)
+    head_only = plain.partition(CRLF + CRLF)[0] + CRLF
+    no_from = message_of(sender=None, to=to)
+    return [
+        raw_case(plain, "text only"),
+        raw_case(_plain(profile, kind="html"), "text and HTML"),
+        raw_case(_plain(profile, kind="attachment"), "attachment"),
+        raw_case(_plain(profile, kind="nested"), "nested multipart"),
+        raw_case(_plain(profile, extra=(_LONG_SUBJECT,)), "folded header"),
+        raw_case(_no_blank_line(profile), "no blank line", violates=MIME),
+        raw_case(head_only, "headers only, no blank line"),
+        raw_case(b"", "empty message", source=sender, destinations=to),
+        raw_case(no_from, "no From and no Source", violates=MIME),
+        raw_case(no_from, "no From, Source given", source=sender),
+        raw_case(_no_boundary(profile), "boundary never appears", violates=MIME),
+        raw_case(_no_mime_version(profile), "no MIME-Version"),
+    ]
+
+
+def line_cases(profile: TargetProfile) -> list[GeneratedCase]:
+    cases = [raw_case(with_line(_plain(profile), n), f"line of {n}") for n in (998, 999, 1000)]
+    too_long = frozenset({"raw.line-length"})
+    for n in (1001, 2500):
+        cases.append(raw_case(with_line(_plain(profile), n), f"line of {n}", violates=too_long))
+    return cases
+
+
+def encoding_cases(profile: TargetProfile) -> list[GeneratedCase]:
+    undeclared = _plain(profile, kind="8bit").replace(
+        b"Content-Transfer-Encoding: 8bit" + CRLF, b""
+    )
+    return [
+        raw_case(undeclared, "8-bit, no Content-Transfer-Encoding"),
+        *(raw_case(_plain(profile, kind=k), k) for k in ("8bit", "quoted-printable", "base64")),
+    ]
+
+
+def sender_cases(profile: TargetProfile) -> list[GeneratedCase]:
+    verified, to = verified_sender(profile), recipients(profile, 1)
+    unverified = unverified_address(profile, "from")
+    bad = "from..dots@" + profile.identities.unverified_domain
+    named = f"=?utf-8?q?J=C3=B6rg?= <{verified}>"
+    refused = frozenset({"sender.verified"})
+    return [
+        raw_case(message_of(sender=verified, to=to), "From verified"),
+        raw_case(message_of(sender=unverified, to=to), "From unverified", violates=refused),
+        raw_case(message_of(sender=named, to=to), "From with an encoded-word name"),
+        raw_case(message_of(sender=unverified, to=to), "Source over From", source=verified),
+        raw_case(message_of(sender=verified, to=to), "Source unverified", source=unverified,
+                 violates=refused),
+        raw_case(message_of(sender=bad, to=to), "From invalid", violates=refused),
+        raw_case(message_of(sender=bad, to=to), "From invalid, Source given", source=verified),
+    ]  # fmt: skip
+
+
+def sandbox_cases(profile: TargetProfile) -> list[GeneratedCase]:
+    verified, to = verified_sender(profile), recipients(profile, 1)
+    stranger = unverified_address(profile, "to")
+    refused = frozenset({"sandbox.recipients"}) if profile.account.sandbox else frozenset()
+    return [
+        raw_case(message_of(sender=verified, to=[stranger]), "To unverified", violates=refused),
+        raw_case(message_of(sender=verified, to=["success@simulator.amazonses.com"]), "simulator"),
+        raw_case(message_of(sender=verified, to=[stranger]), "Destinations win", destinations=to),
+    ]
+
+
+def valid_cases(profile: TargetProfile) -> list[GeneratedCase]:
+    verified, (a, b, c) = verified_sender(profile), recipients(profile, 3)
+    bad = "a..b@" + (profile.identities.verified_domains or ["verified.example"])[0]
+    refused = frozenset({"recipients.valid"})
+    return [
+        raw_case(message_of(sender=verified, to=[a, bad]), "invalid in To", violates=refused),
+        raw_case(message_of(sender=verified, to=[f"team: {a}, {bad};"]), "invalid in a group",
+                 violates=refused),
+        raw_case(message_of(sender=verified, to=[bad]), "invalid To, Destinations given",
+                 destinations=[a]),
+        raw_case(message_of(sender=verified, to=[a]), "invalid in Destinations",
+                 destinations=[b, bad], violates=refused),
+        raw_case(message_of(sender=verified, to=[a], cc=[b], bcc=[c]), "To, Cc and Bcc"),
+    ]  # fmt: skip
+
+
+def _grouped(profile: TargetProfile, n: int) -> bytes:
+    """n recipients: 10 in To, the rest in a group list in Cc."""
+    people = recipients(profile, n)
+    group = "list: " + ", ".join(people[10:]) + ";"
+    return message_of(sender=verified_sender(profile), to=people[:10], cc=[group])
+
+
+def count_cases(profile: TargetProfile) -> list[GeneratedCase]:
+    limit = profile.limits.max_recipients
+    over = frozenset({"recipients.max"})
+    few = message_of(sender=verified_sender(profile), to=recipients(profile, 1))
+    return [
+        raw_case(_grouped(profile, limit), f"{limit} with a group"),
+        raw_case(_grouped(profile, limit + 1), f"{limit + 1} with a group", violates=over),
+        raw_case(few, f"{limit + 1} in Destinations",
+                 destinations=recipients(profile, limit + 1), violates=over),
+        raw_case(_grouped(profile, limit + 1), "Destinations win",
+                 destinations=recipients(profile, 2)),
+    ]  # fmt: skip
+
+
+def min_cases(profile: TargetProfile) -> list[GeneratedCase]:
+    sender, to = verified_sender(profile), recipients(profile, 1)
+    none = frozenset({"recipients.min"})
+    return [
+        raw_case(message_of(sender=sender), "no recipients", violates=none),
+        raw_case(message_of(sender=sender, to=["undisclosed-recipients:;"]), "empty group",
+                 violates=none),
+        raw_case(message_of(sender=sender, bcc=to), "Bcc only"),
+        raw_case(message_of(sender=sender), "Destinations only", destinations=to),
+    ]  # fmt: skip
+
+
+def size_plans(profile: TargetProfile) -> list[Deferred]:
+    """The size band's examples, each written out only when its example runs."""
+    limit = profile.limits.max_message_bytes
+    base = _plain(profile)
+    sizes = (
+        ("small", len(base)),
+        ("at 3/4 of the limit", raw_safe_bytes(limit)),
+        ("between 3/4 and the limit", (raw_safe_bytes(limit) + limit) // 2),
+        ("at the limit", limit),
+    )
+    plans = [Deferred(label, partial(sized, base, size, label)) for label, size in sizes]
+    over = partial(sized, base, limit + 1, "over the limit", frozenset({"size.max"}))
+    plans.append(Deferred("over the limit", over))
+    return plans
+
+
+def size_cases(profile: TargetProfile) -> list[GeneratedCase]:
+    return [plan.case() for plan in size_plans(profile)]
+
+
+def required_cases(profile: TargetProfile) -> list[GeneratedCase]:
+    missing = frozenset({"request.required"})
+    sender, to = verified_sender(profile), recipients(profile, 1)
+    holders: tuple[tuple[str, dict[str, None] | None], ...] = (
+        ("RawMessage null", None), ("Data null", {"Data": None}), ("RawMessage empty", {}),
+    )  # fmt: skip
+    return [
+        GeneratedCase(
+            SendEmailRequest({"RawMessage": holder, "Source": sender, "Destinations": to}),
+            missing,
+            (label,),
+        )
+        for label, holder in holders
+    ]
+
+
+RAW_CASES: Final[dict[str, Callable[[TargetProfile], list[GeneratedCase]]]] = {
+    "raw.mime": mime_cases,
+    "raw.line-length": line_cases,
+    "raw.encoding": encoding_cases,
+    "sender.verified": sender_cases,
+    "sandbox.recipients": sandbox_cases,
+    "recipients.valid": valid_cases,
+    "recipients.max": count_cases,
+    "recipients.min": min_cases,
+    "size.max": size_cases,
+    "request.required": required_cases,
+}
+
+
+def raw_class_cases(rule_id: str, profile: TargetProfile) -> list[GeneratedCase]:
+    """The written-out raw examples of `rule_id` (none for a rule without raw classes)."""
+    make = RAW_CASES.get(rule_id)
+    return make(profile) if make is not None else []
+
+
+__all__ = ["BODIES", "RAW_CASES", "raw_class_cases", "size_plans"]

@@ -1,0 +1,55 @@
+"""Probes of the planted raw-message faults (tests/test_server_faults.py): one SendRawEmail
+over the Query wire each, answered (status, error code or None)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from defusedxml import ElementTree
+
+from conformance.profile import SES_SIZE_LIMIT
+from conformance.raw import encode_data
+from sesconf_strategies.raw import message_of, padded
+
+NS = "{http://ses.amazonaws.com/doc/2010-12-01/}"
+VERIFIED = "sender@verified.example"
+TO = "to@verified.example"
+
+
+def raw_outcome(message: bytes) -> Callable[[str], tuple[int, str | None]]:
+    def probe(url: str) -> tuple[int, str | None]:
+        fields = {"Action": "SendRawEmail", "RawMessage.Data": encode_data(message)}
+        response = requests.post(url, data=fields, timeout=60)
+        root = ElementTree.fromstring(response.content)
+        return response.status_code, root.findtext(f"{NS}Error/{NS}Code")
+
+    return probe
+
+
+_TEN = [f"r{i}@verified.example" for i in range(10)]
+_GROUP = "team: " + ", ".join(f"r{i}@verified.example" for i in range(10, 51)) + ";"
+"""51 recipients, 41 of them in a group (in Cc: a line under 1,000 characters)."""
+_STRAY = message_of(sender=VERIFIED, to=[TO]).replace(b"\r\n\r\n", b"\r\nstray body\r\n", 1)
+REFUSED = (400, "InvalidParameterValue")
+RAW_PROBES: dict[str, tuple[Callable[[str], Any], Any]] = {
+    "raw-from-header-ignored": (
+        raw_outcome(message_of(sender="x@unverified.example", to=[TO])),
+        (400, "MessageRejected"),
+    ),
+    "raw-group-list-not-counted": (
+        raw_outcome(message_of(sender=VERIFIED, to=_TEN, cc=[_GROUP])),
+        REFUSED,
+    ),
+    "raw-line-length-unchecked": (
+        raw_outcome(message_of(sender=VERIFIED, to=[TO]) + b"x" * 1001 + b"\r\n"),
+        REFUSED,
+    ),
+    "raw-no-blank-line-accepted": (raw_outcome(_STRAY), REFUSED),
+    "raw-size-counted-base64-strict": (
+        raw_outcome(padded(message_of(sender=VERIFIED, to=[TO]), SES_SIZE_LIMIT * 3 // 4)),
+        (200, None),
+    ),
+}
+"""The faithful reference's answer to each; the fault's must differ."""
