@@ -240,6 +240,12 @@ class Engine:
 
         return self._check_size(params, protocol, on)
 
+    def commit(self, params: Mapping[str, Any], protocol: str) -> Result:
+        """The state step alone, for a request validated elsewhere (a raw message, read as
+        SendEmail params by server/raw.py): identities, quota, delivery, under the lock."""
+        with self._lock:
+            return self._commit(params, protocol)
+
     def _commit(self, params: Mapping[str, Any], protocol: str) -> Result:
         """Under the lock: verification (identities are state), quota, delivery."""
         on = self.effects(protocol)

@@ -46,8 +46,7 @@ def send_raw(engine: Engine, params: Mapping[str, Any], *, protocol: str) -> Res
     refused, view = _validate(engine, params, on, _size_limit(engine, protocol))
     if refused is not None:
         return refused
-    with engine._lock:  # identities, quota and the outbox are the engine's state
-        return engine._commit(view, protocol)
+    return engine.commit(view, protocol)
 
 
 def _size_limit(engine: Engine, protocol: str) -> int:
