@@ -218,6 +218,10 @@ def _detail_html(rule: Mapping[str, Any]) -> str:
             f"{_response_html(example)}</div></div>"
         )
         parts.append(_command("Replay with curl", example.get("curl")))
+        if example.get("eml"):  # a raw message: the message itself, and the SDK's call
+            eml = esc(example["eml"])
+            parts.append(f'<h3>The message</h3><p><a href="{eml}"><code>{eml}</code></a></p>')
+            parts.append(_command("Send with boto3", example.get("boto3")))
         parts.append(_command("Replay with sesconf", example.get("replay")))
     return f'<div class="detail">{"".join(parts)}</div>'
 

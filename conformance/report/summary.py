@@ -26,6 +26,7 @@ from conformance.profile import TargetProfile
 from conformance.redact import redact_strings
 from conformance.report.allure import write_allure_results
 from conformance.report.caps import cap_record
+from conformance.report.eml import write_raw_counterexamples
 from conformance.report.files import write_atomic
 from conformance.report.html import write_index_html
 from conformance.report.journal import fold_journals
@@ -196,7 +197,12 @@ def build_summary(
     counts = Counter(r["outcome"] for r in results)
     return {
         "suite": {"name": "ses-conformance", "version": __version__},
-        "target": {"name": profile.name, "protocol": profile.protocol, "url": profile.url},
+        "target": {
+            "name": profile.name,
+            "protocol": profile.protocol,
+            "url": profile.url,
+            "region": profile.region,
+        },
         "started_at": datetime.fromtimestamp(started_at, UTC).isoformat().replace("+00:00", "Z"),
         "duration_s": round(time.time() - started_at, 3),
         "strict": strict,
@@ -289,6 +295,7 @@ def write_summary_files(report_dir: Path, summary: dict[str, Any]) -> None:
     """
 
     report_dir.mkdir(parents=True, exist_ok=True)
+    write_raw_counterexamples(report_dir, summary)  # before the caps cut the message
     for rule in summary["rules"]:  # the replay command names this very report
         ce = rule.get("counterexample")
         if ce and ce.get("replay"):

@@ -1,0 +1,91 @@
+"""A raw message's counterexample as a user replays it outside the suite: the message itself,
+written to `<report dir>/counterexamples/<rule>.eml`, and one boto3 line that sends it.
+
+The curl line replays the exact bytes the suite sent; these two are for a reader who wants
+to open the message in a mail client, or send it with the SDK their application uses.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import shlex
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+__all__ = ["FOLDER", "boto3_line", "write_raw_counterexamples"]
+
+FOLDER: Final = "counterexamples"
+
+
+def _message(params: Any) -> bytes | None:
+    """The raw message of a counterexample's params (None: not a raw message, or Data that
+    is not base64, which the .eml could not hold as it was sent)."""
+    if not isinstance(params, Mapping) or not isinstance(params.get("RawMessage"), Mapping):
+        return None
+    data = params["RawMessage"].get("Data")
+    if not isinstance(data, str):
+        return None
+    try:
+        return base64.b64decode(data.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        return None
+
+
+def _strings(value: Any) -> list[str] | None:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    return None
+
+
+def boto3_line(params: Mapping[str, Any], eml: Path, target: Mapping[str, Any]) -> str:
+    """`python -c '...'` sending the message at `eml` as the run did: SendRawEmail over
+    ses-query, SESv2 SendEmail with Content.Raw over sesv2 (Source and Destinations, when
+    the request had them). Credentials come from the caller's environment, as boto3 reads
+    them."""
+    source = params.get("Source") if isinstance(params.get("Source"), str) else None
+    destinations = _strings(params.get("Destinations"))
+    data = f"open({str(eml)!r}, 'rb').read()"
+    client = (
+        f"boto3.client('{{service}}', endpoint_url={target.get('url')!r}, "
+        f"region_name={target.get('region') or 'us-east-1'!r})"
+    )
+    if target.get("protocol") == "sesv2":
+        args = [f"Content={{'Raw': {{'Data': {data}}}}}"]
+        if source is not None:
+            args.append(f"FromEmailAddress={source!r}")
+        if destinations is not None:
+            args.append(f"Destination={{'ToAddresses': {destinations!r}}}")
+        call = client.format(service="sesv2") + f".send_email({', '.join(args)})"
+    else:
+        args = [f"RawMessage={{'Data': {data}}}"]
+        if source is not None:
+            args.append(f"Source={source!r}")
+        if destinations is not None:
+            args.append(f"Destinations={destinations!r}")
+        call = client.format(service="ses") + f".send_raw_email({', '.join(args)})"
+    return "python -c " + shlex.quote(f"import boto3; print({call})")
+
+
+def write_raw_counterexamples(report_dir: Path, summary: Mapping[str, Any]) -> None:
+    """For each rule whose counterexample is a raw message: the .eml file, and the
+    counterexample's `eml` (its path in the report) and `boto3` keys."""
+    target = summary.get("target")
+    if not isinstance(target, Mapping) or target.get("protocol") not in ("ses-query", "sesv2"):
+        return
+    for rule in summary.get("rules") or []:
+        example = rule.get("counterexample") if isinstance(rule, Mapping) else None
+        if not isinstance(example, dict):
+            continue
+        message = _message(example.get("params"))
+        if message is None:
+            continue
+        relative = Path(FOLDER) / f"{rule['id']}.eml"
+        path = report_dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_bytes(message)
+        temporary.replace(path)
+        example["eml"] = str(relative)
+        example["boto3"] = boto3_line(example["params"], path, target)
