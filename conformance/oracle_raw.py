@@ -23,8 +23,7 @@ from conformance.raw import (
     classify_header_address,
     header_addresses,
     is_raw,
-    raw_data,
-    read_message,
+    read_data,
 )
 
 RAW_MEMBERS: Final = frozenset(
@@ -95,8 +94,9 @@ def raw_message(params: Mapping[str, Any]) -> RawMessage | None:
     """The request's message read, or None when RawMessage.Data is no base64 string."""
     if not is_raw(params):
         return None
-    data = raw_data(params)
-    return None if data is None else read_message(data)
+    holder = params.get("RawMessage")
+    data = holder.get("Data") if isinstance(holder, Mapping) else None
+    return read_data(data) if isinstance(data, str) else None
 
 
 def _message(params: Mapping[str, Any], found: _Found) -> RawMessage | None:
@@ -117,11 +117,10 @@ def _message(params: Mapping[str, Any], found: _Found) -> RawMessage | None:
     if not isinstance(data, str):
         found.violate("robust.no-5xx", f"RawMessage.Data is a {type(data).__name__}")
         return None
-    decoded = raw_data(params)
-    if decoded is None:
+    message = read_data(data)
+    if message is None:
         found.gray.append("RawMessage.Data is not base64")
-        return None
-    return read_message(decoded)
+    return message
 
 
 def _check_mime(message: RawMessage, found: _Found) -> None:

@@ -70,18 +70,30 @@ def _lines(data: bytes) -> list[bytes]:
     return [line.removesuffix(b"\r") for line in data.split(b"\n")]
 
 
+def _blank_line(data: bytes) -> int | None:
+    """Where the first blank line (empty, or a lone CR, ended by LF) starts; None if none.
+    Found with bytes.find: a 40 MB message is not split into lines to find its head."""
+    if data.startswith((b"\n", b"\r\n")) or data in (b"", b"\r"):
+        return 0
+    found = [at + 1 for at in (data.find(b"\n\n"), data.find(b"\n\r\n")) if at >= 0]
+    return min(found) if found else None
+
+
 def split_head(data: bytes) -> tuple[list[bytes], bytes | None]:
     """(header lines, body) cut at the first blank line; body None when there is none."""
-    lines = data.split(b"\n")
-    for index, line in enumerate(lines):
-        if line.removesuffix(b"\r") == b"":
-            if index == len(lines) - 1 and index > 0:
-                break  # the data's final line end, not a blank line
-            return _lines(b"\n".join(lines[:index])) if index else [], b"\n".join(
-                lines[index + 1 :]
-            )
-    head = data.removesuffix(b"\n").removesuffix(b"\r")
-    return (_lines(head) if head else []), None
+    start = _blank_line(data)
+    if start is None:
+        head = data.removesuffix(b"\n").removesuffix(b"\r")
+        return (_lines(head) if head else []), None
+    rest = data[start:]
+    body = rest[2:] if rest.startswith(b"\r\n") else rest[1:]
+    return (_lines(data[: start - 1]) if start else []), body
+
+
+def longest_line(data: bytes) -> int:
+    """Characters of the longest line before its line end (CRLF or LF), at C speed."""
+    text = data.removesuffix(b"\r").replace(b"\r\n", b"\n")
+    return max(map(len, text.split(b"\n")))
 
 
 def _fields(head: list[bytes]) -> tuple[list[tuple[str, str]], list[int]]:
@@ -154,7 +166,7 @@ def read_message(data: bytes) -> RawMessage:
     head, body = split_head(data)
     fields, stray = _fields(head)
     missing, eight, depth = _part_findings(head, body)
-    longest = max((len(line) for line in _lines(data)), default=0)
+    longest = longest_line(data)
     return RawMessage(
         size=len(data),
         headers=tuple(fields),
@@ -240,12 +252,34 @@ def raw_data(params: Mapping[str, Any]) -> bytes | None:
     """RawMessage.Data decoded from base64; None when absent, not a string or not base64."""
     holder = params.get("RawMessage")
     data = holder.get("Data") if isinstance(holder, Mapping) else None
-    if not isinstance(data, str):
-        return None
+    return decode_data(data) if isinstance(data, str) else None
+
+
+def decode_data(data: str) -> bytes | None:
+    """A RawMessage.Data string decoded from base64; None when it is not base64."""
     try:
         return base64.b64decode(data.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
         return None
+
+
+_READ: dict[tuple[int, int], RawMessage | None] = {}
+_READ_KEPT: Final = 8
+
+
+def read_data(data: str) -> RawMessage | None:
+    """A RawMessage.Data string decoded and read (None: not base64), the last few kept.
+
+    The oracle, the class recorder and the controls each read the request's message, once
+    per rule: a 40 MB message read ten times cost seconds. Kept by (length, hash), not by
+    the string, so a kept entry holds no message alive."""
+    key = (len(data), hash(data))
+    if key not in _READ:
+        decoded = decode_data(data)
+        if len(_READ) >= _READ_KEPT:
+            _READ.pop(next(iter(_READ)), None)
+        _READ[key] = None if decoded is None else read_message(decoded)
+    return _READ[key]
 
 
 def encode_data(message: bytes) -> str:
