@@ -115,13 +115,16 @@ def _unfold(parts: list[str]) -> str:
 
 
 def _value(fields: list[tuple[str, str]], name: str) -> str | None:
-    return next((v for k, v in fields if k.lower() == name.lower()), None)
+    wanted = name.lower()
+    return next((v for k, v in fields if k.lower() == wanted), None)
 
 
-def _part_findings(head: list[bytes], body: bytes | None, depth: int = 0) -> tuple[bool, int, int]:
+def _part_findings(
+    fields: list[tuple[str, str]], body: bytes | None, depth: int = 0
+) -> tuple[bool, int, int]:
     """(a boundary is missing, 8-bit leaves without Content-Transfer-Encoding, multipart
-    depth) of one part. Nesting is read MAX_DEPTH deep: deeper parts count as leaves."""
-    fields, _ = _fields(head)
+    depth) of one part, given its fields (read once: a header section may be 10 MB).
+    Nesting is read MAX_DEPTH deep: deeper parts count as leaves."""
     ctype = (_value(fields, "Content-Type") or "text/plain").strip()
     payload = body or b""
     if ctype.lower().startswith("multipart/") and depth < MAX_DEPTH:
@@ -134,7 +137,7 @@ def _part_findings(head: list[bytes], body: bytes | None, depth: int = 0) -> tup
         missing, eight, deepest = False, 0, 0
         for chunk in chunks:
             part_head, part_body = split_head(chunk)
-            m, e, d = _part_findings(part_head, part_body, depth + 1)
+            m, e, d = _part_findings(_fields(part_head)[0], part_body, depth + 1)
             missing, eight, deepest = missing or m, eight + e, max(deepest, d)
         return missing, eight, deepest + 1
     if not payload.isascii() and _value(fields, "Content-Transfer-Encoding") is None:
@@ -180,7 +183,7 @@ def read_message(data: bytes) -> RawMessage:
         raise TypeError(f"data: expected bytes, got {type(data).__name__}")
     head, body = split_head(data)
     fields, stray = _fields(head)
-    missing, eight, depth = _part_findings(head, body)
+    missing, eight, depth = _part_findings(fields, body)
     longest = max(map(len, _lines(data)))
     return RawMessage(
         size=len(data),
