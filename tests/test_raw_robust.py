@@ -22,8 +22,8 @@ from defusedxml import ElementTree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance.model import Accept, Reject
-from conformance.oracle_raw import expect_raw
+from conformance.model import Accept, Expectation, Reject
+from conformance.oracle_raw import expect_raw, expect_raw_lines
 from conformance.profile import load_builtin_profile
 from conformance.raw import read_message
 from conformance.server import RunningServer, start_server
@@ -214,9 +214,11 @@ def test_data_that_is_not_base64_is_refused(
     assert "rejected" == judged(server, protocol, data)
 
 
-def _read_and_judge(message: bytes) -> object:
+def _read_and_judge(message: bytes) -> tuple[Expectation, Expectation]:
+    """The reader, the MUST oracle and raw.line-length's own (SHOULD) on one message."""
     assert len(message) == read_message(message).size
-    return expect_raw({"RawMessage": {"Data": b64(message)}}, REFERENCE)
+    params = {"RawMessage": {"Data": b64(message)}}
+    return expect_raw(params, REFERENCE), expect_raw_lines(params, REFERENCE)
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
@@ -224,8 +226,10 @@ def test_the_oracle_reads_a_hostile_message(name: str) -> None:
     """The suite's oracle on the same messages: an expectation, no crash, no hang (bound
     generously, as a call to a target is: a stall fails, a slow machine does not)."""
     with ThreadPoolExecutor(max_workers=1) as pool:
-        expected = pool.submit(_read_and_judge, HOSTILE[name]()).result(timeout=CALL_S)
+        expected, lines = pool.submit(_read_and_judge, HOSTILE[name]()).result(timeout=CALL_S)
     if name == "boundary-never-appears":
         assert isinstance(expected, Reject) and {"raw.mime"} == expected.rules
     if name == "binary-garbage":
         assert isinstance(expected, Reject)
+    if name == "endless-header-line":
+        assert isinstance(lines, Reject) and "raw.line-length" in lines.rules
