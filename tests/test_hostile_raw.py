@@ -230,7 +230,7 @@ _EVERY = [(name, protocol) for name in sorted(BATTERY) for protocol in SES_WIRES
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not FULL, reason="52 runs, about 10 min: set SESCONF_HOSTILE_FULL=1")
+@pytest.mark.skipif(not FULL, reason="52 runs, about 3 min: set SESCONF_HOSTILE_FULL=1")
 @pytest.mark.parametrize(("name", "protocol"), _EVERY, ids=[f"{n}-{p}" for n, p in _EVERY])
 def test_every_hostile_raw_answer_over_both_wires(
     name: str, protocol: str, reference: RunningServer, tmp_path: Path
