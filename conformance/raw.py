@@ -54,6 +54,9 @@ class RawMessage:
     multipart_depth: int
     """Multiparts nested in each other (0: a single part)."""
     no_mime_version: bool
+    non_text_bytes: int = 0
+    """Body bytes of the leaf parts that are not text/* (attachments, images): what a
+    target counting the text part alone leaves out of the size."""
 
     def header(self, name: str) -> list[str]:
         """Every value of the field `name` (case-insensitive), in order."""
@@ -117,9 +120,11 @@ def _value(fields: list[tuple[str, str]], name: str) -> str | None:
     return next((v for k, v in fields if k.lower() == name.lower()), None)
 
 
-def _part_findings(head: list[bytes], body: bytes | None, depth: int = 0) -> tuple[bool, int, int]:
+def _part_findings(
+    head: list[bytes], body: bytes | None, depth: int = 0
+) -> tuple[bool, int, int, int]:
     """(a boundary is missing, 8-bit leaves without Content-Transfer-Encoding, multipart
-    depth) of one part."""
+    depth, body bytes of the leaves that are not text/*) of one part."""
     fields, _ = _fields(head)
     ctype = (_value(fields, "Content-Type") or "text/plain").strip()
     payload = body or b""
@@ -129,16 +134,17 @@ def _part_findings(head: list[bytes], body: bytes | None, depth: int = 0) -> tup
         marker = b"--" + boundary.encode("latin-1", "replace")
         lines = _lines(payload)
         if not boundary or not any(line.startswith(marker) for line in lines):
-            return True, 0, 1
-        missing, eight, deepest = False, 0, 0
+            return True, 0, 1, 0
+        missing, eight, deepest, other = False, 0, 0, 0
         for chunk in _chunks(lines, marker):
             part_head, part_body = split_head(chunk)
-            m, e, d = _part_findings(part_head, part_body, depth + 1)
-            missing, eight, deepest = missing or m, eight + e, max(deepest, d)
-        return missing, eight, deepest + 1
+            m, e, d, o = _part_findings(part_head, part_body, depth + 1)
+            missing, eight, deepest, other = missing or m, eight + e, max(deepest, d), other + o
+        return missing, eight, deepest + 1, other
+    other = 0 if ctype.lower().startswith("text/") else len(payload)
     if not payload.isascii() and _value(fields, "Content-Transfer-Encoding") is None:
-        return False, 1, 0
-    return False, 0, 0
+        return False, 1, 0, other
+    return False, 0, 0, other
 
 
 def _chunks(lines: list[bytes], marker: bytes) -> list[bytes]:
@@ -165,7 +171,7 @@ def read_message(data: bytes) -> RawMessage:
         raise TypeError(f"data: expected bytes, got {type(data).__name__}")
     head, body = split_head(data)
     fields, stray = _fields(head)
-    missing, eight, depth = _part_findings(head, body)
+    missing, eight, depth, other = _part_findings(head, body)
     longest = longest_line(data)
     return RawMessage(
         size=len(data),
@@ -177,6 +183,7 @@ def read_message(data: bytes) -> RawMessage:
         eight_bit_parts=eight,
         multipart_depth=depth,
         no_mime_version=_value(fields, "MIME-Version") is None,
+        non_text_bytes=other,
     )
 
 

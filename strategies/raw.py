@@ -102,6 +102,18 @@ def padded(message: bytes, size: int) -> bytes:
     return out
 
 
+def attachment_padded(message: bytes, size: int) -> bytes:
+    """`message` (its attachment part in base64) grown to at least `size` bytes by lines of
+    76 `A`s at the head of the attachment's base64 (each decodes to zero bytes): the text
+    part stays small, the attachment carries the bulk."""
+    head, field, rest = message.partition(b"Content-Disposition: attachment")
+    if not field:
+        raise ValueError("message: no attachment part to pad")
+    part_head, blank, body = rest.partition(CRLF + CRLF)
+    lines = max(0, -(-(size - len(message)) // (FILLER_LINE + 2)))
+    return head + field + part_head + blank + (b"A" * FILLER_LINE + CRLF) * lines + body
+
+
 def with_line(message: bytes, length: int) -> bytes:
     """`message` with one body line of exactly `length` characters (before its CRLF)."""
     return message + b"x" * length + CRLF
@@ -206,6 +218,13 @@ def sized(
     """`base` padded to `size` bytes, as a case (`base` itself at its own size)."""
     message = base if size == len(base) else padded(base, size)
     return raw_case(message, label, violates=violates)
+
+
+def attached(
+    base: bytes, size: int, label: str, violates: frozenset[str] = frozenset()
+) -> GeneratedCase:
+    """`base` (with an attachment) grown past `size` bytes inside its attachment, as a case."""
+    return raw_case(attachment_padded(base, size), label, violates=violates)
 
 
 @st.composite
