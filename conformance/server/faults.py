@@ -314,6 +314,14 @@ _ALL: tuple[Fault, ...] = (
         effects=frozenset({"raw-bcc-unchecked"}),
         shows_on=_RAW,
     ),
+    Fault(
+        "raw-mime-code-rejected",
+        "ses.error-codes",
+        "answers a raw message refused for its MIME form with MessageRejected (real SES: "
+        "InvalidParameterValue over v1, BadRequestException over v2)",
+        effects=frozenset({"raw-mime-rejected"}),
+        shows_on=_RAW,
+    ),
     # --- correct, but not like the reference ----------------------------------------------
     Fault(
         "refuse-empty-body",
