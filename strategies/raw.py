@@ -8,7 +8,7 @@ headers in front of it, and a big message is a small one padded with filler line
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from email import policy
 from email.message import EmailMessage
 from typing import Any, Final
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from conformance.model import SendEmailRequest
 from conformance.profile import TargetProfile
-from conformance.raw import encode_data
+from conformance.raw import encode_data, raw_data, split_head
 from sesconf_strategies.addresses import ints, pick
 from sesconf_strategies.build import deliverable, verified_sender
 from sesconf_strategies.cases import GeneratedCase
@@ -189,6 +189,37 @@ def raw_control(params: Any, profile: TargetProfile) -> dict[str, Any]:
     sender, recipient = control_sender(profile), control_recipient(profile)
     message = message_of(sender=sender, to=[recipient])
     return raw_params(message, source=sender, destinations=[recipient])
+
+
+_ADDRESS_FIELDS: Final = (b"from", b"to", b"cc", b"bcc")
+
+
+def _address_lines(data: bytes) -> list[bytes]:
+    """The From/To/Cc/Bcc header lines as written (folded lines and groups kept)."""
+    kept: list[bytes] = []
+    keeping = False
+    for line in split_head(data)[0]:
+        if line[:1] not in (b" ", b"\t"):
+            name, colon, _ = line.partition(b":")
+            keeping = bool(colon) and name.strip().lower() in _ADDRESS_FIELDS
+        if keeping:
+            kept.append(line)
+    return kept
+
+
+def raw_form_control(params: Any, profile: TargetProfile) -> dict[str, Any]:
+    """The control of the message's form (raw.mime, line length, encoding, size): the same
+    Source, Destinations and From/To/Cc/Bcc headers over a small well-formed text body, so
+    a refusal for the senders or recipients is refused in the control too."""
+    data = raw_data(params) if isinstance(params, Mapping) else None
+    if data is None:
+        return raw_control(params, profile)
+    lines = _address_lines(data)
+    if params.get("Source") is None and not any(line[:5].lower() == b"from:" for line in lines):
+        lines.insert(0, f"From: {control_sender(profile)}".encode())
+    message = b"".join(line + CRLF for line in lines) + BODIES["text"]
+    kept = {key: params[key] for key in ("Source", "Destinations") if key in params}
+    return {"RawMessage": {"Data": encode_data(message)}, **kept}
 
 
 def raw_count_control(
