@@ -52,7 +52,7 @@ CLASSES: Final[Mapping[str, tuple[str, ...]]] = {
     ),
     "recipients.valid": (
         "invalid address in To", "invalid address in a group", "invalid To, Destinations given",
-        "invalid address in Destinations", "valid To, Cc and Bcc",
+        "invalid address in Destinations", "invalid address in Bcc", "valid To, Cc and Bcc",
     ),
     "recipients.max": (
         "50 over headers with a group", "51 over headers with a group", "51 in Destinations",
@@ -64,7 +64,7 @@ CLASSES: Final[Mapping[str, tuple[str, ...]]] = {
     ),
     "size.max": (
         "small", "at 3/4 of the limit", "between 3/4 and the limit", "at the limit",
-        "over the limit",
+        "over the limit", "over the limit, bulk in an attachment",
     ),
     "request.required": ("RawMessage null", "RawMessage.Data null", "RawMessage empty"),
 }  # fmt: skip
@@ -214,7 +214,9 @@ def _valid(params: Mapping[str, Any], message: RawMessage, profile: TargetProfil
     elif bad_to:
         in_group = any(":" in v and any(a in v.split(":", 1)[1] for a in bad_to) for v in to_values)
         found.append("invalid address in a group" if in_group else "invalid address in To")
-    if all(message.header(h) for h in RECIPIENT_HEADERS) and not bad_to:
+    bad_bcc = [a for a in header_addresses(message, ("Bcc",)) if _verified(a, profile) is None]
+    found += ["invalid address in Bcc"] if bad_bcc and destinations is None else []
+    if all(message.header(h) for h in RECIPIENT_HEADERS) and not bad_to and not bad_bcc:
         found.append("valid To, Cc and Bcc")
     return found
 
@@ -256,6 +258,8 @@ def _size(params: Mapping[str, Any], message: RawMessage, profile: TargetProfile
         return ["at 3/4 of the limit"]
     if message.size == limit:
         return ["at the limit"]
+    if message.size > limit and message.non_text_bytes * 2 > message.size:
+        return ["over the limit, bulk in an attachment"]
     if message.size > limit:
         return ["over the limit"]
     if message.size > three_quarters:

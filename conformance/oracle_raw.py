@@ -236,9 +236,28 @@ def _check_size(message: RawMessage, profile: TargetProfile, found: _Found) -> N
         found.gray.append(f"message {message.size:,} bytes: over {limit:,} read as base64")
 
 
+def sender_well_formed(params: Mapping[str, Any]) -> bool:
+    """Whether the sender as the request gives it (Source; for a raw message without one,
+    its one From: address) is well formed: real SES answers a malformed one for its syntax
+    (ses.error-codes), a well-formed unverified one as not verified."""
+    source = params.get("Source")
+    if isinstance(source, str):
+        return classify_address(source, role="source").cls is AddressClass.VALID
+    message = raw_message(params) if source is None else None
+    froms = header_addresses(message, ("From",)) if message is not None else []
+    return len(froms) == 1 and classify_header_address(froms[0]).cls is AddressClass.VALID
+
+
 def raw_safe_bytes(limit: int) -> int:
     """Decoded bytes surely under `limit` whether a target counts decoded or base64 bytes."""
     return limit * 3 // 4
 
 
-__all__ = ["expect_any", "expect_raw", "expect_raw_lines", "raw_message", "raw_safe_bytes"]
+__all__ = [
+    "expect_any",
+    "expect_raw",
+    "expect_raw_lines",
+    "raw_message",
+    "raw_safe_bytes",
+    "sender_well_formed",
+]

@@ -58,6 +58,9 @@ class RawMessage:
     multipart_depth: int
     """Multiparts nested in each other (0: a single part)."""
     no_mime_version: bool
+    non_text_bytes: int = 0
+    """Body bytes of the leaf parts that are not text/* (attachments, images): what a
+    target counting the text part alone leaves out of the size."""
 
     def header(self, name: str) -> list[str]:
         """Every value of the field `name` (case-insensitive), in order."""
@@ -121,10 +124,11 @@ def _value(fields: list[tuple[str, str]], name: str) -> str | None:
 
 def _part_findings(
     fields: list[tuple[str, str]], body: bytes | None, depth: int = 0
-) -> tuple[bool, int, int]:
+) -> tuple[bool, int, int, int]:
     """(a boundary is missing, 8-bit leaves without Content-Transfer-Encoding, multipart
-    depth) of one part, given its fields (read once: a header section may be 10 MB).
-    Nesting is read MAX_DEPTH deep: deeper parts count as leaves."""
+    depth, body bytes of the leaves that are not text/*) of one part, given its fields
+    (read once: a header section may be 10 MB). Nesting is read MAX_DEPTH deep: deeper
+    parts count as leaves."""
     ctype = (_value(fields, "Content-Type") or "text/plain").strip()
     payload = body or b""
     if ctype.lower().startswith("multipart/") and depth < MAX_DEPTH:
@@ -133,16 +137,17 @@ def _part_findings(
         marker = b"--" + boundary.encode("latin-1", "replace")
         chunks = _chunks(b"\n".join(_lines(payload)), marker) if boundary else None
         if chunks is None:
-            return True, 0, 1
-        missing, eight, deepest = False, 0, 0
+            return True, 0, 1, 0
+        missing, eight, deepest, other = False, 0, 0, 0
         for chunk in chunks:
             part_head, part_body = split_head(chunk)
-            m, e, d = _part_findings(_fields(part_head)[0], part_body, depth + 1)
-            missing, eight, deepest = missing or m, eight + e, max(deepest, d)
-        return missing, eight, deepest + 1
+            m, e, d, o = _part_findings(_fields(part_head)[0], part_body, depth + 1)
+            missing, eight, deepest, other = missing or m, eight + e, max(deepest, d), other + o
+        return missing, eight, deepest + 1, other
+    other = 0 if ctype.lower().startswith("text/") else len(payload)
     if not payload.isascii() and _value(fields, "Content-Transfer-Encoding") is None:
-        return False, 1, 0
-    return False, 0, 0
+        return False, 1, 0, other
+    return False, 0, 0, other
 
 
 def _marker_lines(text: bytes, marker: bytes) -> list[tuple[int, int]]:
@@ -183,7 +188,7 @@ def read_message(data: bytes) -> RawMessage:
         raise TypeError(f"data: expected bytes, got {type(data).__name__}")
     head, body = split_head(data)
     fields, stray = _fields(head)
-    missing, eight, depth = _part_findings(fields, body)
+    missing, eight, depth, other = _part_findings(fields, body)
     longest = max(map(len, _lines(data)))
     return RawMessage(
         size=len(data),
@@ -195,6 +200,7 @@ def read_message(data: bytes) -> RawMessage:
         eight_bit_parts=eight,
         multipart_depth=depth,
         no_mime_version=_value(fields, "MIME-Version") is None,
+        non_text_bytes=other,
     )
 
 

@@ -8,7 +8,7 @@ headers in front of it, and a big message is a small one padded with filler line
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from email import policy
 from email.message import EmailMessage
 from typing import Any, Final
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from conformance.model import SendEmailRequest
 from conformance.profile import TargetProfile
-from conformance.raw import encode_data
+from conformance.raw import encode_data, raw_data, split_head
 from sesconf_strategies.addresses import ints, pick
 from sesconf_strategies.build import deliverable, verified_sender
 from sesconf_strategies.cases import GeneratedCase
@@ -102,6 +102,18 @@ def padded(message: bytes, size: int) -> bytes:
     return out
 
 
+def attachment_padded(message: bytes, size: int) -> bytes:
+    """`message` (its attachment part in base64) grown to at least `size` bytes by lines of
+    76 `A`s at the head of the attachment's base64 (each decodes to zero bytes): the text
+    part stays small, the attachment carries the bulk."""
+    head, field, rest = message.partition(b"Content-Disposition: attachment")
+    if not field:
+        raise ValueError("message: no attachment part to pad")
+    part_head, blank, body = rest.partition(CRLF + CRLF)
+    lines = max(0, -(-(size - len(message)) // (FILLER_LINE + 2)))
+    return head + field + part_head + blank + (b"A" * FILLER_LINE + CRLF) * lines + body
+
+
 def with_line(message: bytes, length: int) -> bytes:
     """`message` with one body line of exactly `length` characters (before its CRLF)."""
     return message + b"x" * length + CRLF
@@ -179,6 +191,37 @@ def raw_control(params: Any, profile: TargetProfile) -> dict[str, Any]:
     return raw_params(message, source=sender, destinations=[recipient])
 
 
+_ADDRESS_FIELDS: Final = (b"from", b"to", b"cc", b"bcc")
+
+
+def _address_lines(data: bytes) -> list[bytes]:
+    """The From/To/Cc/Bcc header lines as written (folded lines and groups kept)."""
+    kept: list[bytes] = []
+    keeping = False
+    for line in split_head(data)[0]:
+        if line[:1] not in (b" ", b"\t"):
+            name, colon, _ = line.partition(b":")
+            keeping = bool(colon) and name.strip().lower() in _ADDRESS_FIELDS
+        if keeping:
+            kept.append(line)
+    return kept
+
+
+def raw_form_control(params: Any, profile: TargetProfile) -> dict[str, Any]:
+    """The control of the message's form (raw.mime, line length, encoding, size): the same
+    Source, Destinations and From/To/Cc/Bcc headers over a small well-formed text body, so
+    a refusal for the senders or recipients is refused in the control too."""
+    data = raw_data(params) if isinstance(params, Mapping) else None
+    if data is None:
+        return raw_control(params, profile)
+    lines = _address_lines(data)
+    if params.get("Source") is None and not any(line[:5].lower() == b"from:" for line in lines):
+        lines.insert(0, f"From: {control_sender(profile)}".encode())
+    message = b"".join(line + CRLF for line in lines) + BODIES["text"]
+    kept = {key: params[key] for key in ("Source", "Destinations") if key in params}
+    return {"RawMessage": {"Data": encode_data(message)}, **kept}
+
+
 def raw_count_control(
     counts: Sequence[int], destinations: int | None, profile: TargetProfile
 ) -> dict[str, Any]:
@@ -206,6 +249,13 @@ def sized(
     """`base` padded to `size` bytes, as a case (`base` itself at its own size)."""
     message = base if size == len(base) else padded(base, size)
     return raw_case(message, label, violates=violates)
+
+
+def attached(
+    base: bytes, size: int, label: str, violates: frozenset[str] = frozenset()
+) -> GeneratedCase:
+    """`base` (with an attachment) grown past `size` bytes inside its attachment, as a case."""
+    return raw_case(attachment_padded(base, size), label, violates=violates)
 
 
 @st.composite

@@ -19,6 +19,7 @@ from sesconf_strategies.cases import Deferred, GeneratedCase
 from sesconf_strategies.raw import (
     BODIES,
     CRLF,
+    attached,
     message_of,
     raw_case,
     recipients,
@@ -134,6 +135,8 @@ def valid_cases(profile: TargetProfile) -> list[GeneratedCase]:
                  destinations=[a]),
         raw_case(message_of(sender=verified, to=[a]), "invalid in Destinations",
                  destinations=[b, bad], violates=refused),
+        raw_case(message_of(sender=verified, to=[a], bcc=[bad]), "invalid in Bcc",
+                 violates=refused),
         raw_case(message_of(sender=verified, to=[a], cc=[b], bcc=[c]), "To, Cc and Bcc"),
     ]  # fmt: skip
 
@@ -184,6 +187,11 @@ def size_plans(profile: TargetProfile) -> list[Deferred]:
     plans = [Deferred(label, partial(sized, base, size, label)) for label, size in sizes]
     over = partial(sized, base, limit + 1, "over the limit", frozenset({"size.max"}))
     plans.append(Deferred("over the limit", over))
+    in_attachment = partial(
+        attached, _plain(profile, kind="attachment"), limit + 1,
+        "over the limit, bulk in an attachment", frozenset({"size.max"}),
+    )  # fmt: skip
+    plans.append(Deferred("over the limit, bulk in an attachment", in_attachment))
     return plans
 
 

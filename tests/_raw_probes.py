@@ -11,16 +11,19 @@ from defusedxml import ElementTree
 
 from conformance.profile import SES_SIZE_LIMIT
 from conformance.raw import encode_data
-from sesconf_strategies.raw import message_of, padded
+from sesconf_strategies.raw import attachment_padded, message_of, padded
 
 NS = "{http://ses.amazonaws.com/doc/2010-12-01/}"
 VERIFIED = "sender@verified.example"
 TO = "to@verified.example"
 
 
-def raw_outcome(message: bytes) -> Callable[[str], tuple[int, str | None]]:
+def raw_outcome(
+    message: bytes, destinations: tuple[str, ...] = ()
+) -> Callable[[str], tuple[int, str | None]]:
     def probe(url: str) -> tuple[int, str | None]:
         fields = {"Action": "SendRawEmail", "RawMessage.Data": encode_data(message)}
+        fields |= {f"Destinations.member.{i}": d for i, d in enumerate(destinations, start=1)}
         response = requests.post(url, data=fields, timeout=60)
         root = ElementTree.fromstring(response.content)
         return response.status_code, root.findtext(f"{NS}Error/{NS}Code")
@@ -51,5 +54,24 @@ RAW_PROBES: dict[str, tuple[Callable[[str], Any], Any]] = {
         raw_outcome(padded(message_of(sender=VERIFIED, to=[TO]), SES_SIZE_LIMIT * 3 // 4)),
         (200, None),
     ),
+    "raw-destinations-ignored": (
+        raw_outcome(
+            message_of(sender=VERIFIED, to=[TO]), tuple(f"d{i}@verified.example" for i in range(51))
+        ),
+        REFUSED,
+    ),
+    "raw-size-text-part-only": (
+        raw_outcome(
+            attachment_padded(
+                message_of(sender=VERIFIED, to=[TO], kind="attachment"), SES_SIZE_LIMIT + 1
+            )
+        ),
+        REFUSED,
+    ),
+    "raw-bcc-unvalidated": (
+        raw_outcome(message_of(sender=VERIFIED, to=[TO], bcc=["a..b@verified.example"])),
+        REFUSED,
+    ),
+    "raw-mime-code-rejected": (raw_outcome(_STRAY), REFUSED),
 }
 """The faithful reference's answer to each; the fault's must differ."""

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 
 from conformance.model import Accept, Accepted, Either, Reject, Rejected, SendEmailRequest
-from conformance.oracle_raw import expect_any, expect_raw, expect_raw_lines
+from conformance.oracle_raw import expect_any, expect_raw, expect_raw_lines, sender_well_formed
 from conformance.profile import load_builtin_profile, with_protocol
+from conformance.protocols import query, sesv2
 from conformance.protocols.clients import make_client
 from conformance.raw import (
     classify_header_address,
@@ -23,7 +24,14 @@ from conformance.raw import (
     split_addresses,
 )
 from conformance.server.app import start_server
-from sesconf_strategies.raw import BODIES, message_of, padded, raw_params, raw_requests
+from sesconf_strategies.raw import (
+    BODIES,
+    attachment_padded,
+    message_of,
+    padded,
+    raw_params,
+    raw_requests,
+)
 from sesconf_strategies.raw_cases import RAW_CASES
 
 REFERENCE = load_builtin_profile("reference")
@@ -246,3 +254,32 @@ def test_a_hostile_message_is_refused_unread_not_slowly() -> None:
     assert ["Recipient count exceeds 50.", "Address too long: 20017 characters."] == [
         a.message for a in answers if isinstance(a, Rejected)
     ]
+
+
+def test_an_attachment_carries_the_bulk_of_a_padded_message() -> None:
+    """The size class 'bulk in an attachment': the text part stays small, every part is
+    counted (RawMessage.non_text_bytes is what a text-only count leaves out)."""
+    base = message_of(sender=VERIFIED, to=[TO], kind="attachment")
+    grown = attachment_padded(base, 100_000)
+    message = read_message(grown)
+    assert 100_000 <= message.size < 100_000 + 78
+    assert not message.boundary_missing and message.non_text_bytes > 98_000
+    assert 0 == read_message(padded(message_of(sender=VERIFIED, to=[TO]), 100_000)).non_text_bytes
+    with pytest.raises(ValueError, match="no attachment"):
+        attachment_padded(message_of(sender=VERIFIED, to=[TO]), 100_000)
+
+
+def test_raw_refusals_are_judged_by_real_ses_codes() -> None:
+    """raw.mime is InvalidParameterValue over v1 (BadRequestException over v2); a raw
+    message's sender is its From: when no Source is given, so a well-formed unverified
+    From is MessageRejected's, not a syntax error's."""
+    wrong = Rejected("MessageRejected", "Illegal content.", 400)
+    assert query.ses_error_code_problems({"raw.mime"}, wrong)
+    assert sesv2.ses_error_code_problems({"raw.mime"}, wrong)
+    right = Rejected("InvalidParameterValue", "Illegal content.", 400)
+    assert () == query.ses_error_code_problems({"raw.mime"}, right)
+    unverified = raw_params(message_of(sender="from@unverified.example", to=[TO]))
+    assert sender_well_formed(unverified)
+    assert sender_well_formed({**unverified, "Source": VERIFIED})
+    for sender in ("from..dots@unverified.example", None):
+        assert not sender_well_formed(raw_params(message_of(sender=sender, to=[TO])))

@@ -31,6 +31,7 @@ from conformance.model import (
     Unrecognized,
 )
 from conformance.oracle import recipients_of
+from conformance.oracle_raw import sender_well_formed
 from conformance.profile import TargetProfile
 from conformance.protocols.envelope import parse_timestamp, space_separated
 from sesconf_strategies.controls import CONTROL_MESSAGE, control_recipient, control_sender
@@ -287,11 +288,7 @@ def ses_code_problems(
         return ()  # a 5xx is robust.no-5xx's, an error without a code envelope.error's
     if expectation.gray or is_throttled(exchange, profile):
         return ()
-    source = params.get("Source")
-    syntax_invalid = not (
-        isinstance(source, str)
-        and classify_address(source, role="source").cls is AddressClass.VALID
-    )
+    syntax_invalid = not sender_well_formed(params)
     return tuple(
         client.error_code_problems(expectation.rules, outcome, source_syntax_invalid=syntax_invalid)
     )

@@ -3,7 +3,8 @@ SendEmail control (a Destination, a Message) means nothing to a raw message.
 
 A raw request's control is a small well-formed message from the control sender to the
 control recipient; sender.verified's keeps the message and only sets a verified Source;
-the count rules' keeps the number of recipients.
+the count rules' keeps the number of recipients; the form rules' (raw.mime, line length,
+encoding, size) keeps the senders and recipients and replaces the rest.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from conformance.checks.judgements import sender_control
 from conformance.oracle_raw import raw_message
 from conformance.profile import TargetProfile
 from conformance.raw import RAW_RULES, RECIPIENT_HEADERS, header_addresses, is_raw
-from sesconf_strategies.raw import raw_control, raw_count_control
+from sesconf_strategies.raw import raw_control, raw_count_control, raw_form_control
 
 Control = Callable[[Mapping[str, Any], TargetProfile], dict[str, Any]]
+FORM_RULES = frozenset({*RAW_RULES, "size.max"})
+"""Rules of the message's form: their control keeps the senders and recipients."""
 
 
 def raw_counts(params: Mapping[str, Any]) -> tuple[list[int], int | None]:
@@ -43,6 +46,8 @@ def raw_aware(rule_id: str, control: Control | None, *, keeping: bool = False) -
                 return raw_count_control(*raw_counts(params), profile)
             if rule_id == "sender.verified":
                 return sender_control(params, profile)
+            if rule_id in FORM_RULES:
+                return raw_form_control(params, profile)
             return raw_control(params, profile)
         return control(params, profile) if control is not None else dict(params)
 

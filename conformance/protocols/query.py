@@ -182,6 +182,8 @@ QUERY_ERROR_CODES: Final[Mapping[str, CodeRule]] = {
     "request.required": CodeRule(frozenset({"ValidationError"})),
     "quota.recipients": CodeRule(frozenset({"Throttling"})),
     "tags.valid": _INVALID,
+    # raw messages: `Illegal content.`, `Missing required header 'From'.` (§3.7, §3.8)
+    "raw.mime": _INVALID,
 }
 """Real SES v1 codes per rule (ses-ground-truth.md §10)."""
 

@@ -175,6 +175,7 @@ SESV2_ERROR_CODES: Final[Mapping[str, CodeRule]] = {
     "request.required": _BAD_REQUEST,
     "quota.recipients": CodeRule(frozenset({"TooManyRequestsException", "LimitExceededException"})),
     "tags.valid": _BAD_REQUEST,
+    "raw.mime": _BAD_REQUEST,  # v2's code for what v1 answers InvalidParameterValue
 }
 """SESv2 codes per rule (ses-ground-truth.md §5; the v2 messages are unconfirmed)."""
 

@@ -286,6 +286,42 @@ _ALL: tuple[Fault, ...] = (
         effects=frozenset({"raw-size-base64-lines"}),
         shows_on=_RAW,
     ),
+    Fault(
+        "raw-destinations-ignored",
+        "recipients.max",
+        "reads the recipients from the To/Cc/Bcc headers even when Destinations is given "
+        "(Destinations never read): 51 Destinations pass, an invalid one passes, a message "
+        "whose recipients are all in Destinations has none, an unverified To is refused in "
+        "the sandbox though Destinations are verified",
+        effects=frozenset({"raw-destinations-ignored"}),
+        breaks=frozenset(
+            {"recipients.max", "recipients.min", "recipients.valid", "sandbox.recipients"}
+        ),
+        shows_on=_RAW,
+    ),
+    Fault(
+        "raw-size-text-part-only",
+        "size.max",
+        "counts only the text part of a raw message against the size limit: a message over "
+        "the limit whose bulk is an attachment is accepted",
+        effects=frozenset({"raw-size-text-only"}),
+        shows_on=_RAW,
+    ),
+    Fault(
+        "raw-bcc-unvalidated",
+        "recipients.valid",
+        "never checks the syntax of the addresses in a raw message's Bcc: header",
+        effects=frozenset({"raw-bcc-unchecked"}),
+        shows_on=_RAW,
+    ),
+    Fault(
+        "raw-mime-code-rejected",
+        "ses.error-codes",
+        "answers a raw message refused for its MIME form with MessageRejected (real SES: "
+        "InvalidParameterValue over v1, BadRequestException over v2)",
+        effects=frozenset({"raw-mime-rejected"}),
+        shows_on=_RAW,
+    ),
     # --- correct, but not like the reference ----------------------------------------------
     Fault(
         "refuse-empty-body",

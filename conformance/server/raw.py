@@ -43,7 +43,11 @@ def send_raw(engine: Engine, params: Mapping[str, Any], *, protocol: str) -> Res
     if throttled(engine.bucket):
         return Refused(Kind.THROTTLED, "Maximum sending rate exceeded.")
     on = engine.effects(protocol)
+    if "raw-destinations-ignored" in on:  # the planted fault reads the headers only
+        params = {key: value for key, value in params.items() if key != "Destinations"}
     refused, view = _validate(engine, params, on, _size_limit(engine, protocol))
+    if refused is not None and refused.kind is Kind.MALFORMED and "raw-mime-rejected" in on:
+        return Refused(Kind.NOT_VERIFIED, refused.message)  # the planted wrong code
     if refused is not None:
         return refused
     return engine.commit(view, protocol)
@@ -77,7 +81,7 @@ def _validate(
         return refused, {}
     sender, lists = _sender(params, message, on), _lists(params, message)
     refused = _unread(engine, params, message)
-    refused = refused or _addresses(params, message, lists)
+    refused = refused or _addresses(params, message, on)
     refused = refused or _count(engine, message, lists, params, on)
     if refused is None and message.longest_line > LINE_LIMIT and "raw-lines-unchecked" not in on:
         refused = Refused(Kind.MALFORMED, f"Line too long: {message.longest_line} characters.")
@@ -85,7 +89,10 @@ def _validate(
 
 
 def _counted_size(data: bytes, on: frozenset[str]) -> int:
-    """Decoded bytes; the planted fault counts base64 with a CRLF after every 76 characters."""
+    """Decoded bytes; the planted faults count base64 with a CRLF after every 76 characters,
+    or leave out every part that is not text (attachments)."""
+    if "raw-size-text-only" in on:
+        return len(data) - read_message(data).non_text_bytes
     if "raw-size-base64-lines" not in on:
         return len(data)
     encoded = (len(data) + 2) // 3 * 4
@@ -146,10 +153,11 @@ def _unread(engine: Engine, params: Mapping[str, Any], message: RawMessage) -> R
 
 
 def _addresses(
-    params: Mapping[str, Any], message: RawMessage, lists: dict[str, list[str]]
+    params: Mapping[str, Any], message: RawMessage, on: frozenset[str]
 ) -> Refused | None:
     """Every address's syntax, gray refused as invalid (strict): Source and Destinations
-    as SendEmail's, and every From/To/Cc/Bcc header (real SES parses them all)."""
+    as SendEmail's, and every From/To/Cc/Bcc header (real SES parses them all; the planted
+    fault skips Bcc)."""
     given: list[tuple[str, str]] = []
     if params.get("Source") is not None:
         given.append((str(params["Source"]), "source"))
@@ -158,7 +166,8 @@ def _addresses(
         verdict = classify_address(text, role=role)  # type: ignore[arg-type]
         if verdict.cls is not AddressClass.VALID:
             return Refused(Kind.INVALID_ADDRESS, address_message(verdict))
-    for text in header_addresses(message, ("From", *RECIPIENT_HEADERS)):
+    read = ("From", "To", "Cc") if "raw-bcc-unchecked" in on else ("From", *RECIPIENT_HEADERS)
+    for text in header_addresses(message, read):
         verdict = classify_header_address(text)
         if verdict.cls is not AddressClass.VALID:
             return Refused(Kind.INVALID_ADDRESS, address_message(verdict))
