@@ -47,24 +47,18 @@ def boto3_line(params: Mapping[str, Any], eml: Path, target: Mapping[str, Any]) 
     source = params.get("Source") if isinstance(params.get("Source"), str) else None
     destinations = _strings(params.get("Destinations"))
     data = f"open({str(eml)!r}, 'rb').read()"
-    client = (
-        f"boto3.client('{{service}}', endpoint_url={target.get('url')!r}, "
-        f"region_name={target.get('region') or 'us-east-1'!r})"
+    v2 = target.get("protocol") == "sesv2"
+    service, method = ("sesv2", "send_email") if v2 else ("ses", "send_raw_email")
+    args = [f"Content={{'Raw': {{'Data': {data}}}}}" if v2 else f"RawMessage={{'Data': {data}}}"]
+    if source is not None:
+        args.append(f"{'FromEmailAddress' if v2 else 'Source'}={source!r}")
+    if destinations is not None:
+        listed = f"{{'ToAddresses': {destinations!r}}}" if v2 else repr(destinations)
+        args.append(f"{'Destination' if v2 else 'Destinations'}={listed}")
+    call = (
+        f"boto3.client({service!r}, endpoint_url={target.get('url')!r}, "
+        f"region_name={target.get('region') or 'us-east-1'!r}).{method}({', '.join(args)})"
     )
-    if target.get("protocol") == "sesv2":
-        args = [f"Content={{'Raw': {{'Data': {data}}}}}"]
-        if source is not None:
-            args.append(f"FromEmailAddress={source!r}")
-        if destinations is not None:
-            args.append(f"Destination={{'ToAddresses': {destinations!r}}}")
-        call = client.format(service="sesv2") + f".send_email({', '.join(args)})"
-    else:
-        args = [f"RawMessage={{'Data': {data}}}"]
-        if source is not None:
-            args.append(f"Source={source!r}")
-        if destinations is not None:
-            args.append(f"Destinations={destinations!r}")
-        call = client.format(service="ses") + f".send_raw_email({', '.join(args)})"
     return "python -c " + shlex.quote(f"import boto3; print({call})")
 
 
