@@ -103,7 +103,10 @@ def _module_mutants(root: Path, module: str) -> Iterator[Mutant]:
                 function = qualified_name(leaf)
                 if not _in_scope(module, function, leaf, _span(lines, start, end), names):
                     continue
-                before, after = _lines_around(source, node, operator, index, start, end)
+                try:
+                    before, after = _lines_around(source, node, operator, index, start, end)
+                except AttributeError:  # cosmic-ray's ExceptionReplacer cannot rewrite a
+                    continue  # dotted name in an except tuple (binascii.Error): no mutant
                 key = f"{module}::{function}::{short_operator(name)}::{before} => {after}"
                 yield Mutant(key, module, function, name, occurrence, start[0], before, after)
 
