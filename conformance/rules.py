@@ -187,7 +187,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         "Real SES's codes and messages (ses-ground-truth.md section 10).",
         "SES protocols only: MessageRejected for verification, InvalidParameterValue for "
         "syntax, count and size, ValidationError for missing members, Throttling for quota.",
-        ("test_ses_codes.py::test_real_ses_codes",),
+        ("test_ses_codes.py::test_real_ses_codes", "test_ses_codes.py::test_real_ses_codes_raw"),
         "https://docs.aws.amazon.com/ses/latest/dg/troubleshoot-error-messages.html",
     ),
     Rule(

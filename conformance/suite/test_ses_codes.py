@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import example, given
+from hypothesis import Phase, example, given, settings
 
 from conformance.checks.judge import ses_code_verdict
+from conformance.model import Exchange, Expectation
+from conformance.oracle import expect
 from conformance.oracle_raw import expect_any
 from conformance.suite.reach import examples
 from conformance.suite.support import TestContext, configured, rule
@@ -45,12 +47,40 @@ def _raw_refusals() -> list[GeneratedCase]:
 @example(case=_code_case("bad recipient", Destination={"ToAddresses": [f"a..b@{_DOMAIN}"]}))
 @example(case=_code_case("unverified sender", Source=f"a@{PROFILE.identities.unverified_domain}"))
 @example(case=explicit(PROFILE, to=PROFILE.limits.max_recipients + 1, label="code: 51"))
-@examples(_raw_refusals())
 def test_real_ses_codes(ctx: TestContext, case: GeneratedCase) -> None:
     if not ctx.target.client.rule_applies(RULE):
         pytest.skip("applies to the SES protocols (ses-query, sesv2); envelope codes are free")
     exchange = ctx.check(case)
+    expectation = expect(ctx.target_params(case.request.params), ctx.profile)
+    ctx.verdict(
+        ses_code_verdict(
+            expectation,
+            exchange,
+            case.request.params,
+            profile=ctx.profile,
+            client=ctx.target.client,
+            send_control=ctx.send_control,
+        )
+    )
+
+
+# Its own test, written-out examples only: a derandomized run draws from a test's source,
+# so test_real_ses_codes keeps the draws the emulators' expectations were derived on.
+@rule(RULE)
+@settings(phases=[Phase.explicit])
+@given(case=faulty_requests(profile=PROFILE))
+@examples(_raw_refusals())
+def test_real_ses_codes_raw(ctx: TestContext, case: GeneratedCase) -> None:
+    if not ctx.target.client.rule_applies("raw.mime"):
+        pytest.skip("raw messages travel over ses-query and sesv2 only (protocols.md §4)")
+    exchange = ctx.check(case)
     expectation = expect_any(ctx.target_params(case.request.params), ctx.profile)
+    _judge(ctx, case, exchange, expectation)
+
+
+def _judge(
+    ctx: TestContext, case: GeneratedCase, exchange: Exchange, expectation: Expectation
+) -> None:
     ctx.verdict(
         ses_code_verdict(
             expectation,
