@@ -7,30 +7,17 @@ to open the message in a mail client, or send it with the SDK their application 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
+from conformance.raw import raw_data
+from conformance.report.files import write_atomic
+
 __all__ = ["FOLDER", "boto3_line", "write_raw_counterexamples"]
 
 FOLDER: Final = "counterexamples"
-
-
-def _message(params: Any) -> bytes | None:
-    """The raw message of a counterexample's params (None: not a raw message, or Data that
-    is not base64, which the .eml could not hold as it was sent)."""
-    if not isinstance(params, Mapping) or not isinstance(params.get("RawMessage"), Mapping):
-        return None
-    data = params["RawMessage"].get("Data")
-    if not isinstance(data, str):
-        return None
-    try:
-        return base64.b64decode(data.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError):
-        return None
 
 
 def _strings(value: Any) -> list[str] | None:
@@ -72,14 +59,13 @@ def write_raw_counterexamples(report_dir: Path, summary: Mapping[str, Any]) -> N
         example = rule.get("counterexample") if isinstance(rule, Mapping) else None
         if not isinstance(example, dict):
             continue
-        message = _message(example.get("params"))
-        if message is None:
+        params = example.get("params")
+        if not isinstance(params, Mapping):
+            continue
+        message = raw_data(params)
+        if message is None:  # not a raw message, or Data no .eml could hold as sent
             continue
         relative = Path(FOLDER) / f"{rule['id']}.eml"
-        path = report_dir / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_bytes(message)
-        temporary.replace(path)
+        path = write_atomic(report_dir / relative, message)
         example["eml"] = str(relative)
-        example["boto3"] = boto3_line(example["params"], path, target)
+        example["boto3"] = boto3_line(params, path, target)

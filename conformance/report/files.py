@@ -8,8 +8,9 @@ from pathlib import Path
 __all__ = ["write_atomic"]
 
 
-def write_atomic(path: Path, text: str) -> Path:
-    """Write `text` as UTF-8 to a temporary file beside `path`, then rename it over `path`.
+def write_atomic(path: Path, text: str | bytes) -> Path:
+    """Write `text` (as UTF-8; bytes as they are) to a temporary file beside `path`, then
+    rename it over `path`.
 
     Lone surrogates (a generated address may hold one) are written as `\\udxxx` escapes,
     which JSON reads back as the same string, instead of failing the write.
@@ -18,7 +19,8 @@ def write_atomic(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        temporary.write_bytes(text.encode("utf-8", "backslashreplace"))
+        data = text if isinstance(text, bytes) else text.encode("utf-8", "backslashreplace")
+        temporary.write_bytes(data)
         os.replace(temporary, path)
     finally:
         if temporary.exists():
