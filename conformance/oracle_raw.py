@@ -21,6 +21,7 @@ from conformance.raw import (
     RECIPIENT_HEADERS,
     RawMessage,
     classify_header_address,
+    data_text,
     header_addresses,
     is_raw,
     read_data,
@@ -94,9 +95,8 @@ def raw_message(params: Mapping[str, Any]) -> RawMessage | None:
     """The request's message read, or None when RawMessage.Data is no base64 string."""
     if not is_raw(params):
         return None
-    holder = params.get("RawMessage")
-    data = holder.get("Data") if isinstance(holder, Mapping) else None
-    return read_data(data) if isinstance(data, str) else None
+    data = data_text(params)
+    return None if data is None else read_data(data)
 
 
 def _message(params: Mapping[str, Any], found: _Found) -> RawMessage | None:

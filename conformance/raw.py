@@ -272,11 +272,17 @@ def is_raw(params: Any) -> bool:
     return isinstance(params, Mapping) and "RawMessage" in params
 
 
-def raw_data(params: Mapping[str, Any]) -> bytes | None:
-    """RawMessage.Data decoded from base64; None when absent, not a string or not base64."""
+def data_text(params: Mapping[str, Any]) -> str | None:
+    """RawMessage.Data as the request gives it; None when absent or not a string."""
     holder = params.get("RawMessage")
     data = holder.get("Data") if isinstance(holder, Mapping) else None
-    return decode_data(data) if isinstance(data, str) else None
+    return data if isinstance(data, str) else None
+
+
+def raw_data(params: Mapping[str, Any]) -> bytes | None:
+    """RawMessage.Data decoded from base64; None when absent, not a string or not base64."""
+    data = data_text(params)
+    return None if data is None else decode_data(data)
 
 
 def decode_data(data: str) -> bytes | None:

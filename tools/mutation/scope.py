@@ -59,6 +59,7 @@ ONLY: Mapping[str, tuple[str, ...]] = {
         "header_addresses",
         "classify_header_address",
         "is_raw",
+        "data_text",
         "raw_data",
         "decode_data",
     ),
