@@ -6,10 +6,12 @@ with real SES's codes and messages (ses-ground-truth.md §3.7, §3.8), over real
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conformance.model import Accept, Accepted, Either, Reject, Rejected, SendEmailRequest
 from conformance.oracle_raw import expect_any, expect_raw, expect_raw_lines, sender_well_formed
@@ -79,6 +81,15 @@ def test_the_reader_finds_headers_lines_parts_and_defects() -> None:
     eight = read_message(b"From: a@x.example\r\n\r\nK\xc3\xb6ln\r\n")
     assert 1 == eight.eight_bit_parts
     assert 1000 == read_message(b"From: a@x.example\r\n\r\n" + b"x" * 1000 + b"\r\n").longest_line
+
+
+@given(st.binary().map(lambda b: bytes(b"a\r\n-"[x % 4] for x in b)))
+def test_the_longest_line_is_read_as_line_by_line(data: bytes) -> None:
+    """A line ends at CRLF or LF; a bare CR is part of its line (a final one too, when the
+    data ends there). The reader's one-pass shortcut must agree on any mix of them."""
+    lines = re.split(rb"\r?\n", data)
+    lines[-1] = lines[-1].removesuffix(b"\r")
+    assert max(map(len, lines)) == read_message(data).longest_line
 
 
 def test_padding_builds_any_size_exactly() -> None:
