@@ -15,7 +15,12 @@ from conformance.model import Accepted, Exchange, Rejected, SendEmailRequest, Un
 from conformance.profile import TargetProfile
 from conformance.protocols.aws_answers import SendQuota
 from conformance.protocols.clients import make_client
-from conformance.protocols.sesv2 import SesV2Client, ses_error_code_problems, sesv2_body
+from conformance.protocols.sesv2 import (
+    SesV2Client,
+    ses_error_code_problems,
+    sesv2_body,
+    sesv2_json,
+)
 from conformance.protocols.signing import AwsCredentials
 from tests._servers import WsgiServer
 
@@ -68,6 +73,25 @@ def test_body_maps_v1_names_and_keeps_wrong_types() -> None:
         "FromEmailAddress": 5,
     }
     assert sesv2_body({}) == {}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "QUJD" * 300_000,  # long base64: spliced
+        "QUJD" * 300_000 + '"\\\n',  # long but JSON escapes it: dumped
+        "QUJD",  # short: dumped
+        "sesconf:spliced-raw-data" + "A" * (1 << 20),
+    ],
+)
+@pytest.mark.parametrize("other", ["x", "sesconf:spliced-raw-data"])
+def test_the_json_body_is_json_dumps_of_the_v2_body(data: str, other: str) -> None:
+    """A long Data is spliced in, not dumped: the bytes must be what dumping gives, even
+    when another value holds the splice mark."""
+    params: dict[str, Any] = {"Source": other, "RawMessage": {"Data": data}, "Tags": [other]}
+    dumped = json.dumps(sesv2_body(params), ensure_ascii=False).encode("utf-8")
+    assert dumped == sesv2_json(params)
+    assert {"Data": data} == params["RawMessage"]  # the params are left alone
 
 
 def test_make_client_builds_the_v2_client() -> None:
