@@ -28,6 +28,7 @@ from conformance.raw import (
 from conformance.server.app import start_server
 from sesconf_strategies.raw import (
     BODIES,
+    TEXT_FILLER_LINE,
     attachment_padded,
     message_of,
     padded,
@@ -94,10 +95,12 @@ def test_the_longest_line_is_read_as_line_by_line(data: bytes) -> None:
 
 def test_padding_builds_any_size_exactly() -> None:
     base = message_of(sender=VERIFIED, to=[TO])
-    for size in (len(base), len(base) + 1, len(base) + 77, len(base) + 78, 100_003):
-        grown = padded(base, size)
-        assert size == len(grown)
-        assert read_message(grown).longest_line <= 77
+    width = TEXT_FILLER_LINE
+    for extra in (0, 1, 2, 3, width + 1, width + 2, width + 3, 2 * width + 5, 100_003):
+        grown = padded(base, len(base) + extra)
+        assert len(base) + extra == len(grown)
+        assert grown.startswith(base)
+        assert read_message(grown).longest_line <= width + 1
 
 
 # --- the oracle ---------------------------------------------------------------------------
