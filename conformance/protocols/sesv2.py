@@ -7,7 +7,7 @@ passes every value through untouched (JSON can carry wrong types, unlike the Que
 from __future__ import annotations
 
 import json
-import re
+import string
 from collections.abc import Mapping
 from typing import Any, Final, TypeAlias
 
@@ -80,7 +80,7 @@ def sesv2_body(params: Mapping[str, JSON]) -> dict[str, JSON]:
 
 _SPLICE_FROM: Final = 1 << 20
 _SPLICED: Final = "sesconf:spliced-raw-data"
-_BASE64: Final = re.compile(r"[A-Za-z0-9+/=]*")
+_BASE64: Final = (string.ascii_letters + string.digits + "+/=").encode("ascii")
 
 
 def sesv2_json(params: Mapping[str, JSON]) -> bytes:
@@ -96,14 +96,17 @@ def sesv2_json(params: Mapping[str, JSON]) -> bytes:
         and isinstance(raw, dict)
         and isinstance(data, str)
         and len(data) >= _SPLICE_FROM
-        and _BASE64.fullmatch(data)
+        and data.isascii()
     ):
+        return _dumps(body)
+    encoded = data.encode("ascii")
+    if encoded.translate(None, _BASE64):  # a character JSON might escape: no splicing
         return _dumps(body)
     marked = {**body, "Content": {**content, "Raw": {**raw, "Data": _SPLICED}}}
     head, mark, tail = _dumps(marked).partition(b'"' + _SPLICED.encode() + b'"')
     if not mark or _SPLICED.encode() in tail:  # the mark also in a value: no splicing
         return _dumps(body)
-    return b"".join((head, b'"', data.encode("ascii"), b'"', tail))
+    return b"".join((head, b'"', encoded, b'"', tail))
 
 
 def _dumps(body: Mapping[str, JSON]) -> bytes:
