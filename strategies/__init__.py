@@ -5,6 +5,13 @@ tests/test_strategies_api.py keeps `__all__` complete: a strategy written anywhe
 suite module, a check) is one a newcomer cannot find.
 """
 
+# Importing any `conformance` module runs that package's face (conformance/__init__.py)
+# first, and the face loads the checks, which build their control requests with these
+# strategies. A knowledge module loaded here, before any strategy module starts, lets the
+# face load the strategies whole; without it, `import sesconf_strategies` on its own met a
+# half-built sesconf_strategies.addresses (tests/test_architecture.py imports every module
+# first, each from a fresh start).
+import conformance.model  # noqa: F401
 from sesconf_strategies.addresses import (
     GrayAddress,
     PlantedAddress,

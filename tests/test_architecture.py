@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -275,3 +277,40 @@ def test_a_planted_re_export_import_is_found(tmp_path: Path) -> None:
     html = root / "conformance" / "report" / "html.py"
     html.write_text(html.read_text("utf-8") + "\nfrom conformance.checks import REGISTRY\n")
     assert [p for p in reexport_imports(root) if "REGISTRY from conformance.checks" in p]
+
+
+_IMPORT_EACH_FIRST = """
+import importlib, sys
+ours = ("conformance", "sesconf_strategies")
+for name in sys.argv[1:]:
+    for loaded in [m for m in sys.modules if m.split(".")[0] in ours]:
+        del sys.modules[loaded]
+    try:
+        importlib.import_module(name)
+    except Exception as exc:
+        print(f"{name}: {type(exc).__name__}: {exc}")
+"""
+
+
+def _module_names() -> list[str]:
+    """Both packages and every strategy module. A `conformance.X` imported first runs the
+    face first, as `import conformance` does, so the face stands for all of them."""
+    names = list(PACKAGES)
+    for path in sorted((REPO / PACKAGES["sesconf_strategies"]).glob("*.py")):
+        if path.stem != "__init__":
+            names.append(f"sesconf_strategies.{path.stem}")
+    return names
+
+
+def test_every_module_imports_first() -> None:
+    """Import order is a user's: `import sesconf_strategies` (or any module) before
+    anything else must work. Each module is imported from a fresh start (the packages
+    dropped from sys.modules)."""
+    names = _module_names()
+    assert {"conformance", "sesconf_strategies", "sesconf_strategies.raw"} <= set(names)
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_EACH_FIRST, *names],
+        cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert "" == done.stderr
+    assert "" == done.stdout
