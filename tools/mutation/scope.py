@@ -47,6 +47,8 @@ ONLY: Mapping[str, tuple[str, ...]] = {
     "conformance/raw.py": (
         "RawMessage",
         "_lines",
+        "_lf_text",
+        "_longest_line",
         "split_head",
         "_fields",
         "_unfold",
