@@ -31,9 +31,12 @@ from tools.mutation.scope import SERVED_WITH, TESTING_EXCEPTION
 
 PROTOCOLS = ("envelope", "ses-query", "sesv2")
 START_TIMEOUT_S = 30.0
-KILLING_EXITS = (1, 3)
-"""RULE_FAILED, and TARGET_UNREACHABLE (a rule broken: hangs, resets). Other exits (usage,
-no rules, the suite's internal error) are the harness's problem: recorded as `error`."""
+KILLING_EXITS = (1, 3, 6)
+"""RULE_FAILED, TARGET_UNREACHABLE (a rule broken: hangs, resets), and INTERRUPTED: the
+suite's own `--run-timeout` stopped a run the mutant made endless (a server that throttles
+every send), as the tier's timeout would have (a Ctrl-C of this run raises `Stopped`
+first). Other exits (usage, no rules, the suite's internal error) are the harness's
+problem: recorded as `error`."""
 
 
 STOPPING = threading.Event()
