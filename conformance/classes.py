@@ -180,8 +180,21 @@ def _valid_declared(profile: TargetProfile) -> list[str]:
         found += [f"gray: {name(g)} in {field}" for g in Gray]
         found += [f"{k} at {p} of {field}" for k in ("invalid", "gray") for p in POSITIONS]
         found += [f"{LINE_BREAK_AT_END}, at {p} of {field}" for p in POSITIONS]
-    found += ["invalid: whitespace at an end", "invalid: CR or LF"]
+    found += ["invalid: whitespace at an end", "invalid: CR or LF", AFTER_RAW_NAME_SOURCE]
     return found
+
+
+AFTER_RAW_NAME_SOURCE = "invalid recipient after a Source with a raw non-ASCII display name"
+"""`Blog 한국어 <sender@verified.example>` and an invalid recipient (the mutation run found
+it missing): a target may accept such a Source, as real SES did, and must still read every
+recipient after it."""
+
+
+def raw_name_source(source: Any) -> bool:
+    """A Source gray only for raw non-ASCII letters in its display name."""
+    if not isinstance(source, str) or source.isascii():
+        return False
+    return classify_address(source, role="source").gray == (Gray.UNUSUAL_DISPLAY_NAME,)
 
 
 LINE_BREAK_AT_END = "invalid: line break at the end"
@@ -207,6 +220,8 @@ def _valid_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[s
             kind = _kind(classes)
             if kind != "valid":
                 found += [f"{kind} at {p} of {field}" for p in _positions(index, len(items))]
+            if kind == "invalid" and raw_name_source(params.get("Source")):
+                found.append(AFTER_RAW_NAME_SOURCE)
             if kind == "invalid" and address != address.strip():
                 found.append("invalid: whitespace at an end")
             if "\r" in address or "\n" in address:

@@ -126,6 +126,9 @@ def recipient_class_cases(profile: TargetProfile) -> list[GeneratedCase]:
     for address in (*ends, f"b\u2003ad@{domain}", f"bad@{domain}\u00a0"):
         recipients = Recipients((deliverable(profile, 0), address))
         cases.append(case_of(params_of(source=source, recipients=recipients), "class example"))
+    named = f"Blog \ud55c\uad6d\uc5b4 <{source}>"  # accepted by real SES (ses-ground-truth)
+    after = Recipients((deliverable(profile, 0), f"bad@@{domain}"))
+    cases.append(case_of(params_of(source=named, recipients=after), f"class example: {named!r}"))
     return cases + _line_break_cases(profile)
 
 

@@ -41,6 +41,15 @@ _SPEC: tuple[tuple[str, str, str, str | None], ...] = (
         "non-ASCII whitespace in a recipient is allowed",
         None,
     ),
+    # found by the mutation run: `continue` made `break` after a Source accepted for its
+    # raw non-ASCII display name left every recipient after it unread
+    (
+        "class-recipients-unread-after-raw-name-source",
+        "recipients.valid",
+        "after a Source accepted for its raw non-ASCII display name (`Blog 한국어 <...>`), "
+        "the recipients are not validated",
+        None,
+    ),
     # sender.verified
     (
         "class-source-trailing-dot",

@@ -11,7 +11,7 @@ import copy
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from conformance.addresses import AddressClass, classify_address
+from conformance.addresses import AddressClass, Gray, classify_address
 from conformance.members import BODY_PARTS, DESTINATION_LISTS, MESSAGE_MEMBERS, TOP_LEVEL_OPTIONAL
 
 _SIM = "simulator.amazonses.com"
@@ -51,6 +51,25 @@ def _recipients_view(params: dict[str, Any], on: frozenset[str], placeholder: st
         destination[key] = fixed
     if destination:
         params["Destination"] = destination
+
+
+def _unread_after_raw_name(params: dict[str, Any], placeholder: str) -> None:
+    """Invalid recipients pass unread when the Source was accepted for its raw non-ASCII
+    display name (the loop over the addresses stopped there)."""
+    source = params.get("Source")
+    if not isinstance(source, str) or source.isascii():
+        return
+    if classify_address(source, role="source").gray != (Gray.UNUSUAL_DISPLAY_NAME,):
+        return
+    for key, items in _lists(params).items():
+        if isinstance(items, list):
+            params["Destination"][key] = [
+                placeholder
+                if isinstance(a, str)
+                and classify_address(a, role="recipient").cls is AddressClass.INVALID
+                else a
+                for a in items
+            ]
 
 
 def _mend(address: str, index: int, on: frozenset[str], placeholder: str) -> str:
@@ -94,6 +113,8 @@ def view(
         return params, early
     result = copy.deepcopy(dict(params))
     _recipients_view(result, on, placeholder)
+    if "class-recipients-unread-after-raw-name-source" in on:
+        _unread_after_raw_name(result, placeholder)
     if isinstance(result.get("Source"), str):
         result["Source"] = _source_view(result["Source"], on)
     if "class-tag-member-type-unchecked" in on and isinstance(result.get("Tags"), list):
