@@ -93,8 +93,13 @@ def _counted_size(data: bytes, on: frozenset[str]) -> int:
     or leave out every part that is not text (attachments)."""
     if "raw-size-text-only" in on:
         return len(data) - read_message(data).non_text_bytes
-    if "raw-size-base64-lines" not in on:
-        return len(data)
+    if "raw-size-base64-lines" in on:
+        return _base64_lines_size(data)
+    return len(data)
+
+
+def _base64_lines_size(data: bytes) -> int:
+    """The planted fault's count: base64 with a CRLF after every 76 characters."""
     encoded = (len(data) + 2) // 3 * 4
     return encoded + (encoded + 75) // 76 * 2
 

@@ -91,7 +91,7 @@ FAULT_ONLY: Mapping[str, tuple[str, ...]] = {
         "Engine._placeholder",
         "Engine._deliver_valid_only",
     ),
-    "conformance/server/raw.py": ("_group_members",),
+    "conformance/server/raw.py": ("_group_members", "_base64_lines_size"),
 }
 """Functions only a planted fault reaches (their callers test a fault switch first)."""
 
