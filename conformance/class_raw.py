@@ -67,6 +67,7 @@ CLASSES: Final[Mapping[str, tuple[str, ...]]] = {
         "over the limit", "over the limit, bulk in an attachment",
     ),
     "request.required": ("RawMessage null", "RawMessage.Data null", "RawMessage empty"),
+    "robust.no-5xx": ("Destinations not a list of strings",),
 }  # fmt: skip
 """Every raw class, by rule; the names go out with the `raw: ` prefix."""
 
@@ -267,6 +268,17 @@ def _size(params: Mapping[str, Any], message: RawMessage, profile: TargetProfile
     return ["small"] if message.size < 64 * 1024 else []
 
 
+def _robust(params: Mapping[str, Any], message: RawMessage, profile: TargetProfile) -> list[str]:
+    """Destinations of the wrong type: refused, never left unread while the recipients
+    come from the headers (the planted raw-destinations-type-unchecked)."""
+    destinations = params.get("Destinations")
+    if destinations is None or (
+        isinstance(destinations, list) and all(isinstance(d, str) for d in destinations)
+    ):
+        return []
+    return ["Destinations not a list of strings"]
+
+
 Reader = Callable[[Mapping[str, Any], RawMessage, TargetProfile], list[str]]
 _READERS: Final[Mapping[str, Reader]] = {
     "raw.mime": _mime,
@@ -278,4 +290,5 @@ _READERS: Final[Mapping[str, Reader]] = {
     "recipients.max": _max,
     "recipients.min": _min,
     "size.max": _size,
+    "robust.no-5xx": _robust,
 }

@@ -179,7 +179,11 @@ _CATALOGUE: tuple[Rule, ...] = (
         "Bad input gets a clear error.",
         "Malformed JSON, wrong types, huge or non-UTF-8 values: the error envelope (4xx), "
         "never a 5xx, a hang or a dropped connection.",
-        ("test_robust.py::test_malformed_bodies", "test_robust.py::test_wrong_types"),
+        (
+            "test_robust.py::test_malformed_bodies",
+            "test_robust.py::test_wrong_types",
+            "test_raw.py::test_raw_wrong_types",
+        ),
     ),
     Rule(
         "ses.error-codes",

@@ -215,6 +215,13 @@ def required_cases(profile: TargetProfile) -> list[GeneratedCase]:
     ]
 
 
+def robust_cases(profile: TargetProfile) -> list[GeneratedCase]:
+    """Destinations as one string, not a list: refused, never read as its characters."""
+    case = raw_case(_plain(profile), "Destinations not a list of strings")
+    params = {**case.request.params, "Destinations": recipients(profile, 1, start=1)[0]}
+    return [GeneratedCase(SendEmailRequest(params), frozenset({"robust.no-5xx"}), case.labels)]
+
+
 RAW_CASES: Final[dict[str, Callable[[TargetProfile], list[GeneratedCase]]]] = {
     "raw.mime": mime_cases,
     "raw.line-length": line_cases,
@@ -226,6 +233,7 @@ RAW_CASES: Final[dict[str, Callable[[TargetProfile], list[GeneratedCase]]]] = {
     "recipients.min": min_cases,
     "size.max": size_cases,
     "request.required": required_cases,
+    "robust.no-5xx": robust_cases,
 }
 
 

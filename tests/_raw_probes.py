@@ -19,11 +19,16 @@ TO = "to@verified.example"
 
 
 def raw_outcome(
-    message: bytes, destinations: tuple[str, ...] = ()
+    message: bytes, destinations: tuple[str, ...] | str = ()
 ) -> Callable[[str], tuple[int, str | None]]:
+    """A probe; `destinations` as one string is sent as a bare `Destinations` field."""
+
     def probe(url: str) -> tuple[int, str | None]:
         fields = {"Action": "SendRawEmail", "RawMessage.Data": encode_data(message)}
-        fields |= {f"Destinations.member.{i}": d for i, d in enumerate(destinations, start=1)}
+        if isinstance(destinations, str):
+            fields["Destinations"] = destinations
+        else:
+            fields |= {f"Destinations.member.{i}": d for i, d in enumerate(destinations, 1)}
         response = requests.post(url, data=fields, timeout=60)
         root = ElementTree.fromstring(response.content)
         return response.status_code, root.findtext(f"{NS}Error/{NS}Code")
@@ -73,5 +78,9 @@ RAW_PROBES: dict[str, tuple[Callable[[str], Any], Any]] = {
         REFUSED,
     ),
     "raw-mime-code-rejected": (raw_outcome(_STRAY), REFUSED),
+    "raw-destinations-type-unchecked": (
+        raw_outcome(message_of(sender=VERIFIED, to=[TO]), destinations=TO),
+        (400, "ValidationError"),
+    ),
 }
 """The faithful reference's answer to each; the fault's must differ."""

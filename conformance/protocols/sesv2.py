@@ -58,7 +58,7 @@ RENAMED: Final[Mapping[str, str]] = {
 
 def sesv2_body(params: Mapping[str, JSON]) -> dict[str, JSON]:
     """v1 params as a v2 SendEmail body: Message becomes Content.Simple (a raw message's
-    RawMessage Content.Raw, its Destinations list Destination.ToAddresses), names renamed.
+    RawMessage Content.Raw, its Destinations Destination.ToAddresses), names renamed.
 
     Destination, ReplyToAddresses and ConfigurationSetName keep their names; unknown
     members pass through; a Message that is not an object still goes in Content.Simple.
@@ -71,7 +71,7 @@ def sesv2_body(params: Mapping[str, JSON]) -> dict[str, JSON]:
             body["Content"] = {"Simple": value}
         elif key == "RawMessage":
             body["Content"] = {"Raw": value}
-        elif key == "Destinations" and isinstance(value, list):
+        elif key == "Destinations":  # a wrong type stays wrong where v2 carries it
             body["Destination"] = {"ToAddresses": value}
         else:
             body[RENAMED.get(key, key)] = value

@@ -300,6 +300,15 @@ _ALL: tuple[Fault, ...] = (
         shows_on=_RAW,
     ),
     Fault(
+        "raw-destinations-type-unchecked",
+        "robust.no-5xx",
+        "a Destinations that is not a list (one string) is not refused: it is left unread "
+        "and the recipients come from the headers",
+        effects=frozenset({"raw-destinations-type-unchecked"}),
+        breaks=frozenset({"robust.no-5xx"}),
+        shows_on=_RAW,
+    ),
+    Fault(
         "raw-size-text-part-only",
         "size.max",
         "counts only the text part of a raw message against the size limit: a message over "

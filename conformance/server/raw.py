@@ -45,6 +45,10 @@ def send_raw(engine: Engine, params: Mapping[str, Any], *, protocol: str) -> Res
     on = engine.effects(protocol)
     if "raw-destinations-ignored" in on:  # the planted fault reads the headers only
         params = {key: value for key, value in params.items() if key != "Destinations"}
+    if "raw-destinations-type-unchecked" in on and not isinstance(
+        params.get("Destinations"), list | None
+    ):  # the planted fault leaves a Destinations of the wrong type unread
+        params = {key: value for key, value in params.items() if key != "Destinations"}
     refused, view = _validate(engine, params, on, _size_limit(engine, protocol))
     if refused is not None and refused.kind is Kind.MALFORMED and "raw-mime-rejected" in on:
         return Refused(Kind.NOT_VERIFIED, refused.message)  # the planted wrong code

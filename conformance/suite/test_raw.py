@@ -118,3 +118,12 @@ def test_raw_size(ctx: TestContext, case: GeneratedCase | Deferred) -> None:
 def test_raw_required(ctx: TestContext, case: GeneratedCase) -> None:
     """RawMessage.Data is required (null, or absent from RawMessage)."""
     _raw(ctx, case)
+
+
+@rule("robust.no-5xx")
+@SHARE
+@given(case=DRAWN)
+@class_examples(raw_class_cases("robust.no-5xx", PROFILE))
+def test_raw_wrong_types(ctx: TestContext, case: GeneratedCase) -> None:
+    """Members of the wrong type around a raw message are refused, never read loosely."""
+    _raw(ctx, case)
