@@ -60,9 +60,19 @@ def _sender_declared(profile: TargetProfile) -> list[str]:
     found += [f"Source with display name: gray: {name(g)}" for g in SOURCE_NAMED_GRAY]
     found += [f"identity: {r}" for r in IDENTITY_RELATIONS if _applies(r, profile)]
     found += ["identity: verified, with display name", "identity: not verified, with display name"]
-    found.append(NAME_HOLDS_VERIFIED)
+    found += [NAME_HOLDS_VERIFIED, SOURCE_UNICODE_SPACE]
     found += [f"identity: {v}, {g}" for g in GRAY_IDENTITY for v in ("verified", "not verified")]
     return found
+
+
+SOURCE_UNICODE_SPACE = "Source bare: invalid: a non-ASCII space"
+"""`s\u2003ender@verified.example` (the mutation run found it missing): a target that reads
+only ASCII whitespace as whitespace, or swaps non-ASCII letters for ASCII ones to judge a
+display name, takes it for a verified address."""
+
+
+def _unicode_space(source: str) -> bool:
+    return any(not ch.isascii() and ch.isspace() for ch in source)
 
 
 NAME_HOLDS_VERIFIED = "identity: not verified, a verified address as display name"
@@ -118,6 +128,8 @@ def _sender_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[
     if gray is not None:
         found.append(f"identity: {gray}")
     verdict = classify_address(source, role="source")
+    if not named and verdict.cls is AddressClass.INVALID and _unicode_space(source):
+        found.append(SOURCE_UNICODE_SPACE)
     if named and _name_holds_verified(
         source, verified_as_read(verdict, profile.identities), profile.identities
     ):

@@ -207,6 +207,8 @@ def sender_sources(profile: TargetProfile) -> list[str]:
         f'"Doe, John" <a@{ids.unverified_domain}>',
         f'"s,x"@{ids.unverified_domain}',
         f"a(comment)@{ids.unverified_domain}",
+        # whitespace that is not ASCII, in a verified domain (the mutation run found it missing)
+        defect_example(Defect.WHITESPACE, "sender", domain, 2),
     ]
     return found
 

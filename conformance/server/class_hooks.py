@@ -88,6 +88,8 @@ def _mend(address: str, index: int, on: frozenset[str], placeholder: str) -> str
 
 
 def _source_view(source: str, on: frozenset[str]) -> str:
+    if "class-source-unicode-space-allowed" in on:
+        source = "".join(ch for ch in source if ch.isascii() or not ch.isspace())
     name = source[: max(0, source.find("<"))].strip().strip('"').strip()
     if "class-source-name-address" in on and "@" in name:
         return name  # `"a@verified.example" <x@unverified.example>` read as its name
