@@ -216,10 +216,18 @@ def required_cases(profile: TargetProfile) -> list[GeneratedCase]:
 
 
 def robust_cases(profile: TargetProfile) -> list[GeneratedCase]:
-    """Destinations as one string, not a list: refused, never read as its characters."""
+    """Destinations as one string, and as an object (SESv2's Destination with a string
+    ToAddresses): refused, never left unread while the headers name the recipients."""
     case = raw_case(_plain(profile), "Destinations not a list of strings")
-    params = {**case.request.params, "Destinations": recipients(profile, 1, start=1)[0]}
-    return [GeneratedCase(SendEmailRequest(params), frozenset({"robust.no-5xx"}), case.labels)]
+    to = recipients(profile, 1, start=1)[0]
+    return [
+        GeneratedCase(
+            SendEmailRequest({**case.request.params, "Destinations": wrong}),
+            frozenset({"robust.no-5xx"}),
+            case.labels,
+        )
+        for wrong in (to, {"ToAddresses": to})
+    ]
 
 
 RAW_CASES: Final[dict[str, Callable[[TargetProfile], list[GeneratedCase]]]] = {

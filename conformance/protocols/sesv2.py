@@ -71,8 +71,8 @@ def sesv2_body(params: Mapping[str, JSON]) -> dict[str, JSON]:
             body["Content"] = {"Simple": value}
         elif key == "RawMessage":
             body["Content"] = {"Raw": value}
-        elif key == "Destinations":  # a wrong type stays wrong where v2 carries it
-            body["Destination"] = {"ToAddresses": value}
+        elif key == "Destinations":  # a list's place is ToAddresses, a wrong type's Destination
+            body["Destination"] = {"ToAddresses": value} if isinstance(value, list) else value
         else:
             body[RENAMED.get(key, key)] = value
     return body
