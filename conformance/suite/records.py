@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from conformance.checks.readable import Tally
+from conformance.errors import AdminCallFailed
 from conformance.exitcodes import Outcome
 from conformance.protocols.base import SendBudgetExhausted, TestHookError
 from conformance.suite import support
@@ -60,9 +61,11 @@ def _failed(
         record["reason"] = f"not finished: {budget[0]}"
         return record
     violations = [e for e in errors if isinstance(e, RuleViolation)]
-    # A test hook (reset, outbox) answering garbage is the target's doing, not a suite bug.
-    broken = [e for e in errors if isinstance(e, TargetBroken | TestHookError)]
-    others = [e for e in errors if not isinstance(e, RuleViolation | TargetBroken | TestHookError)]
+    # A test hook (reset, outbox) or a quota call (GetSendQuota, GetAccount) answering
+    # garbage is the target's doing, not a suite bug.
+    theirs = TargetBroken | TestHookError | AdminCallFailed
+    broken = [e for e in errors if isinstance(e, theirs)]
+    others = [e for e in errors if not isinstance(e, RuleViolation | theirs)]
     if violations:
         record["status"] = Outcome.FAIL
         record["violations"] = [
