@@ -24,8 +24,11 @@ MAX_DEPTH = 64
 MAX_RAW_B64 = 4 << 20
 """A raw request body the suite generated is kept whole up to this size (base64)."""
 REPEAT = "$repeat"
-_PROBE = 64
 _MAX_UNIT = 4_096
+_PROBE = _MAX_UNIT
+"""As long as the longest unit: a shorter probe found a run's own short period first (the
+base64 of a 900-character line of `a` repeats every 4 characters for 1,200 of them), and
+the string was cut instead of stored whole."""
 
 
 def cut(text: str, limit: int = MAX_STRING_CHARS) -> str:
