@@ -20,6 +20,7 @@ from conformance.raw import (
     RECIPIENT_HEADERS,
     RawMessage,
     classify_header_address,
+    destinations_typed,
     header_addresses,
     is_raw,
 )
@@ -271,12 +272,7 @@ def _size(params: Mapping[str, Any], message: RawMessage, profile: TargetProfile
 def _robust(params: Mapping[str, Any], message: RawMessage, profile: TargetProfile) -> list[str]:
     """Destinations of the wrong type: refused, never left unread while the recipients
     come from the headers (the planted raw-destinations-type-unchecked)."""
-    destinations = params.get("Destinations")
-    if destinations is None or (
-        isinstance(destinations, list) and all(isinstance(d, str) for d in destinations)
-    ):
-        return []
-    return ["Destinations not a list of strings"]
+    return [] if destinations_typed(params) else ["Destinations not a list of strings"]
 
 
 Reader = Callable[[Mapping[str, Any], RawMessage, TargetProfile], list[str]]

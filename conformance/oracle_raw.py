@@ -22,6 +22,7 @@ from conformance.raw import (
     RawMessage,
     classify_header_address,
     data_text,
+    destinations_typed,
     header_addresses,
     is_raw,
     read_data,
@@ -191,7 +192,7 @@ def _check_recipients(
     destinations = params.get("Destinations")
     in_headers = header_addresses(message, RECIPIENT_HEADERS)
     if destinations is not None:
-        if not isinstance(destinations, list) or not all(isinstance(d, str) for d in destinations):
+        if not destinations_typed(params):
             found.violate("robust.no-5xx", "Destinations is not a list of strings")
             return
         _unread_headers(in_headers, "To/Cc/Bcc", found)

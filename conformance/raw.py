@@ -296,6 +296,14 @@ def data_text(params: Mapping[str, Any]) -> str | None:
     return data if isinstance(data, str) else None
 
 
+def destinations_typed(params: Mapping[str, Any]) -> bool:
+    """Destinations absent, or a list of strings: anything else is of the wrong type."""
+    destinations = params.get("Destinations")
+    return destinations is None or (
+        isinstance(destinations, list) and all(isinstance(d, str) for d in destinations)
+    )
+
+
 def raw_data(params: Mapping[str, Any]) -> bytes | None:
     """RawMessage.Data decoded from base64; None when absent, not a string or not base64."""
     data = data_text(params)
