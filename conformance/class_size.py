@@ -32,6 +32,10 @@ OVER = (
     "over the limit in UTF-8 bytes, within it in characters",
 )
 SHAPES = ("Subject+Text", "Subject+Html", "Subject+Text+Html", "empty Subject")
+QUOTE_DENSE = 40_000
+QUOTES = "quotes: over 40,000 double quotes, within the safe size"
+"""HTML's attributes: over JSON each `"` is escaped, and a target that caps a request's
+strings by counting quote characters refuses a message it owes (docs/classes.md)."""
 
 
 def safe_size(limit: int) -> int:
@@ -55,6 +59,7 @@ def wide_over_limit(profile: TargetProfile) -> bool:
 
 def size_declared(profile: TargetProfile) -> list[str]:
     found = [f"band: {b}" for b in BANDS] + [f"parts: {s}" for s in SHAPES] + list(OVER)
+    found.append(QUOTES)
     for width in (1, 2, 3, 4):
         found.append(f"width {width}: over 64 KiB, within the safe size")
         found.append(f"width {width}: over the limit")
@@ -127,6 +132,8 @@ def size_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[str
             found.append("parts: " + "+".join(nonempty))
         if total > BIG_NON_ASCII:
             found += [f"width {w}: over 64 KiB, within the safe size" for w in sorted(widths)]
+        if sum(d.count('"') for d in parts.values()) > QUOTE_DENSE:
+            found.append(QUOTES)
     if total > limit:
         found += [f"width {w}: over the limit" for w in sorted(widths)]
         found.append(f"over the limit: largest part {max(sizes, key=lambda p: sizes[p])}")

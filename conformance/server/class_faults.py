@@ -121,6 +121,14 @@ _SPEC: tuple[tuple[str, str, str, str | None], ...] = (
     ("class-size-ignores-html", "size.max", "the size ignores the Html part", None),
     ("class-size-ignores-subject", "size.max", "the size ignores the Subject", None),
     ("class-size-largest-part", "size.max", "the size is the largest part's, not the sum", None),
+    # found by the mutation run: parse_json's `<=` made `>` counted escaped quotes as strings
+    (
+        "class-size-quotes-counted",
+        "size.max",
+        "a request's strings are capped by counting its quote characters, escaped ones too: "
+        "an Html part with 40,002 quotes (HTML attributes) is refused",
+        None,
+    ),
     # recipients.max and recipients.min
     ("class-duplicates-uncounted", "recipients.max", "a repeated recipient counts once", None),
     (

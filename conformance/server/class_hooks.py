@@ -13,6 +13,7 @@ from typing import Any
 
 from conformance.addresses import AddressClass, Gray, classify_address
 from conformance.members import BODY_PARTS, DESTINATION_LISTS, MESSAGE_MEMBERS, TOP_LEVEL_OPTIONAL
+from conformance.server.http import MAX_JSON_STRINGS
 
 _SIM = "simulator.amazonses.com"
 _SIM_BOXES = ("success", "bounce", "ooto", "complaint", "suppressionlist")
@@ -159,6 +160,8 @@ def _early(params: Mapping[str, Any], on: frozenset[str]) -> str | None:
     ):
         return "refuse: Value null at an optional member"
     contents = _contents(params)
+    if "class-size-quotes-counted" in on and _quotes(contents) > 2 * MAX_JSON_STRINGS:
+        return "refuse: The request holds too many JSON strings (its quotes counted)"
     if "class-other-charset-refused" in on and any(
         isinstance(c.get("Charset"), str) and c["Charset"] != "UTF-8" for c in contents
     ):
@@ -183,6 +186,10 @@ def _contents(params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     body = body if isinstance(body, Mapping) else {}
     found = [message.get("Subject"), body.get("Text"), body.get("Html")]
     return [c for c in found if isinstance(c, Mapping)]
+
+
+def _quotes(contents: list[Mapping[str, Any]]) -> int:
+    return sum(c["Data"].count('"') for c in contents if isinstance(c.get("Data"), str))
 
 
 def _unknown_nested(params: Mapping[str, Any]) -> bool:
