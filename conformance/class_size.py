@@ -32,8 +32,8 @@ OVER = (
     "over the limit in UTF-8 bytes, within it in characters",
 )
 SHAPES = ("Subject+Text", "Subject+Html", "Subject+Text+Html", "empty Subject")
-QUOTE_DENSE = 40_000
-QUOTES = "quotes: over 40,000 double quotes, within the safe size"
+QUOTE_DENSE = 20_000
+QUOTES = "quotes: over 20,000 double quotes, within the safe size"
 """HTML's attributes: over JSON each `"` is escaped, and a target that caps a request's
 strings by counting quote characters refuses a message it owes (docs/classes.md)."""
 
