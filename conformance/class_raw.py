@@ -9,6 +9,7 @@ wire has no raw form. Each class has an explicit example in every default run
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -23,8 +24,10 @@ from conformance.raw import (
     destinations_typed,
     header_addresses,
     is_raw,
+    raw_data,
 )
 
+_BARE_CR: Final = re.compile(rb"\r(?!\n)")
 RAW_PROTOCOLS: Final = frozenset({"ses-query", "sesv2"})
 PREFIX: Final = "raw: "
 CLASSES: Final[Mapping[str, tuple[str, ...]]] = {
@@ -33,10 +36,11 @@ CLASSES: Final[Mapping[str, tuple[str, ...]]] = {
         "no blank line before the body", "headers only, no blank line",
         "empty message, Source and Destinations given", "no From and no Source",
         "no From, Source given", "multipart boundary never appears", "no MIME-Version",
+        "nested multipart boundary never appears",
     ),
     "raw.line-length": (
         "longest line 998", "longest line 999", "longest line 1000", "longest line 1001",
-        "longest line over 2000",
+        "longest line over 2000", "line over 1000 holding a bare CR",
     ),
     "raw.encoding": (
         "8-bit part without Content-Transfer-Encoding", "8-bit part declared 8bit",
@@ -54,6 +58,7 @@ CLASSES: Final[Mapping[str, tuple[str, ...]]] = {
     "recipients.valid": (
         "invalid address in To", "invalid address in a group", "invalid To, Destinations given",
         "invalid address in Destinations", "invalid address in Bcc", "valid To, Cc and Bcc",
+        "quoted-pair, name-addrs and a commented group name in To",
     ),
     "recipients.max": (
         "50 over headers with a group", "51 over headers with a group", "51 in Destinations",
@@ -121,7 +126,8 @@ def _mime(params: Mapping[str, Any], message: RawMessage, profile: TargetProfile
     elif not message.blank_line:
         found.append("headers only, no blank line")
     if message.boundary_missing:
-        found.append("multipart boundary never appears")
+        nested = message.multipart_depth > 1  # the outer boundary appears, an inner one not
+        found.append(f"{'nested ' if nested else ''}multipart boundary never appears")
     if message.no_mime_version:
         found.append("no MIME-Version")
     if not message.header("From"):
@@ -146,9 +152,11 @@ def _well_formed(ctype: str, message: RawMessage) -> list[str]:
 
 def _lines(params: Mapping[str, Any], message: RawMessage, profile: TargetProfile) -> list[str]:
     n = message.longest_line
+    data = raw_data(params) if n > 1000 else None  # long lines are few: decoded again
+    found = ["line over 1000 holding a bare CR"] if data and _BARE_CR.search(data) else []
     if n > 2000:
-        return ["longest line over 2000"]
-    return [f"longest line {n}"] if 998 <= n <= 1001 else []
+        return [*found, "longest line over 2000"]
+    return found + ([f"longest line {n}"] if 998 <= n <= 1001 else [])
 
 
 def _encoding(params: Mapping[str, Any], message: RawMessage, profile: TargetProfile) -> list[str]:
@@ -220,6 +228,9 @@ def _valid(params: Mapping[str, Any], message: RawMessage, profile: TargetProfil
     found += ["invalid address in Bcc"] if bad_bcc and destinations is None else []
     if all(message.header(h) for h in RECIPIENT_HEADERS) and not bad_to and not bad_bcc:
         found.append("valid To, Cc and Bcc")
+    to_text = " ".join(to_values)
+    if not bad_to and all(mark in to_text for mark in ('\\"', "<", "(")):
+        found.append("quoted-pair, name-addrs and a commented group name in To")
     return found
 
 

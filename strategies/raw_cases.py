@@ -51,6 +51,13 @@ def _no_boundary(profile: TargetProfile) -> bytes:
     return message.replace(b"--" + marker, b"--not-the-boundary")
 
 
+def _no_inner_boundary(profile: TargetProfile) -> bytes:
+    """A multipart inside a multipart whose own boundary never appears: the outer one does."""
+    message = _plain(profile, kind="nested")
+    inner = message.split(b'boundary="', 2)[2].split(b'"', 1)[0]
+    return message.replace(b"--" + inner, b"--not-the-boundary")
+
+
 def _no_mime_version(profile: TargetProfile) -> bytes:
     return _plain(profile).replace(b"MIME-Version: 1.0" + CRLF, b"")
 
@@ -73,6 +80,7 @@ def mime_cases(profile: TargetProfile) -> list[GeneratedCase]:
         raw_case(no_from, "no From, Source given", source=sender),
         raw_case(_no_boundary(profile), "boundary never appears", violates=MIME),
         raw_case(_no_mime_version(profile), "no MIME-Version"),
+        raw_case(_no_inner_boundary(profile), "inner boundary never appears", violates=MIME),
     ]
 
 
@@ -81,6 +89,8 @@ def line_cases(profile: TargetProfile) -> list[GeneratedCase]:
     too_long = frozenset({"raw.line-length"})
     for n in (1001, 2500):
         cases.append(raw_case(with_line(_plain(profile), n), f"line of {n}", violates=too_long))
+    bare_cr = _plain(profile) + b"x" * 600 + b"\r" + b"x" * 600 + CRLF  # one line of 1,201
+    cases.append(raw_case(bare_cr, "line of 1201 holding a bare CR", violates=too_long))
     return cases
 
 
@@ -92,6 +102,13 @@ def encoding_cases(profile: TargetProfile) -> list[GeneratedCase]:
         raw_case(undeclared, "8-bit, no Content-Transfer-Encoding"),
         *(raw_case(_plain(profile, kind=k), k) for k in ("8bit", "quoted-printable", "base64")),
     ]
+
+
+def _display_forms(profile: TargetProfile) -> list[str]:
+    """To addresses as people write them: a quoted name holding an escaped quote, a plain
+    name, and groups whose names hold comments (one with a comma inside)."""
+    a, b, c, d = recipients(profile, 4)
+    return [f'"Ann \\"A" <{a}>', f"Bob <{b}>", f"Team (EU): {c};", f"Staff (EU, UK): {d};"]
 
 
 def sender_cases(profile: TargetProfile) -> list[GeneratedCase]:
@@ -128,7 +145,8 @@ def valid_cases(profile: TargetProfile) -> list[GeneratedCase]:
     bad = "a..b@" + (profile.identities.verified_domains or ["verified.example"])[0]
     refused = frozenset({"recipients.valid"})
     return [
-        raw_case(message_of(sender=verified, to=[a, bad]), "invalid in To", violates=refused),
+        raw_case(message_of(sender=verified, to=[f"Bob <{a}>", bad]), "invalid in To",
+                 violates=refused),
         raw_case(message_of(sender=verified, to=[f"team: {a}, {bad};"]), "invalid in a group",
                  violates=refused),
         raw_case(message_of(sender=verified, to=[bad]), "invalid To, Destinations given",
@@ -138,6 +156,7 @@ def valid_cases(profile: TargetProfile) -> list[GeneratedCase]:
         raw_case(message_of(sender=verified, to=[a], bcc=[bad]), "invalid in Bcc",
                  violates=refused),
         raw_case(message_of(sender=verified, to=[a], cc=[b], bcc=[c]), "To, Cc and Bcc"),
+        raw_case(message_of(sender=verified, to=_display_forms(profile)), "display forms"),
     ]  # fmt: skip
 
 

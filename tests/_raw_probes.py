@@ -40,6 +40,9 @@ _TEN = [f"r{i}@verified.example" for i in range(10)]
 _GROUP = "team: " + ", ".join(f"r{i}@verified.example" for i in range(10, 51)) + ";"
 """51 recipients, 41 of them in a group (in Cc: a line under 1,000 characters)."""
 _STRAY = message_of(sender=VERIFIED, to=[TO]).replace(b"\r\n\r\n", b"\r\nstray body\r\n", 1)
+_NESTED = message_of(sender=VERIFIED, to=[TO], kind="nested")
+_INNER = _NESTED.split(b'boundary="', 2)[2].split(b'"', 1)[0]
+_NO_INNER_BOUNDARY = _NESTED.replace(b"--" + _INNER, b"--not-the-boundary")
 REFUSED = (400, "InvalidParameterValue")
 RAW_PROBES: dict[str, tuple[Callable[[str], Any], Any]] = {
     "raw-from-header-ignored": (
@@ -81,6 +84,17 @@ RAW_PROBES: dict[str, tuple[Callable[[str], Any], Any]] = {
     "raw-destinations-type-unchecked": (
         raw_outcome(message_of(sender=VERIFIED, to=[TO]), destinations=TO),
         (400, "ValidationError"),
+    ),
+    "raw-nested-boundary-unread": (raw_outcome(_NO_INNER_BOUNDARY), REFUSED),
+    "raw-comments-unread": (
+        raw_outcome(message_of(sender=VERIFIED, to=["Staff (EU, UK): to@verified.example;"])),
+        (200, None),
+    ),
+    "raw-bare-cr-ends-lines": (
+        raw_outcome(
+            message_of(sender=VERIFIED, to=[TO]) + b"x" * 600 + b"\r" + b"x" * 600 + b"\r\n"
+        ),
+        REFUSED,
     ),
 }
 """The faithful reference's answer to each; the fault's must differ."""

@@ -14,14 +14,13 @@ from collections.abc import Mapping
 
 from conformance.server.class_faults import CLASS_FAULTS
 from conformance.server.fault_type import Fault
+from conformance.server.raw_faults import RAW_FAULTS
 
 _E = "envelope"
 _Q = "ses-query"
-_RAW = (_Q, "sesv2")
-"""The wires that carry raw messages (protocols.md §4)."""
 
 # A table of facts, one Fault per planted fault: its rows are alike in shape only.
-_ALL: tuple[Fault, ...] = (
+_RULES: tuple[Fault, ...] = (
     Fault("accept-51-recipients", "recipients.max", "allows one recipient over the limit"),
     Fault("count-to-only", "recipients.max", "counts only ToAddresses against the limit"),
     Fault("bcc-not-validated", "recipients.valid", "never checks BccAddresses syntax"),
@@ -248,96 +247,8 @@ _ALL: tuple[Fault, ...] = (
         "created_at with a space for the T (RFC 3339 section 5.6 NOTE)",
         wire=_E,
     ),
-    # --- raw messages (server/raw.py): only the SES wires carry them ----------------------
-    Fault(
-        "raw-from-header-ignored",
-        "sender.verified",
-        "a raw message without Source is sent from whatever its From: header says: the "
-        "From address is never checked against the identities",
-        effects=frozenset({"raw-from-ignored"}),
-        shows_on=_RAW,
-    ),
-    Fault(
-        "raw-group-list-not-counted",
-        "recipients.max",
-        "the members of a group list in To/Cc/Bcc are not counted toward the 50 recipients",
-        effects=frozenset({"raw-groups-uncounted"}),
-        shows_on=_RAW,
-    ),
-    Fault(
-        "raw-line-length-unchecked",
-        "raw.line-length",
-        "accepts raw messages with lines over 1,000 characters",
-        effects=frozenset({"raw-lines-unchecked"}),
-        shows_on=_RAW,
-    ),
-    Fault(
-        "raw-no-blank-line-accepted",
-        "raw.mime",
-        "accepts body text right after the headers, with no blank line between",
-        effects=frozenset({"raw-stray-lines-accepted"}),
-        shows_on=_RAW,
-    ),
-    Fault(
-        "raw-size-counted-base64-strict",
-        "size.max",
-        "counts a raw message as base64 with a CRLF every 76 characters: a message of 3/4 of "
-        "the limit, which every reading of the limit allows, is refused as too long",
-        effects=frozenset({"raw-size-base64-lines"}),
-        shows_on=_RAW,
-    ),
-    Fault(
-        "raw-destinations-ignored",
-        "recipients.max",
-        "reads the recipients from the To/Cc/Bcc headers even when Destinations is given "
-        "(Destinations never read): 51 Destinations pass, an invalid one passes, a message "
-        "whose recipients are all in Destinations has none, an unverified To is refused in "
-        "the sandbox though Destinations are verified, a Destinations of the wrong type passes",
-        effects=frozenset({"raw-destinations-ignored"}),
-        breaks=frozenset(
-            {
-                "recipients.max",
-                "recipients.min",
-                "recipients.valid",
-                "sandbox.recipients",
-                "robust.no-5xx",
-            }
-        ),
-        shows_on=_RAW,
-    ),
-    Fault(
-        "raw-destinations-type-unchecked",
-        "robust.no-5xx",
-        "a Destinations that is not a list (one string) is not refused: it is left unread "
-        "and the recipients come from the headers",
-        effects=frozenset({"raw-destinations-type-unchecked"}),
-        breaks=frozenset({"robust.no-5xx"}),
-        shows_on=_RAW,
-    ),
-    Fault(
-        "raw-size-text-part-only",
-        "size.max",
-        "counts only the text part of a raw message against the size limit: a message over "
-        "the limit whose bulk is an attachment is accepted",
-        effects=frozenset({"raw-size-text-only"}),
-        shows_on=_RAW,
-    ),
-    Fault(
-        "raw-bcc-unvalidated",
-        "recipients.valid",
-        "never checks the syntax of the addresses in a raw message's Bcc: header",
-        effects=frozenset({"raw-bcc-unchecked"}),
-        shows_on=_RAW,
-    ),
-    Fault(
-        "raw-mime-code-rejected",
-        "ses.error-codes",
-        "answers a raw message refused for its MIME form with MessageRejected (real SES: "
-        "InvalidParameterValue over v1, BadRequestException over v2)",
-        effects=frozenset({"raw-mime-rejected"}),
-        shows_on=_RAW,
-    ),
-    # --- correct, but not like the reference ----------------------------------------------
+)
+_CORRECT: tuple[Fault, ...] = (
     Fault(
         "refuse-empty-body",
         None,
@@ -385,6 +296,8 @@ _ALL: tuple[Fault, ...] = (
     ),
 )
 
+_ALL = (*_RULES, *RAW_FAULTS, *_CORRECT)
+"""The rules' faults, the raw messages' (server/raw_faults.py), then the correct variants."""
 FAULTS: Mapping[str, Fault] = {fault.name: fault for fault in (*_ALL, *CLASS_FAULTS)}
 """Every planted fault, by name."""
 RULE_FAULTS: Mapping[str, Fault] = {fault.name: fault for fault in _ALL}

@@ -29,6 +29,7 @@ from conformance.raw import (
 from conformance.server.checks import address_message
 from conformance.server.engine import MAX_ADDRESS_CHARS, RECIPIENTS_READ, Engine
 from conformance.server.rate import throttled
+from conformance.server.raw_misread import misread
 from conformance.server.results import Kind, Refused, Result
 
 LISTS: Final = {"To": "ToAddresses", "Cc": "CcAddresses", "Bcc": "BccAddresses"}
@@ -79,7 +80,7 @@ def _validate(
         return Refused(
             Kind.TOO_LARGE, f"Message length is more than {limit} bytes long: '{size}'."
         ), {}
-    message = read_message(data)
+    message = misread(read_message(data), data, on)  # unchanged unless a fault is planted
     refused = _mime(params, message, on) or _members(params)
     if refused is not None:
         return refused, {}

@@ -5,10 +5,11 @@ the oracle's side of the repository (the address classifier, the member table, t
 form's decoder). Left out, on purpose:
 
 - the planted-fault machinery (server/faults.py, class_faults.py, class_hooks.py,
-  variants.py, fault_type.py): every hook there is a no-op in the faithful reference, so
-  mutating it changes nothing the suite can see; the fault switches inside the included
-  modules (`"name" in on`, `engine.effects(...)`) are left out for the same reason, and
-  so are the functions that only a planted fault calls (`FAULT_ONLY`);
+  raw_faults.py, raw_misread.py, variants.py, fault_type.py): every hook there is a
+  no-op in the faithful reference, so mutating it changes nothing the suite can see; the
+  fault switches inside the included modules (`"name" in on`, `engine.effects(...)`)
+  are left out for the same reason, and so are the functions that only a planted
+  fault calls (`FAULT_ONLY`);
 - the serving layer of app.py (cheroot's framing, thread pool, socket timeouts) and
   results.py (values): only `route` and `ReferenceApp` of app.py decide anything;
 - the Query form's encoder (wire/query_form.py's `query_form`, `query_body`, ...): only the
