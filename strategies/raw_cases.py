@@ -105,10 +105,13 @@ def encoding_cases(profile: TargetProfile) -> list[GeneratedCase]:
 
 
 def _display_forms(profile: TargetProfile) -> list[str]:
-    """To addresses as people write them: a quoted name holding an escaped quote, a plain
-    name, and groups whose names hold comments (one with a comma inside)."""
-    a, b, c, d = recipients(profile, 4)
-    return [f'"Ann \\"A" <{a}>', f"Bob <{b}>", f"Team (EU): {c};", f"Staff (EU, UK): {d};"]
+    """To addresses as people write them: quoted names (one holding an escaped quote, one a
+    comma), a plain name, and groups whose names hold comments (one with a comma inside)."""
+    a, b, c, d, e = recipients(profile, 5)
+    return [
+        f'"Ann \\"A" <{a}>', f'"Doe, Jo" <{e}>', f"Bob <{b}>", f"Team (EU): {c};",
+        f"Staff (EU, UK): {d};",
+    ]  # fmt: skip
 
 
 def sender_cases(profile: TargetProfile) -> list[GeneratedCase]:
