@@ -20,6 +20,7 @@ from sesconf_strategies.raw import (
     BODIES,
     CRLF,
     attached,
+    header_block,
     message_of,
     raw_case,
     recipients,
@@ -51,11 +52,33 @@ def _no_boundary(profile: TargetProfile) -> bytes:
     return message.replace(b"--" + marker, b"--not-the-boundary")
 
 
+_SECOND_PART_BROKEN: Final = (
+    "Subject: Raw message",
+    "MIME-Version: 1.0",
+    'Content-Type: multipart/mixed; boundary="outer"',
+    "",
+    "--outer",
+    "Content-Type: text/plain",
+    "",
+    "Hello from a raw message.",
+    "--outer",
+    'Content-Type: multipart/alternative; boundary="inner"',
+    "",
+    "--not-the-boundary",
+    "Content-Type: text/plain",
+    "",
+    "The inner boundary never appears.",
+    "--not-the-boundary--",
+    "--outer--",
+    "",
+)
+
+
 def _no_inner_boundary(profile: TargetProfile) -> bytes:
-    """A multipart inside a multipart whose own boundary never appears: the outer one does."""
-    message = _plain(profile, kind="nested")
-    inner = message.split(b'boundary="', 2)[2].split(b'"', 1)[0]
-    return message.replace(b"--" + inner, b"--not-the-boundary")
+    """A multipart whose second part is a multipart whose own boundary never appears (the
+    outer boundary does): a reader that stops at the first part or line misses it."""
+    head = header_block(sender=verified_sender(profile), to=recipients(profile, 1))
+    return head + CRLF.join(line.encode() for line in _SECOND_PART_BROKEN)
 
 
 def _no_mime_version(profile: TargetProfile) -> bytes:
