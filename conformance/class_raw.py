@@ -28,6 +28,7 @@ from conformance.raw import (
 )
 
 _BARE_CR: Final = re.compile(rb"\r(?!\n)")
+_UNQUOTED: Final = re.compile(r'boundary\s*=\s*[^"\s]')
 RAW_PROTOCOLS: Final = frozenset({"ses-query", "sesv2"})
 PREFIX: Final = "raw: "
 CLASSES: Final[Mapping[str, tuple[str, ...]]] = {
@@ -36,7 +37,8 @@ CLASSES: Final[Mapping[str, tuple[str, ...]]] = {
         "no blank line before the body", "headers only, no blank line",
         "empty message, Source and Destinations given", "no From and no Source",
         "no From, Source given", "multipart boundary never appears", "no MIME-Version",
-        "nested multipart boundary never appears",
+        "nested multipart boundary never appears", "boundary never appears over 10 levels deep",
+        "unquoted boundary",
     ),
     "raw.line-length": (
         "longest line 998", "longest line 999", "longest line 1000", "longest line 1001",
@@ -126,8 +128,7 @@ def _mime(params: Mapping[str, Any], message: RawMessage, profile: TargetProfile
     elif not message.blank_line:
         found.append("headers only, no blank line")
     if message.boundary_missing:
-        nested = message.multipart_depth > 1  # the outer boundary appears, an inner one not
-        found.append(f"{'nested ' if nested else ''}multipart boundary never appears")
+        found.append(_missing(message.multipart_depth))
     if message.no_mime_version:
         found.append("no MIME-Version")
     if not message.header("From"):
@@ -137,8 +138,20 @@ def _mime(params: Mapping[str, Any], message: RawMessage, profile: TargetProfile
     return found
 
 
+def _missing(depth: int) -> str:
+    """The class of a missing boundary by how deep it is (an outer one: depth 1)."""
+    if depth > 10:
+        return "boundary never appears over 10 levels deep"
+    return (
+        "nested multipart boundary never appears"
+        if depth > 1
+        else ("multipart boundary never appears")
+    )
+
+
 def _well_formed(ctype: str, message: RawMessage) -> list[str]:
     found = ["folded header"] if any(len(v) > 78 for _, v in message.headers) else []
+    found += ["unquoted boundary"] if _UNQUOTED.search(ctype) else []
     if message.multipart_depth > 1:
         return [*found, "nested multipart"]
     if "multipart/mixed" in ctype:

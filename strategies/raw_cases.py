@@ -81,6 +81,22 @@ def _no_inner_boundary(profile: TargetProfile) -> bytes:
     return head + CRLF.join(line.encode() for line in _SECOND_PART_BROKEN)
 
 
+def _nested_deep(profile: TargetProfile, depth: int, *, broken: bool) -> bytes:
+    """Multiparts nested `depth` deep, the innermost one's boundary never appearing when
+    `broken`; the boundaries are unquoted (`boundary=b01`), as some mailers write them, and
+    none is the prefix of another (RFC 2046 §5.1.1)."""
+    marker = {level: f"--b{level:02}" for level in range(1, depth + 1)}
+    if broken:
+        marker[depth] = "--not-the-boundary"
+    lines = ["Subject: Raw message", "MIME-Version: 1.0"]
+    for level in range(1, depth + 1):
+        lines += [f"Content-Type: multipart/mixed; boundary=b{level:02}", "", marker[level]]
+    lines += ["Content-Type: text/plain", "", "Deep inside."]
+    lines += [marker[level] + "--" for level in range(depth, 0, -1)]
+    head = header_block(sender=verified_sender(profile), to=recipients(profile, 1))
+    return head + CRLF.join(line.encode() for line in [*lines, ""])
+
+
 def _no_mime_version(profile: TargetProfile) -> bytes:
     return _plain(profile).replace(b"MIME-Version: 1.0" + CRLF, b"")
 
@@ -104,6 +120,10 @@ def mime_cases(profile: TargetProfile) -> list[GeneratedCase]:
         raw_case(_no_boundary(profile), "boundary never appears", violates=MIME),
         raw_case(_no_mime_version(profile), "no MIME-Version"),
         raw_case(_no_inner_boundary(profile), "inner boundary never appears", violates=MIME),
+        raw_case(_nested_deep(profile, 3, broken=False), "unquoted boundaries"),
+        raw_case(
+            _nested_deep(profile, 15, broken=True), "15 deep, boundary never appears", violates=MIME
+        ),
     ]
 
 

@@ -44,6 +44,21 @@ _NESTED = message_of(sender=VERIFIED, to=[TO], kind="nested")
 _INNER = _NESTED.split(b'boundary="', 2)[2].split(b'"', 1)[0]
 _NO_INNER_BOUNDARY = _NESTED.replace(b"--" + _INNER, b"--not-the-boundary")
 REFUSED = (400, "InvalidParameterValue")
+
+
+def _deep(depth: int, *, broken: bool) -> bytes:
+    """Multiparts nested `depth` deep with unquoted boundaries; when `broken`, the innermost
+    boundary never appears."""
+    mark = {n: b"--b%02d" % n for n in range(1, depth + 1)}
+    mark[depth] = b"--gone" if broken else mark[depth]
+    lines = [b"MIME-Version: 1.0"]
+    for n in range(1, depth + 1):
+        lines += [b"Content-Type: multipart/mixed; boundary=b%02d" % n, b"", mark[n]]
+    lines += [b"Content-Type: text/plain", b"", b"Deep."]
+    lines += [mark[n] + b"--" for n in range(depth, 0, -1)]
+    return b"\r\n".join([b"From: " + VERIFIED.encode(), b"To: " + TO.encode(), *lines, b""])
+
+
 RAW_PROBES: dict[str, tuple[Callable[[str], Any], Any]] = {
     "raw-from-header-ignored": (
         raw_outcome(message_of(sender="x@unverified.example", to=[TO])),
@@ -86,6 +101,8 @@ RAW_PROBES: dict[str, tuple[Callable[[str], Any], Any]] = {
         (400, "ValidationError"),
     ),
     "raw-nested-boundary-unread": (raw_outcome(_NO_INNER_BOUNDARY), REFUSED),
+    "raw-deep-parts-unread": (raw_outcome(_deep(15, broken=True)), REFUSED),
+    "raw-unquoted-boundary-refused": (raw_outcome(_deep(1, broken=False)), (200, None)),
     "raw-comments-unread": (
         raw_outcome(message_of(sender=VERIFIED, to=["Staff (EU, UK): to@verified.example;"])),
         (200, None),

@@ -112,6 +112,21 @@ RAW_FAULTS: tuple[Fault, ...] = (
         shows_on=_RAW,
     ),
     Fault(
+        "raw-deep-parts-unread",
+        "raw.mime",
+        "reads multiparts 10 levels deep, no deeper: a boundary missing 15 levels down is not seen",
+        effects=frozenset({"raw-deep-unread"}),
+        shows_on=_RAW,
+    ),
+    Fault(
+        "raw-unquoted-boundary-refused",
+        "raw.mime",
+        'reads only a quoted boundary parameter (`boundary="b"`): a message whose '
+        "boundary is unquoted (`boundary=b01`) is refused as if its boundary never appeared",
+        effects=frozenset({"raw-unquoted-unread"}),
+        shows_on=_RAW,
+    ),
+    Fault(
         "raw-comments-unread",
         "recipients.valid",
         "reads parentheses in To/Cc/Bcc as plain characters: a comma inside a group name's "

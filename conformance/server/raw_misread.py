@@ -1,4 +1,4 @@
-"""How three planted raw faults (server/raw_faults.py) misread a message: each is a reading
+"""How five planted raw faults (server/raw_faults.py) misread a message: each is a reading
 of `conformance.raw` that a mutant made and no example told from the reference's.
 
 The reference passes every message through `misread`; with none of these faults planted
@@ -8,18 +8,25 @@ all the fault machinery is.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from conformance.raw import RECIPIENT_HEADERS, RawMessage
 
 _RECIPIENTS = frozenset(h.lower() for h in RECIPIENT_HEADERS)
 _PLAIN_PARENS = str.maketrans("()", "[]")
+_UNQUOTED = re.compile(r'boundary\s*=\s*[^"\s]', re.IGNORECASE)
 
 
 def misread(message: RawMessage, data: bytes, on: frozenset[str]) -> RawMessage:
     """`message` as the planted faults in `on` read it."""
     if "raw-nested-unread" in on and message.multipart_depth > 1:
         message = replace(message, boundary_missing=False)  # the outer boundary was found
+    if "raw-deep-unread" in on and message.multipart_depth > 10:
+        message = replace(message, boundary_missing=False)  # read 10 levels deep, no more
+    content_type = " ".join(message.header("Content-Type"))
+    if "raw-unquoted-unread" in on and _UNQUOTED.search(content_type):
+        message = replace(message, boundary_missing=True)  # only `boundary="..."` is read
     if "raw-bare-cr-splits" in on:
         message = replace(message, longest_line=max(map(len, data.splitlines()), default=0))
     if "raw-comments-unread" in on:
