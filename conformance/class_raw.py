@@ -25,6 +25,7 @@ from conformance.raw import (
     header_addresses,
     is_raw,
     raw_data,
+    unclosed,
 )
 
 _BARE_CR: Final = re.compile(rb"\r(?!\n)")
@@ -38,7 +39,8 @@ CLASSES: Final[Mapping[str, tuple[str, ...]]] = {
         "empty message, Source and Destinations given", "no From and no Source",
         "no From, Source given", "multipart boundary never appears", "no MIME-Version",
         "nested multipart boundary never appears", "boundary never appears over 10 levels deep",
-        "unquoted boundary",
+        "unquoted boundary", "no close delimiter",
+        "no close delimiter, the last part's boundary never appears",
     ),
     "raw.line-length": (
         "longest line 998", "longest line 999", "longest line 1000", "longest line 1001",
@@ -127,8 +129,15 @@ def _mime(params: Mapping[str, Any], message: RawMessage, profile: TargetProfile
         found.append("no blank line before the body")
     elif not message.blank_line:
         found.append("headers only, no blank line")
+    unclosed = _unclosed(params, message)
     if message.boundary_missing:
-        found.append(_missing(message.multipart_depth))
+        found.append(
+            "no close delimiter, the last part's boundary never appears"
+            if unclosed and message.multipart_depth > 1
+            else _missing(message.multipart_depth)
+        )
+    elif unclosed:
+        found.append("no close delimiter")
     if message.no_mime_version:
         found.append("no MIME-Version")
     if not message.header("From"):
@@ -136,6 +145,11 @@ def _mime(params: Mapping[str, Any], message: RawMessage, profile: TargetProfile
     if message.blank_line and not message.stray_lines and not message.boundary_missing:
         found += _well_formed(ctype, message)
     return found
+
+
+def _unclosed(params: Mapping[str, Any], message: RawMessage) -> bool:
+    """raw.unclosed, on small messages only: the data is decoded again to look."""
+    return message.size <= 1_000_000 and unclosed(message, raw_data(params) or b"")
 
 
 def _missing(depth: int) -> str:

@@ -81,6 +81,19 @@ def _no_inner_boundary(profile: TargetProfile) -> bytes:
     return head + CRLF.join(line.encode() for line in _SECOND_PART_BROKEN)
 
 
+def _unclosed(profile: TargetProfile, *, broken: bool) -> bytes:
+    """A multipart with no close delimiter (JavaMail, which real SES runs on, ignores a
+    missing end boundary); when `broken`, its last part is a multipart whose own boundary
+    never appears, so a reader must find that part without the close delimiter."""
+    lines = list(_SECOND_PART_BROKEN[:9])  # the headers and the first, text part
+    if broken:
+        lines += list(_SECOND_PART_BROKEN[9:16])  # the broken multipart, unclosed
+    else:
+        lines += ["Content-Type: text/html", "", "<p>No close delimiter follows.</p>"]
+    head = header_block(sender=verified_sender(profile), to=recipients(profile, 1))
+    return head + CRLF.join(line.encode() for line in [*lines, ""])
+
+
 def _nested_deep(profile: TargetProfile, depth: int, *, broken: bool) -> bytes:
     """Multiparts nested `depth` deep, the innermost one's boundary never appearing when
     `broken`; the boundaries are unquoted (`boundary=b01`), as some mailers write them, and
@@ -121,6 +134,10 @@ def mime_cases(profile: TargetProfile) -> list[GeneratedCase]:
         raw_case(_no_mime_version(profile), "no MIME-Version"),
         raw_case(_no_inner_boundary(profile), "inner boundary never appears", violates=MIME),
         raw_case(_nested_deep(profile, 3, broken=False), "unquoted boundaries"),
+        raw_case(_unclosed(profile, broken=False), "no close delimiter"),
+        raw_case(
+            _unclosed(profile, broken=True), "no close delimiter, last part broken", violates=MIME
+        ),
         raw_case(
             _nested_deep(profile, 15, broken=True), "15 deep, boundary never appears", violates=MIME
         ),

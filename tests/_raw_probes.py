@@ -44,6 +44,11 @@ _NESTED = message_of(sender=VERIFIED, to=[TO], kind="nested")
 _INNER = _NESTED.split(b'boundary="', 2)[2].split(b'"', 1)[0]
 _NO_INNER_BOUNDARY = _NESTED.replace(b"--" + _INNER, b"--not-the-boundary")
 REFUSED = (400, "InvalidParameterValue")
+_UNCLOSED_BROKEN = message_of(sender=VERIFIED, to=[TO]).split(b"Content-Type")[0] + (
+    b'Content-Type: multipart/mixed; boundary="o"\r\n\r\n--o\r\nContent-Type: text/plain\r\n'
+    b'\r\nHi.\r\n--o\r\nContent-Type: multipart/alternative; boundary="i"\r\n\r\n--x\r\n'
+    b"Content-Type: text/plain\r\n\r\nLost.\r\n"
+)
 
 
 def _deep(depth: int, *, broken: bool) -> bytes:
@@ -103,6 +108,8 @@ RAW_PROBES: dict[str, tuple[Callable[[str], Any], Any]] = {
     "raw-nested-boundary-unread": (raw_outcome(_NO_INNER_BOUNDARY), REFUSED),
     "raw-deep-parts-unread": (raw_outcome(_deep(15, broken=True)), REFUSED),
     "raw-unquoted-boundary-refused": (raw_outcome(_deep(1, broken=False)), (200, None)),
+    "raw-unclosed-refused": (raw_outcome(_NESTED.rsplit(b"--", 2)[0]), (200, None)),
+    "raw-unclosed-last-part-unread": (raw_outcome(_UNCLOSED_BROKEN), REFUSED),
     "raw-comments-unread": (
         raw_outcome(message_of(sender=VERIFIED, to=["Staff (EU, UK): to@verified.example;"])),
         (200, None),

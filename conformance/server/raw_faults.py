@@ -127,6 +127,22 @@ RAW_FAULTS: tuple[Fault, ...] = (
         shows_on=_RAW,
     ),
     Fault(
+        "raw-unclosed-refused",
+        "raw.mime",
+        "refuses a multipart whose close delimiter never appears (JavaMail, which real SES "
+        "runs on, ignores a missing end boundary)",
+        effects=frozenset({"raw-unclosed-refused"}),
+        shows_on=_RAW,
+    ),
+    Fault(
+        "raw-unclosed-last-part-unread",
+        "raw.mime",
+        "in a multipart whose close delimiter never appears, the last part is not read: a "
+        "multipart there whose own boundary never appears passes",
+        effects=frozenset({"raw-unclosed-last-unread"}),
+        shows_on=_RAW,
+    ),
+    Fault(
         "raw-comments-unread",
         "recipients.valid",
         "reads parentheses in To/Cc/Bcc as plain characters: a comma inside a group name's "

@@ -1,4 +1,4 @@
-"""How five planted raw faults (server/raw_faults.py) misread a message: each is a reading
+"""How seven planted raw faults (server/raw_faults.py) misread a message: each is a reading
 of `conformance.raw` that a mutant made and no example told from the reference's.
 
 The reference passes every message through `misread`; with none of these faults planted
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from conformance.raw import RECIPIENT_HEADERS, RawMessage
+from conformance.raw import RECIPIENT_HEADERS, RawMessage, unclosed
 
 _RECIPIENTS = frozenset(h.lower() for h in RECIPIENT_HEADERS)
 _PLAIN_PARENS = str.maketrans("()", "[]")
@@ -29,6 +29,11 @@ def misread(message: RawMessage, data: bytes, on: frozenset[str]) -> RawMessage:
         message = replace(message, boundary_missing=True)  # only `boundary="..."` is read
     if "raw-bare-cr-splits" in on:
         message = replace(message, longest_line=max(map(len, data.splitlines()), default=0))
+    if "raw-unclosed-refused" in on and unclosed(message, data):
+        message = replace(message, boundary_missing=True)
+    last_unread = "raw-unclosed-last-unread" in on and message.multipart_depth > 1
+    if last_unread and unclosed(message, data):
+        message = replace(message, boundary_missing=False)  # its last part never read
     if "raw-comments-unread" in on:
         headers = tuple(
             (name, value.translate(_PLAIN_PARENS) if name.lower() in _RECIPIENTS else value)
