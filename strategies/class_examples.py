@@ -194,7 +194,7 @@ def sender_sources(profile: TargetProfile) -> list[str]:
         f"a@c.b.mail.{domain}",
         f"a@xn--bcher-kva.{domain}",
         f"a@evil{domain}",
-        f"a@{domain}.evil.example",
+        f"a@{domain}.evil.de",  # a two-letter TLD: the shortest a valid domain ends in
         f"a@{domain}.",
         f"a@{ids.unverified_domain}",
         f"Sender Name <a@{ids.unverified_domain}>",
