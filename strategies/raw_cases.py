@@ -166,11 +166,11 @@ def encoding_cases(profile: TargetProfile) -> list[GeneratedCase]:
 
 def _display_forms(profile: TargetProfile) -> list[str]:
     """To addresses as people write them: quoted names (one holding an escaped quote, one a
-    comma, one empty), a plain name, and groups whose names hold comments (one with a comma
+    comma, one empty, one the address itself), a plain name, and groups whose names hold comments (one with a comma
     inside)."""
-    a, b, c, d, e, f = recipients(profile, 6)
+    a, b, c, d, e, f, g = recipients(profile, 7)
     return [
-        f'"Ann \\"A" <{a}>', f'"Doe, Jo" <{e}>', f'"" <{f}>', f"Bob <{b}>",
+        f'"Ann \\"A" <{a}>', f'"Doe, Jo" <{e}>', f'"" <{f}>', f'"{g}" <{g}>', f"Bob <{b}>",
         f"Team (EU): {c};", f"Staff (EU, UK): {d};",
     ]  # fmt: skip
 
