@@ -193,7 +193,17 @@ def _valid_declared(profile: TargetProfile) -> list[str]:
         found += [f"{k} at {p} of {field}" for k in ("invalid", "gray") for p in POSITIONS]
         found += [f"{LINE_BREAK_AT_END}, at {p} of {field}" for p in POSITIONS]
     found += ["invalid: whitespace at an end", "invalid: CR or LF", AFTER_RAW_NAME_SOURCE]
-    return found
+    return [*found, AT_EVERY_LIMIT]
+
+
+AT_EVERY_LIMIT = "valid: at every length limit (local part 64, label 63, address 254)"
+"""The longest valid address (the mutation run found no example at the limits): a target
+counting one character too few refuses it."""
+
+
+def _at_every_limit(address: str) -> bool:
+    local, _, domain = address.rpartition("@")
+    return len(address) == 254 and len(local) == 64 and 63 in map(len, domain.split("."))
 
 
 AFTER_RAW_NAME_SOURCE = "invalid recipient after a Source with a raw non-ASCII display name"
@@ -232,6 +242,8 @@ def _valid_observed(params: Mapping[str, Any], profile: TargetProfile) -> list[s
             kind = _kind(classes)
             if kind != "valid":
                 found += [f"{kind} at {p} of {field}" for p in _positions(index, len(items))]
+            elif _at_every_limit(address):
+                found.append(AT_EVERY_LIMIT)
             if kind == "invalid" and raw_name_source(params.get("Source")):
                 found.append(AFTER_RAW_NAME_SOURCE)
             if kind == "invalid" and address != address.strip():

@@ -126,10 +126,21 @@ def recipient_class_cases(profile: TargetProfile) -> list[GeneratedCase]:
     for address in (*ends, f"b\u2003ad@{domain}", f"bad@{domain}\u00a0"):
         recipients = Recipients((deliverable(profile, 0), address))
         cases.append(case_of(params_of(source=source, recipients=recipients), "class example"))
+    longest = at_every_limit(domain)  # verified through its domain, so sandbox-safe
+    cases.append(case_of(params_of(source=source, recipients=Recipients((longest,))), "longest"))
     named = f"Blog \ud55c\uad6d\uc5b4 <{source}>"  # accepted by real SES (ses-ground-truth)
     after = Recipients((deliverable(profile, 0), f"bad@@{domain}"))
     cases.append(case_of(params_of(source=named, recipients=after), f"class example: {named!r}"))
     return cases + _line_break_cases(profile)
+
+
+def at_every_limit(domain: str) -> str:
+    """A valid address at every length limit: a local part of 64, labels of 63 and 254
+    characters in all, under `domain` (at most 60 characters)."""
+    if len(domain) > 60:
+        raise ValueError(f"domain: {domain!r} leaves no room for two 63-character labels")
+    filler = 254 - (64 + 1 + 64 + 64 + len(domain) + 1)  # the third label, then its dot
+    return f"{'a' * 64}@{'b' * 63}.{'c' * 63}.{'d' * filler}.{domain}"
 
 
 LINE_BREAKS = ("\n", "\r\n", "\r")

@@ -166,8 +166,8 @@ def encoding_cases(profile: TargetProfile) -> list[GeneratedCase]:
 
 def _display_forms(profile: TargetProfile) -> list[str]:
     """To addresses as people write them: quoted names (one holding an escaped quote, one a
-    comma, one empty, one the address itself), a plain name, and groups whose names hold comments (one with a comma
-    inside)."""
+    comma, one empty, one the address itself), a plain name, and groups whose names hold
+    comments (one with a comma inside)."""
     a, b, c, d, e, f, g = recipients(profile, 7)
     return [
         f'"Ann \\"A" <{a}>', f'"Doe, Jo" <{e}>', f'"" <{f}>', f'"{g}" <{g}>', f"Bob <{b}>",

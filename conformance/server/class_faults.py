@@ -41,6 +41,15 @@ _SPEC: tuple[tuple[str, str, str, str | None], ...] = (
         "non-ASCII whitespace in a recipient is allowed",
         None,
     ),
+    # found by the mutation run: MAX_ADDRESS and MAX_LABEL one smaller refused the longest
+    # valid address, which no example sent
+    (
+        "class-limits-one-short",
+        "recipients.valid",
+        "the length limits count one character too few: a valid 254-character recipient "
+        "is refused as too long",
+        None,
+    ),
     # found by the mutation run: `continue` made `break` after a Source accepted for its
     # raw non-ASCII display name left every recipient after it unread
     (

@@ -155,6 +155,11 @@ def _early(params: Mapping[str, Any], on: frozenset[str]) -> str | None:
         and any(k in destination and destination[k] is None for k in DESTINATION_LISTS)
     ):
         return ACCEPT
+    everyone = [a for items in lists if isinstance(items, list) for a in items]
+    if "class-limits-one-short" in on and any(
+        isinstance(a, str) and len(a) >= 254 for a in everyone
+    ):
+        return "refuse: Address too long (over 253 characters)"
     if "class-null-optional-refused" in on and any(
         k in params and params[k] is None for k in TOP_LEVEL_OPTIONAL
     ):
