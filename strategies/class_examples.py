@@ -205,7 +205,7 @@ def sender_sources(profile: TargetProfile) -> list[str]:
         f"a@c.b.mail.{domain}",
         f"a@xn--bcher-kva.{domain}",
         f"a@evil{domain}",
-        f"a@{domain}.evil.de",  # a two-letter TLD: the shortest a valid domain ends in
+        f"a@{domain}.x.de",  # a one-letter label before a two-letter TLD: the shortest valid
         f"a@{domain}.",
         f"a@{ids.unverified_domain}",
         f"Sender Name <a@{ids.unverified_domain}>",
