@@ -26,10 +26,10 @@ from conformance.raw import (
     is_raw,
     raw_data,
     unclosed,
+    unquoted_boundary,
 )
 
 _BARE_CR: Final = re.compile(rb"\r(?!\n)")
-_UNQUOTED: Final = re.compile(r'boundary\s*=\s*[^"\s]')
 RAW_PROTOCOLS: Final = frozenset({"ses-query", "sesv2"})
 PREFIX: Final = "raw: "
 CLASSES: Final[Mapping[str, tuple[str, ...]]] = {
@@ -165,7 +165,7 @@ def _missing(depth: int) -> str:
 
 def _well_formed(ctype: str, message: RawMessage) -> list[str]:
     found = ["folded header"] if any(len(v) > 78 for _, v in message.headers) else []
-    found += ["unquoted boundary"] if _UNQUOTED.search(ctype) else []
+    found += ["unquoted boundary"] if unquoted_boundary(message) else []
     if message.multipart_depth > 1:
         return [*found, "nested multipart"]
     if "multipart/mixed" in ctype:

@@ -234,6 +234,13 @@ def unclosed(message: RawMessage, data: bytes) -> bool:
     return marker in data and marker + b"--" not in data
 
 
+def unquoted_boundary(message: RawMessage) -> bool:
+    """The top-level Content-Type gives its boundary unquoted (`boundary=b01`). Read by
+    the class readers and a planted fault, not by any rule."""
+    found = _BOUNDARY.search(" ".join(message.header("Content-Type")))
+    return found is not None and found.group(2) is not None
+
+
 def split_addresses(value: str) -> list[str]:
     """The address strings of one address-list header, group members included.
 

@@ -8,14 +8,12 @@ all the fault machinery is.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
-from conformance.raw import RECIPIENT_HEADERS, RawMessage, unclosed
+from conformance.raw import RECIPIENT_HEADERS, RawMessage, unclosed, unquoted_boundary
 
 _RECIPIENTS = frozenset(h.lower() for h in RECIPIENT_HEADERS)
 _PLAIN_PARENS = str.maketrans("()", "[]")
-_UNQUOTED = re.compile(r'boundary\s*=\s*[^"\s]', re.IGNORECASE)
 
 
 def misread(message: RawMessage, data: bytes, on: frozenset[str]) -> RawMessage:
@@ -24,8 +22,7 @@ def misread(message: RawMessage, data: bytes, on: frozenset[str]) -> RawMessage:
         message = replace(message, boundary_missing=False)  # the outer boundary was found
     if "raw-deep-unread" in on and message.multipart_depth > 10:
         message = replace(message, boundary_missing=False)  # read 10 levels deep, no more
-    content_type = " ".join(message.header("Content-Type"))
-    if "raw-unquoted-unread" in on and _UNQUOTED.search(content_type):
+    if "raw-unquoted-unread" in on and unquoted_boundary(message):
         message = replace(message, boundary_missing=True)  # only `boundary="..."` is read
     if "raw-bare-cr-splits" in on:
         message = replace(message, longest_line=max(map(len, data.splitlines()), default=0))
