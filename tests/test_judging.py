@@ -34,6 +34,7 @@ from conformance.model import (
 from conformance.profile import load_builtin_profile
 from conformance.suite.monitors import IDS_SUFFIX, fold_ids
 from conformance.suite.records import clean_skip_reason
+from sesconf_strategies.class_examples import at_every_limit
 from tests._sesconf import REPO
 
 PROFILE = load_builtin_profile("reference")
@@ -128,6 +129,32 @@ def _ids(folder: Path, pid: int, *entries: tuple[str, str]) -> None:
         for ident, test in entries
     ]
     (folder / f"ids-{pid}{IDS_SUFFIX}").write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def test_recipients_valid_s_control_keeps_each_recipient_s_subdomain_depth() -> None:
+    """A 254-character address lives under subdomains: refused by a target that does not
+    verify subdomains (the sandbox's reason), its control must be refused there too, and
+    accepted by one whose only defect is in the address's form (its labels' length)."""
+    control = get_check("recipients.valid").control
+    assert control is not None
+    longest = at_every_limit("verified.example")
+    params = {
+        "Source": "a@verified.example",
+        "Destination": {"ToAddresses": ["x@verified.example"], "BccAddresses": [longest]},
+        "Message": {"Subject": {"Data": "s"}},
+    }
+    expected = {
+        **params,
+        "Destination": {"ToAddresses": ["control@verified.example", "r@a.a.a.verified.example"]},
+    }
+    assert expected == control(params, PROFILE)
+    outside = {
+        **params,
+        "Destination": {"ToAddresses": ["x@other.example", "y@b.Verified.Example"]},
+    }
+    assert ["control@verified.example", "r@a.verified.example"] == control(outside, PROFILE)[
+        "Destination"
+    ]["ToAddresses"]
 
 
 def test_ids_are_judged_across_processes(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from conformance.checks.judgements import (
     size_control,
     status_problems,
     success_problems,
+    valid_recipients_control,
 )
 from conformance.checks.raw_controls import raw_aware
 from conformance.checks.registry import (
@@ -76,7 +77,7 @@ _ANSWER: dict[str, tuple[AnswerCheck, Callable[[Reading], bool] | None, str]] = 
 _CONTROLS = {
     "sender.verified": sender_control,
     "sandbox.recipients": recipients_control,
-    "recipients.valid": recipients_control,
+    "recipients.valid": valid_recipients_control,
     "size.max": size_control,
     "request.required": shape_control,
     "tags.valid": without_tags,

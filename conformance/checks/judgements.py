@@ -311,6 +311,31 @@ def recipients_control(params: Mapping[str, Any], profile: TargetProfile) -> dic
     return _with(params, "Destination", {"ToAddresses": [control_recipient(profile)]})
 
 
+def valid_recipients_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
+    """recipients_control, plus one short address as many subdomains deep under the same
+    verified domain for each recipient below one: an address reaches 254 characters only
+    under subdomains, and a target refusing a subdomain's address refuses it for the
+    sandbox's reason (sandbox.recipients), not for its form."""
+    controls = [control_recipient(profile)]
+    for address in recipients_of(params):
+        depth = _subdomain_depth(address, profile.identities.verified_domains)
+        if depth is not None:
+            control = f"r@{'a.' * depth[0]}{depth[1]}"
+            if control not in controls:
+                controls.append(control)
+    return _with(params, "Destination", {"ToAddresses": controls})
+
+
+def _subdomain_depth(address: str, domains: tuple[str, ...]) -> tuple[int, str] | None:
+    """How many labels `address`'s domain has above the verified domain it is under, and
+    that domain; None when it is under none (or is one)."""
+    domain = address.rpartition("@")[2].lower()
+    for verified in domains:
+        if domain.endswith("." + verified.lower()):
+            return domain[: -len(verified) - 1].count(".") + 1, verified
+    return None
+
+
 def message_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
     return _with(params, "Message", CONTROL_MESSAGE)
 

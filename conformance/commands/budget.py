@@ -109,11 +109,13 @@ def run_deadline(
     """The default `--run-timeout`: DEADLINE_BASE_S, plus DEADLINE_MARGIN times what the
     budget's sends should take over the processes (each at the measured round trip plus
     the suite's own CPU; at the call deadline `timeout_s` when not measured), plus one
-    call deadline per test (a hang ends a test's sending, `suite/breaker.py`)."""
+    call deadline per test (a hang ends a test's sending, `suite/breaker.py`), the tests
+    shared over the processes as the sends are."""
     sends = estimated_sends(budget, selected, profile)
     if profile.safety.max_sends is not None:
         sends = min(sends, profile.safety.max_sends)
     per_call = profile.timeout_s if latency_s is None else latency_s + CPU_PER_EXAMPLE_S
     tests = len({test for rule_id in selected for test in rules()[rule_id].tests})
-    waiting = sends * per_call / max(1, processes) + tests * profile.timeout_s
+    workers = max(1, processes)
+    waiting = sends * per_call / workers + math.ceil(tests / workers) * profile.timeout_s
     return DEADLINE_BASE_S + DEADLINE_MARGIN * waiting
