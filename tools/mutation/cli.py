@@ -10,6 +10,8 @@ Measured on the 2-core development machine shared with other sessions (load aver
 tiers 135 s; about 3 mutants a minute. On a quiet machine the same steps take about 8 s
 and 50 s (about 2 hours for the whole run).
     .ci/mutation report                    # rewrite report.md from the data; exit 1 on survivors
+    .ci/mutation differential              # the address classifier's equivalents that rest
+                                           # on its differential, re-judged (about a minute)
     .ci/mutation run --missing --quick-only --jobs 2
                                            # the quick tier alone: kills are recorded, its
                                            # survivors are listed and left for the default run
@@ -39,6 +41,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from tools.mutation import differential
 from tools.mutation.catalog import REPO, Mutant, mutants
 from tools.mutation.execute import (
     QUICK,
@@ -93,6 +96,13 @@ def parser() -> argparse.ArgumentParser:
         help="the quick tier alone: record its kills, list its survivors, record none of them",
     )
     sub.add_parser("report", help="rewrite report.md from the data; exit 1 on survivors")
+    diff = sub.add_parser(
+        "differential",
+        help="the address classifier's listed equivalents, re-judged on a corpus of addresses",
+        description=differential.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    diff.add_argument("--key", action="append", metavar="KEY", help="this mutant (repeatable)")
     return p
 
 
@@ -105,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "report":
         return _report(current)
+    if args.command == "differential":
+        keys = args.key or differential.cited(load_equivalents())
+        return differential.run(keys, {m.key: m for m in current}, draws=differential.DRAWS)
     chosen = _chosen(args, current)
     signal.signal(signal.SIGTERM, _on_sigterm)
     print(f"mutation: {len(chosen)} mutants, {args.jobs} at a time", flush=True)
