@@ -94,7 +94,7 @@ def _unclosed(profile: TargetProfile, *, broken: bool) -> bytes:
     return head + CRLF.join(line.encode() for line in [*lines, ""])
 
 
-def _nested_deep(profile: TargetProfile, depth: int, *, broken: bool) -> bytes:
+def nested_multiparts(profile: TargetProfile, depth: int, *, broken: bool) -> bytes:
     """Multiparts nested `depth` deep, the innermost one's boundary never appearing when
     `broken`; the boundaries are unquoted (`boundary=b01`), as some mailers write them, and
     none is the prefix of another (RFC 2046 §5.1.1)."""
@@ -133,13 +133,15 @@ def mime_cases(profile: TargetProfile) -> list[GeneratedCase]:
         raw_case(_no_boundary(profile), "boundary never appears", violates=MIME),
         raw_case(_no_mime_version(profile), "no MIME-Version"),
         raw_case(_no_inner_boundary(profile), "inner boundary never appears", violates=MIME),
-        raw_case(_nested_deep(profile, 3, broken=False), "unquoted boundaries"),
+        raw_case(nested_multiparts(profile, 3, broken=False), "unquoted boundaries"),
         raw_case(_unclosed(profile, broken=False), "no close delimiter"),
         raw_case(
             _unclosed(profile, broken=True), "no close delimiter, last part broken", violates=MIME
         ),
         raw_case(
-            _nested_deep(profile, 15, broken=True), "15 deep, boundary never appears", violates=MIME
+            nested_multiparts(profile, 15, broken=True),
+            "15 deep, boundary never appears",
+            violates=MIME,
         ),
     ]
 
@@ -334,4 +336,4 @@ def raw_class_cases(rule_id: str, profile: TargetProfile) -> list[GeneratedCase]
     return make(profile) if make is not None else []
 
 
-__all__ = ["BODIES", "RAW_CASES", "raw_class_cases", "size_plans"]
+__all__ = ["BODIES", "RAW_CASES", "nested_multiparts", "raw_class_cases", "size_plans"]

@@ -9,13 +9,15 @@ from typing import Any
 import requests
 from defusedxml import ElementTree
 
-from conformance.profile import SES_SIZE_LIMIT
+from conformance.profile import SES_SIZE_LIMIT, load_builtin_profile
 from conformance.raw import encode_data
 from sesconf_strategies.raw import attachment_padded, message_of, padded
+from sesconf_strategies.raw_cases import nested_multiparts
 
 NS = "{http://ses.amazonaws.com/doc/2010-12-01/}"
 VERIFIED = "sender@verified.example"
 TO = "to@verified.example"
+REFERENCE = load_builtin_profile("reference")
 
 
 def raw_outcome(
@@ -51,18 +53,8 @@ _UNCLOSED_BROKEN = message_of(sender=VERIFIED, to=[TO]).split(b"Content-Type")[0
 )
 
 
-def _deep(depth: int, *, broken: bool) -> bytes:
-    """Multiparts nested `depth` deep with unquoted boundaries; when `broken`, the innermost
-    boundary never appears."""
-    mark = {n: b"--b%02d" % n for n in range(1, depth + 1)}
-    mark[depth] = b"--gone" if broken else mark[depth]
-    lines = [b"MIME-Version: 1.0"]
-    for n in range(1, depth + 1):
-        lines += [b"Content-Type: multipart/mixed; boundary=b%02d" % n, b"", mark[n]]
-    lines += [b"Content-Type: text/plain", b"", b"Deep."]
-    lines += [mark[n] + b"--" for n in range(depth, 0, -1)]
-    return b"\r\n".join([b"From: " + VERIFIED.encode(), b"To: " + TO.encode(), *lines, b""])
-
+_DEEP = nested_multiparts(REFERENCE, 15, broken=True)
+_UNQUOTED = nested_multiparts(REFERENCE, 1, broken=False)
 
 RAW_PROBES: dict[str, tuple[Callable[[str], Any], Any]] = {
     "raw-from-header-ignored": (
@@ -106,8 +98,11 @@ RAW_PROBES: dict[str, tuple[Callable[[str], Any], Any]] = {
         (400, "ValidationError"),
     ),
     "raw-nested-boundary-unread": (raw_outcome(_NO_INNER_BOUNDARY), REFUSED),
-    "raw-deep-parts-unread": (raw_outcome(_deep(15, broken=True)), REFUSED),
-    "raw-unquoted-boundary-refused": (raw_outcome(_deep(1, broken=False)), (200, None)),
+    "raw-deep-parts-unread": (raw_outcome(nested_multiparts(REFERENCE, 15, broken=True)), REFUSED),
+    "raw-unquoted-boundary-refused": (
+        raw_outcome(nested_multiparts(REFERENCE, 1, broken=False)),
+        (200, None),
+    ),
     "raw-unclosed-refused": (raw_outcome(_NESTED.rsplit(b"--", 2)[0]), (200, None)),
     "raw-unclosed-last-part-unread": (raw_outcome(_UNCLOSED_BROKEN), REFUSED),
     "raw-comments-unread": (
