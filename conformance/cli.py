@@ -48,7 +48,7 @@ from conformance.profile import (
 )
 from conformance.protocols import shared_limits
 from conformance.protocols.base import check_reachable
-from conformance.protocols.clients import provision_identities
+from conformance.protocols.clients import provision_identities, rate_from_quota
 from conformance.protocols.signing import EMULATOR_CREDENTIALS, profile_credentials
 from conformance.redact import RedactingStream, register_secrets
 from conformance.report.summary import schema_text
@@ -140,10 +140,13 @@ def _run(args: argparse.Namespace, end: RunEnd, embedded: bool, guard: RunGuard)
     try:
         try:
             check_reachable(profile.url, timeout_s=profile.timeout_s)
+            _provision(profile)
         except TargetUnreachable as exc:
             guard.writing()
-            return end.unreachable(str(exc))
-        _provision(profile)
+            return end.stopped_before_tests(str(exc))
+        except ProfileError as exc:
+            guard.writing()
+            return end.stopped_before_tests(f"profile error: {exc}", ExitCode.USAGE_ERROR)
         with shared_limits_in(report_dir / "limits"):  # probes and every pass share them
             workers, latency_s, slow = _workers(args, profile, end.selected)
             _choose_budget(args, end, guard, latency_s=latency_s, workers=workers)
@@ -222,13 +225,22 @@ def _choose_budget(
 
 
 def _provision(profile: TargetProfile) -> None:
-    """Verify the profile's identities on emulators; a target that refuses is exit 3."""
+    """Verify the profile's identities on emulators; a target that refuses is exit 3. Then
+    read the rate `safety.rate_from_quota` asks for, once, before any test: a protocol
+    with no quota read-back is the profile's error (exit 2), a garbled answer exit 3."""
     try:
         provision_identities(profile)
     except UsageError:
         raise
     except SesConfError as exc:
         raise TargetUnreachable(f"provisioning the profile's identities failed: {exc}") from None
+    try:
+        rate_from_quota(profile)
+    except UsageError:
+        raise
+    except SesConfError as exc:
+        why = f"reading the account's send rate (safety.rate_from_quota) failed: {exc}"
+        raise TargetUnreachable(why) from None
 
 
 def _pytest_args(

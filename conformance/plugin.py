@@ -17,7 +17,6 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +25,10 @@ from hypothesis import HealthCheck, Phase, settings
 
 from conformance.checks.registry import rules, use_extensions
 from conformance.errors import ProfileError, SesConfError, TargetUnreachable, UsageError
-from conformance.profile import DEFAULT_MAX_EXAMPLES, TargetProfile, resolve_target
+from conformance.exitcodes import ExitCode
+from conformance.profile import DEFAULT_MAX_EXAMPLES, resolve_target
 from conformance.protocols.base import check_reachable
-from conformance.protocols.clients import make_client, provision_identities
+from conformance.protocols.clients import make_client, provision_identities, rate_from_quota
 from conformance.redact import redact_strings
 from conformance.report.caps import cap_record
 from conformance.report.journal import Journal
@@ -37,7 +37,7 @@ from conformance.server.app import start_server
 from conformance.suite import support
 from conformance.suite.monitors import Monitors, fold_ids
 from conformance.suite.records import record_of
-from conformance.suite.shards import cost, running_shard, shard_items
+from conformance.suite.shards import balanced_by_cost, cost, running_shard, shard_items
 from conformance.suite.workers import register_worker
 
 
@@ -242,36 +242,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = balanced_by_cost(keep, processes) if phase == "shared" else keep
 
 
-def balanced_by_cost(items: list[pytest.Item], processes: int) -> list[pytest.Item]:
-    """The tests in the order that spreads their cost evenly over `processes`.
-
-    pytest-xdist's worksteal hands the idle processes runs of consecutive tests, of the
-    sizes `_runs` computes; it steals only from processes with more than two queued. So
-    the order is cut into those runs and the tests dealt dearest first, each to the run
-    with the least cost so far that has room (LPT): against a slow target the parallel
-    pass then ends with its longest test, not with two long ones back to back.
-    """
-    room = _runs(len(items), processes)
-    runs: list[list[pytest.Item]] = [[] for _ in room]
-    load = [0] * len(runs)
-    for dear, item in sorted(((cost(item), item) for item in items), key=lambda c: -c[0]):
-        open_runs = [i for i in range(len(runs)) if len(runs[i]) < room[i]]
-        best = min(open_runs, key=lambda i: load[i])
-        runs[best].append(item)
-        load[best] += dear
-    return [item for run in runs for item in run]
-
-
-def _runs(tests: int, processes: int) -> list[int]:
-    """The run sizes worksteal deals `tests` pending tests to `processes` idle ones."""
-    sizes = []
-    for i in range(max(1, processes)):
-        size = tests // (max(1, processes) - i)
-        sizes.append(size)
-        tests -= size
-    return sizes
-
-
 def _rules_of(item: pytest.Item) -> tuple[str, ...]:
     return tuple(r for mark in item.iter_markers("rule") for r in mark.args)
 
@@ -291,8 +261,14 @@ def _open_session(config: pytest.Config) -> support.TargetSession:
         try:
             provision_identities(profile)
         except SesConfError as exc:
-            pytest.exit(f"provisioning the profile's identities failed: {exc}", returncode=3)
-    profile = rate_from_quota(profile)
+            pytest.exit(
+                f"provisioning the profile's identities failed: {exc}",
+                returncode=ExitCode.TARGET_UNREACHABLE,
+            )
+    try:
+        profile = rate_from_quota(profile)
+    except ProfileError as exc:  # a bad profile, as the CLI's own check says it: exit 2
+        pytest.exit(str(exc), returncode=ExitCode.USAGE_ERROR)
     client = make_client(profile)
     folder = records_dir(config)
     journal = Journal(folder) if folder is not None else None
@@ -305,31 +281,12 @@ def _open_session(config: pytest.Config) -> support.TargetSession:
     )
 
 
-def rate_from_quota(profile: TargetProfile) -> TargetProfile:
-    """With `safety.rate_from_quota`, pace sends at the target's own MaxSendRate."""
-    if not profile.safety.rate_from_quota or profile.safety.rate_per_s is not None:
-        return profile
-    client = make_client(profile)
-    try:
-        quota = client.get_send_quota()
-        if quota is None:
-            raise pytest.UsageError(
-                f"safety.rate_from_quota: the {profile.protocol} protocol has no GetSendQuota"
-            )
-        rate = quota.max_send_rate
-    finally:
-        client.close()
-    if rate <= 0:
-        return profile
-    return replace(profile, safety=replace(profile.safety, rate_per_s=rate))
-
-
 def _check_reachable(url: str, *, timeout_s: float) -> None:
     """Exit 3 at once when nothing listens at the target's address."""
     try:
         check_reachable(url, timeout_s=timeout_s)
     except TargetUnreachable as exc:
-        pytest.exit(str(exc), returncode=3)
+        pytest.exit(str(exc), returncode=ExitCode.TARGET_UNREACHABLE)
 
 
 @pytest.fixture(autouse=True)

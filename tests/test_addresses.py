@@ -12,6 +12,8 @@ from conformance.addresses import (
     AddressVerdict,
     Defect,
     Gray,
+    _email_validator_accepts,
+    _whole_accepted,
     bare_address,
     classify_address,
     domain_of,
@@ -324,7 +326,6 @@ def test_the_cached_domain_path_agrees_with_email_validator_on_the_whole_address
 ) -> None:
     """`_email_validator_accepts` reads a plain ASCII address by its domain alone (cached);
     that must be email_validator's verdict on the whole address, for every local part."""
-    from conformance.addresses import _email_validator_accepts, _whole_accepted
 
     address = f"{local}@{domain}"
     assert _whole_accepted(address) == _email_validator_accepts(address)

@@ -237,6 +237,35 @@ def test_every_inner_import_is_named_with_a_reason() -> None:
     assert len(INNER_IMPORTS) <= 5
 
 
+OUTSIDE_PACKAGES = ("tests", "tools", "bench", ".ci")
+"""The repository's other Python: held to the same rule, every import at the top."""
+
+
+def inner_imports_outside(root: Path) -> list[str]:
+    """Imports inside a function in the tests, tools, benchmarks and CI scripts (code in
+    a string, such as a child process's script, is not an import and is not found)."""
+    found = []
+    for folder in OUTSIDE_PACKAGES:
+        for path in sorted((root / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text("utf-8"))
+            for function in ast.walk(tree):
+                if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Import | ast.ImportFrom):
+                        where = path.relative_to(root)
+                        found.append(f"{where}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_the_tests_and_tools_import_at_the_top_too(tmp_path: Path) -> None:
+    assert [] == inner_imports_outside(REPO)
+    planted = tmp_path / "tests" / "test_planted.py"
+    planted.parent.mkdir()
+    planted.write_text("def test_x() -> None:\n    import json\n")
+    assert ["tests/test_planted.py:2: import json"] == inner_imports_outside(tmp_path)
+
+
 def _copy(tmp_path: Path) -> Path:
     root = tmp_path / "copy"
     for folder in (*PACKAGES.values(), "docs"):

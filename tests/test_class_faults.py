@@ -18,6 +18,7 @@ import pytest
 from conformance.exitcodes import ExitCode
 from conformance.profile import load_builtin_profile
 from conformance.rules import RULES
+from conformance.server import class_hooks
 from conformance.server.app import start_server
 from conformance.server.class_faults import BREAKS, CLASS_FAULTS
 from conformance.server.faults import FAULTS
@@ -47,8 +48,6 @@ def test_there_are_25_or_more_and_every_family_has_one() -> None:
 
 
 def test_a_faithful_reference_ignores_every_class_hook() -> None:
-    from conformance.server import class_hooks
-
     params = {"Destination": {"ToAddresses": [" a@b.example"]}, "Source": "x@y.example."}
     assert (params, None) == class_hooks.view(params, frozenset(), "p@q.example")
     assert class_hooks.counted({"ToAddresses": ["a", "a"]}, frozenset(), 50) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -10,15 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+from werkzeug import Response
 
 from conformance.checks.readable import MIN_READABLE
 from conformance.exitcodes import ExitCode
-from conformance.profile import load_builtin_profile
+from conformance.profile import load_builtin_profile, load_profile
 from conformance.rules import NOT_COVERED, RULES
 from conformance.server.app import start_server
 from tests._schema import valid_summary
-from tests._servers import RawServer, closed_port_url, hang
+from tests._servers import RawServer, answering, closed_port_url, hang
 from tests._sesconf import REPO, sesconf
+from tests.test_query_client import BILLION_LAUGHS
 
 
 def test_rules_lists_every_rule_with_level_and_test(tmp_path: Path) -> None:
@@ -72,11 +76,8 @@ def test_a_bad_profile_exits_2_naming_the_key(
 
 
 def test_env_variables_are_expanded_in_profiles(tmp_path: Path) -> None:
-    from conformance.profile import load_profile
-
     profile = tmp_path / "p.toml"
     profile.write_text('url = "http://127.0.0.1:${SESCONF_TEST_PORT}/"\n')
-    import os
 
     os.environ["SESCONF_TEST_PORT"] = "9999"
     try:
@@ -118,11 +119,37 @@ def test_a_target_that_never_answers_ends_broken_within_its_timeout(tmp_path: Pa
     assert elapsed < 30, f"took {elapsed:.1f}s"
 
 
+def test_rate_from_quota_over_a_protocol_without_a_quota_is_a_profile_error(
+    tmp_path: Path,
+) -> None:
+    """Found before any test runs, as any profile error: exit 2 naming the key, and a
+    summary that says so (not a pending run's `interrupted`)."""
+    with start_server(load_builtin_profile("reference")) as server:
+        profile = tmp_path / "p.toml"
+        profile.write_text(f'url = "{server.url}"\n[safety]\nrate_from_quota = true\n')
+        run = sesconf("run", "--profile", str(profile), report_dir=tmp_path / "r")
+    assert ExitCode.USAGE_ERROR == run.returncode, run.stderr
+    assert "safety.rate_from_quota: the envelope protocol has no GetSendQuota" in run.stderr
+    summary = valid_summary(tmp_path / "r")
+    assert (2, "USAGE_ERROR") == (summary["exit_code"], summary["exit_name"])
+    assert {"broken"} == {rule["outcome"] for rule in summary["rules"]}
+
+
+def test_a_garbled_quota_answer_for_rate_from_quota_is_exit_3(tmp_path: Path) -> None:
+    with answering(Response("<html>hello</html>", 200, content_type="text/html")) as server:
+        profile = tmp_path / "p.toml"
+        profile.write_text(
+            f'protocol = "ses-query"\nurl = "{server.url}"\n'
+            "[identities]\nprovision = false\n[safety]\nrate_from_quota = true\n"
+        )
+        run = sesconf("run", "--profile", str(profile), report_dir=tmp_path / "r")
+    assert ExitCode.TARGET_UNREACHABLE == run.returncode, run.stderr
+    assert "reading the account's send rate (safety.rate_from_quota) failed" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert 3 == valid_summary(tmp_path / "r")["exit_code"]
+
+
 def test_a_target_answering_garbage_fails_without_crashing_the_suite(tmp_path: Path) -> None:
-    from werkzeug import Response
-
-    from tests._servers import answering
-
     with answering(Response("<html>hello</html>", 200, content_type="text/html")) as server:
         run = sesconf(
             "run", "--url", server.url, "--max-examples", "5", report_dir=tmp_path, timeout=120
@@ -232,11 +259,6 @@ def test_plain_pytest_against_nothing_is_not_called_conformant(tmp_path: Path) -
 
 
 def test_a_target_answering_an_entity_bomb_ends_broken(tmp_path: Path) -> None:
-    from werkzeug import Response
-
-    from tests._servers import answering
-    from tests.test_query_client import BILLION_LAUGHS
-
     bomb = Response(BILLION_LAUGHS, 200, content_type="text/xml")
     with answering(bomb) as server:
         started = time.monotonic()
@@ -259,8 +281,6 @@ def test_a_target_answering_an_entity_bomb_ends_broken(tmp_path: Path) -> None:
 
 
 def test_sesconf_serve_answers_on_its_port(tmp_path: Path) -> None:
-    import requests
-
     port = int(closed_port_url().rsplit(":", 1)[1].strip("/"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "conformance", "serve", "--port", str(port)],

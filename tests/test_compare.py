@@ -14,6 +14,7 @@ from conformance.exitcodes import ExitCode
 from conformance.profile import load_builtin_profile
 from conformance.server.app import start_server
 from conformance.server.faults import FAULTS
+from tests._servers import closed_port_url
 
 FAULT_1 = "accept-51-recipients"
 FAULT_2 = "constant-id"
@@ -79,8 +80,6 @@ def test_compare_runs_every_target_and_the_matrix_matches_their_reports(
 
 
 def test_an_unreachable_target_makes_exit_3_unless_a_rule_fails(tmp_path: Path) -> None:
-    from tests._servers import closed_port_url
-
     args = _parse(
         f"gone={closed_port_url()}", "--report-dir", str(tmp_path / "c"), "--max-examples", "2"
     )

@@ -15,6 +15,7 @@ import pytest
 import conformance
 import conformance.errors as errors
 import sesconf_strategies
+from conformance.violations import violation_for
 
 MODULES = sorted(
     info.name
@@ -78,7 +79,6 @@ def test_old_import_paths_name_the_same_class(module_name: str, name: str) -> No
 
 def test_verdicts_are_not_suite_errors() -> None:
     """A handler of the suite's own errors must never swallow a verdict."""
-    from conformance.violations import violation_for
 
     for verdict in (violation_for("recipients.max"), errors.TargetBroken):
         assert not issubclass(verdict, errors.SesConfError), verdict

@@ -3,6 +3,7 @@ and a CI that runs the README's commands as written (.ci/fresh_clone.py)."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import re
 import subprocess
@@ -104,8 +105,6 @@ module-level constants, not functions)."""
 
 
 def test_no_function_grows_over_60_lines() -> None:
-    import ast
-
     long = set()
     for folder in ("conformance", "strategies", "tests", "bench", ".ci", "tools"):
         for path in sorted((REPO / folder).rglob("*.py")):

@@ -12,10 +12,12 @@ import requests
 from conformance.commands import replay
 from conformance.exitcodes import ExitCode
 from conformance.profile import load_builtin_profile
+from conformance.protocols.clients import make_client
 from conformance.rules import RULES
 from conformance.server.app import start_server
 from conformance.server.faults import FAULTS
 from conformance.suite.rejudge import replayable
+from conformance.suite.support import TargetSession
 from tests._hostile import html_500
 from tests._servers import RawServer, closed_port_url
 from tests._sesconf import sesconf
@@ -220,9 +222,6 @@ def test_replay_says_still_failing_until_the_fault_is_gone(
 
 
 def test_a_rule_without_a_registered_check_cannot_be_replayed() -> None:
-    from conformance.protocols.clients import make_client
-    from conformance.suite.support import TargetSession
-
     ce = replay.Counterexample("no.such-rule", "fail", {"Source": "x"}, None, "")
     with start_server(PROFILE) as server:
         profile = PROFILE.with_url(server.url)

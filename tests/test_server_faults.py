@@ -12,6 +12,7 @@ import requests
 from defusedxml import ElementTree
 
 from conformance.profile import load_builtin_profile
+from conformance.rules import RULES
 from conformance.server import FAULTS, RunningServer, make_app, start_server
 from conformance.server.faults import RULE_FAULTS
 from tests._race_probes import ID_SENDS, accepted_past_quota, distinct_ids, refused_yet_delivered
@@ -387,7 +388,6 @@ def faithful() -> Iterator[RunningServer]:
 
 def test_every_fault_has_a_probe_and_a_rule() -> None:
     """The class faults are proven by whole runs instead (tests/test_class_faults.py)."""
-    from conformance.rules import RULES
 
     assert sorted(RULE_FAULTS) == sorted(PROBES)
     for fault in FAULTS.values():

@@ -13,17 +13,20 @@ import sys
 import textwrap
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from conformance.commands.concurrency import MAX_AUTO, choose, probe_latency
+from conformance.commands.concurrency import AUTO, MAX_AUTO, choose, probe_latency, resolve
 from conformance.exitcodes import ExitCode
 from conformance.profile import load_builtin_profile
 from conformance.protocols import shared_limits
+from conformance.rules import RULES
 from conformance.server.app import start_server
-from tests._servers import OK, WsgiServer, json_response
+from conformance.suite.shards import balanced_by_cost, worksteal_runs
+from tests._servers import OK, RawServer, WsgiServer, hang, json_response
 from tests._sesconf import REPO, sesconf
 
 pytestmark = pytest.mark.skipif(not shared_limits.supported(), reason="needs fcntl.flock")
@@ -221,10 +224,6 @@ def test_auto_overlaps_a_slow_target_and_keeps_the_verdicts(tmp_path: Path) -> N
 def test_auto_keeps_to_the_accounts_rate_when_the_profile_reads_it() -> None:
     """`safety.rate_from_quota`: the reference's sandbox MaxSendRate is 1/s, so a 300 ms
     target gains nothing from a second process."""
-    from dataclasses import replace
-
-    from conformance.commands.concurrency import AUTO, resolve
-    from conformance.rules import RULES
 
     with start_server(REFERENCE, latency_s=0.3) as server:
         plain = replace(REFERENCE.with_url(server.url), protocol="ses-query")
@@ -234,12 +233,6 @@ def test_auto_keeps_to_the_accounts_rate_when_the_profile_reads_it() -> None:
 
 
 def test_a_target_that_hangs_is_not_slow_but_broken_one_process() -> None:
-    from dataclasses import replace
-
-    from conformance.commands.concurrency import AUTO, resolve
-    from conformance.rules import RULES
-    from tests._servers import RawServer, hang
-
     with RawServer(hang) as server:
         hanging = replace(REFERENCE.with_url(server.url), timeout_s=0.5)
         started = time.monotonic()
@@ -265,26 +258,22 @@ class _Test:
 
 
 def test_runs_are_the_sizes_worksteal_deals() -> None:
-    from conformance.plugin import _runs
-
-    assert [2] * 8 == _runs(16, 8)
-    assert [1, 1, 1, 1, 2, 2, 2, 2, 2, 2] == _runs(16, 10)
-    assert [0, 0, 0, 0, 0, 1, 1, 1] == _runs(3, 8)
-    assert [16] == _runs(16, 1)
+    assert [2] * 8 == worksteal_runs(16, 8)
+    assert [1, 1, 1, 1, 2, 2, 2, 2, 2, 2] == worksteal_runs(16, 10)
+    assert [0, 0, 0, 0, 0, 1, 1, 1] == worksteal_runs(3, 8)
+    assert [16] == worksteal_runs(16, 1)
 
 
 def test_the_parallel_order_gives_each_long_test_a_run_of_its_own() -> None:
     """16 tests on 10 processes: the four dearest get the four runs of one, and no run of
     two holds two of the eight dearest (a slow target's pass ends with its longest test)."""
-    from conformance.plugin import _runs, balanced_by_cost
-
     costs = [152, 138, 123, 120, 88, 88, 70, 63, 60, 42, 32, 31, 31, 31, 25]
     tests = [_Test(f"t{c}-{i}", c - 10, 10) for i, c in enumerate(costs)]
     tests.append(_Test("copies", 21, 10, sends=3))  # 93
     order = balanced_by_cost(tests, 10)  # type: ignore[arg-type]
     assert sorted(t.name for t in tests) == sorted(t.name for t in order)
     runs, start = [], 0
-    for size in _runs(16, 10):
+    for size in worksteal_runs(16, 10):
         runs.append([t.name for t in order[start : start + size]])
         start += size
     assert [["t152-0"], ["t138-1"], ["t123-2"], ["t120-3"]] == runs[:4]

@@ -17,14 +17,11 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
-import pytest
-
 from conformance.checks.registry import rules
-from conformance.errors import ProbeFailed, SesConfError, UsageError
+from conformance.errors import ProbeFailed, SesConfError
 from conformance.model import SendEmailRequest, TransportFailure
-from conformance.plugin import rate_from_quota
 from conformance.profile import TargetProfile
-from conformance.protocols.clients import make_client
+from conformance.protocols.clients import make_client, rate_from_quota
 
 AUTO = "auto"
 MAX_AUTO = 12
@@ -145,7 +142,7 @@ def resolve(requested: str | int, profile: TargetProfile, *, selected: Sequence[
     if requested != AUTO:
         return Choice(int(requested), f"--concurrency {requested}")
     try:
-        profile = _with_quota_rate(profile)
+        profile = rate_from_quota(profile)  # the probes (and the choice) keep its rate
         latency = probe_latency(profile)
     except SesConfError as exc:  # e.g. a max_sends too small for the probes
         return Choice(1, f"auto: no probe ({exc}); one process")
@@ -159,14 +156,3 @@ def resolve(requested: str | int, profile: TargetProfile, *, selected: Sequence[
     )
     why = f"auto: the target answers in {latency * 1000:.0f} ms (fastest of {PROBES})"
     return Choice(n, why + (f"; load average {load:.0f}" if load > 2 * cores() else ""), latency)
-
-
-def _with_quota_rate(profile: TargetProfile) -> TargetProfile:
-    """With `safety.rate_from_quota`, the probes (and the choice) keep the account's rate."""
-    if not profile.safety.rate_from_quota or profile.safety.rate_per_s is not None:
-        return profile
-
-    try:
-        return rate_from_quota(profile)
-    except pytest.UsageError as exc:
-        raise UsageError(str(exc)) from None

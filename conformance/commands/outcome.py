@@ -55,8 +55,11 @@ class RunEnd:
             self.budget,
         )
 
-    def unreachable(self, why: str) -> ExitCode:
-        """Every rule `broken` for `why`: exit 3."""
+    def stopped_before_tests(
+        self, why: str, code: ExitCode = ExitCode.TARGET_UNREACHABLE
+    ) -> ExitCode:
+        """Every rule `broken` for `why`, before any test ran: exit `code` (3, the target
+        unreachable or refusing to provision; 2, the profile wrong for this target)."""
         records = self.args.report_dir / "records"
         results = [
             dict(r, outcome="broken", reason=why)
@@ -67,9 +70,9 @@ class RunEnd:
                 profile=self.profile,
             )
         ]
-        self.files().write(results, exit_code=ExitCode.TARGET_UNREACHABLE, interrupted=None)
+        self.files().write(results, exit_code=code, interrupted=None)
         print(f"sesconf: {why}", file=sys.stderr)
-        return ExitCode.TARGET_UNREACHABLE
+        return code
 
     def report(self, returncodes: Sequence[int], interrupted: str | None) -> ExitCode:
         """Fold the records into the reports, marked interrupted when the run was stopped

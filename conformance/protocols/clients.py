@@ -7,15 +7,16 @@ needs it (`make_client`, `provision_identities`) live here, importing them at th
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
-from conformance.errors import ProtocolUnavailable
+from conformance.errors import ProfileError, ProtocolUnavailable
 from conformance.profile import TargetProfile
 from conformance.protocols.base import Client
 from conformance.protocols.envelope import EnvelopeClient
 from conformance.protocols.query import QueryClient
 from conformance.protocols.sesv2 import SesV2Client, switch_sandbox
 
-__all__ = ["CLIENTS", "make_client", "provision_identities"]
+__all__ = ["CLIENTS", "make_client", "provision_identities", "rate_from_quota"]
 
 CLIENTS: Mapping[str, Callable[[TargetProfile], Client]] = {
     "envelope": EnvelopeClient,
@@ -50,3 +51,22 @@ def provision_identities(profile: TargetProfile) -> None:
             client.close()
     if profile.account.sandbox_switch:
         switch_sandbox(profile)
+
+
+def rate_from_quota(profile: TargetProfile) -> TargetProfile:
+    """With `safety.rate_from_quota`, pace sends at the target's own MaxSendRate."""
+    if not profile.safety.rate_from_quota or profile.safety.rate_per_s is not None:
+        return profile
+    client = make_client(profile)
+    try:
+        quota = client.get_send_quota()
+        if quota is None:
+            raise ProfileError(
+                f"safety.rate_from_quota: the {profile.protocol} protocol has no GetSendQuota"
+            )
+        rate = quota.max_send_rate
+    finally:
+        client.close()
+    if rate <= 0:
+        return profile
+    return replace(profile, safety=replace(profile.safety, rate_per_s=rate))

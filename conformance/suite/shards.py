@@ -9,6 +9,9 @@ the generated examples and some explicit ones, each other shard only explicit on
 (Hypothesis's explicit phase alone). Every explicit example still runs exactly once, so
 every class is still reached, and the verdicts are the test's: the reports fold the
 shards back into it (`report/testnames.py`). A fast target's run is never sharded.
+
+The parallel pass's order (`balanced_by_cost`) spreads the tests' cost over the processes
+as pytest-xdist's worksteal deals them.
 """
 
 from __future__ import annotations
@@ -23,7 +26,16 @@ from hypothesis import Phase, settings
 
 from conformance.report.testnames import shard_name
 
-__all__ = ["MIN_SHARD_COST", "Shard", "cost", "cut", "running_shard", "shard_items"]
+__all__ = [
+    "MIN_SHARD_COST",
+    "Shard",
+    "balanced_by_cost",
+    "cost",
+    "cut",
+    "running_shard",
+    "shard_items",
+    "worksteal_runs",
+]
 
 MIN_SHARD_COST = 10
 """No shard is cut smaller than this many sends: each one is a test of its own to start."""
@@ -124,3 +136,33 @@ def running_shard(item: pytest.Item) -> Iterator[None]:
         yield
     finally:
         test.hypothesis_explicit_examples, test._hypothesis_internal_use_settings = before
+
+
+def balanced_by_cost(items: list[pytest.Item], processes: int) -> list[pytest.Item]:
+    """The tests in the order that spreads their cost evenly over `processes`.
+
+    pytest-xdist's worksteal hands the idle processes runs of consecutive tests, of the
+    sizes `worksteal_runs` computes; it steals only from processes with more than two queued. So
+    the order is cut into those runs and the tests dealt dearest first, each to the run
+    with the least cost so far that has room (LPT): against a slow target the parallel
+    pass then ends with its longest test, not with two long ones back to back.
+    """
+    room = worksteal_runs(len(items), processes)
+    runs: list[list[pytest.Item]] = [[] for _ in room]
+    load = [0] * len(runs)
+    for dear, item in sorted(((cost(item), item) for item in items), key=lambda c: -c[0]):
+        open_runs = [i for i in range(len(runs)) if len(runs[i]) < room[i]]
+        best = min(open_runs, key=lambda i: load[i])
+        runs[best].append(item)
+        load[best] += dear
+    return [item for run in runs for item in run]
+
+
+def worksteal_runs(tests: int, processes: int) -> list[int]:
+    """The run sizes worksteal deals `tests` pending tests to `processes` idle ones."""
+    sizes = []
+    for i in range(max(1, processes)):
+        size = tests // (max(1, processes) - i)
+        sizes.append(size)
+        tests -= size
+    return sizes
