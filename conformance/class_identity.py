@@ -8,8 +8,8 @@ identities, verified domains and subdomains, look-alikes, the simulator's mailbo
 from __future__ import annotations
 
 from conformance.profile import TargetProfile
+from conformance.verification import SIMULATOR_DOMAIN
 
-SIMULATOR_DOMAIN = "simulator.amazonses.com"
 SIMULATOR_BOXES = ("success", "bounce", "ooto", "complaint", "suppressionlist")
 
 IDENTITY_RELATIONS = (

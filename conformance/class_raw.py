@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from conformance.addresses import AddressClass
-from conformance.oracle import is_simulator, is_verified
 from conformance.oracle_raw import raw_message, raw_safe_bytes
 from conformance.profile import TargetProfile
 from conformance.raw import (
@@ -28,6 +27,7 @@ from conformance.raw import (
     unclosed,
     unquoted_boundary,
 )
+from conformance.verification import is_simulator, is_verified
 
 _BARE_CR: Final = re.compile(rb"\r(?!\n)")
 RAW_PROTOCOLS: Final = frozenset({"ses-query", "sesv2"})

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from conformance.addresses import AddressClass, classify_address
-from conformance.oracle import is_verified
 from conformance.oracle_tags import well_typed_tags
 from conformance.profile import TargetProfile
 from conformance.tags import (
@@ -22,6 +21,7 @@ from conformance.tags import (
     VALUE_CHARS,
     classify_tag,
 )
+from conformance.verification import is_verified
 
 POSITIONS = ("first", "middle", "last")
 TAG_CLASSES = (

@@ -30,9 +30,9 @@ from conformance.class_shape import (
 from conformance.class_size import size_declared, size_observed
 from conformance.class_tags import tags_declared, tags_observed
 from conformance.members import DESTINATION_LISTS
-from conformance.oracle import is_simulator, is_verified, verified_as_read
 from conformance.profile import Identities, TargetProfile
 from conformance.raw import is_raw
+from conformance.verification import is_simulator, is_verified, verified_as_read
 
 EVENT_PREFIX = "class: "
 FIELDS = dict(zip(DESTINATION_LISTS, ("To", "Cc", "Bcc"), strict=True))

@@ -7,16 +7,13 @@ here trusts how a request was generated.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from conformance.addresses import (
     AddressClass,
     AddressVerdict,
-    bare_address,
     classify_address,
-    comments_removed,
 )
 from conformance.members import (
     BODY_PARTS,
@@ -32,19 +29,19 @@ from conformance.members import (
     holds,
 )
 from conformance.model import JSON, Accept, Either, Expectation, Reject
-from conformance.profile import SES_SIZE_LIMIT, Identities, TargetProfile
+from conformance.profile import SES_SIZE_LIMIT, TargetProfile
 from conformance.tags import tag_findings
+from conformance.verification import (
+    is_simulator,
+    is_verified,
+    simulator_in_other_case,
+    verified_as_read,
+)
 
 SAFE_CONTENT_BYTES = 7_000_000
 """Content at or under this fits in 10 MiB after MIME and base64 (rules.md size.max)."""
 
 KNOWN_CHARSETS = frozenset({"utf-8", "us-ascii", "iso-8859-1"})
-SIMULATOR_DOMAIN = "simulator.amazonses.com"
-_SIMULATOR = re.compile(
-    r"(?:success|bounce|ooto|complaint|suppressionlist)"
-    r"(?:\+[A-Za-z0-9!#$%&'*/=?^_`{|}~+-]+(?:\.[A-Za-z0-9!#$%&'*/=?^_`{|}~+-]+)*)?"
-    r"@simulator\.amazonses\.com"
-)
 _READ_MEMBERS = ("ReplyToAddresses", "ReturnPath", "Tags")
 """The optional members whose values the oracle reads (rules.md speaks of them)."""
 _UNCOVERED = tuple(
@@ -86,61 +83,6 @@ def content_bytes(params: JSON) -> int:
         if isinstance(data, str):
             total += _utf8_len(data)
     return total
-
-
-def is_verified(address: str, identities: Identities) -> bool | None:
-    """True, False, or None (gray: a +label on an address-only identity).
-
-    Address identities compare case-sensitively and whole; domain identities
-    case-insensitively, and cover subdomains at any depth but not look-alikes.
-    """
-    bare = bare_address(address)
-    if "@" not in bare:
-        return False
-    local, _, domain = bare.rpartition("@")
-    if bare in identities.verified_addresses:
-        return True
-    lowered = domain.lower()
-    for verified in identities.verified_domains:
-        want = verified.lower()
-        if lowered == want or lowered.endswith("." + want):
-            return True
-    if "+" in local and f"{local.split('+', 1)[0]}@{domain}" in identities.verified_addresses:
-        return None
-    return False
-
-
-def verified_as_read(verdict: AddressVerdict, identities: Identities) -> bool | None:
-    """`is_verified` of the address inside a verdict, however a target may read it.
-
-    A (comment) may be dropped, a quoted local part unquoted and a non-ASCII domain read
-    in Punycode: verified in any reading is not False. A domain IDNA cannot encode leaves
-    it open (None).
-    """
-    readings = {verdict.address, comments_removed(verdict.address).strip(" ")}
-    for address in list(readings):
-        local, _, domain = address.rpartition("@")
-        if len(local) > 1 and local[0] == local[-1] == '"':  # `"a.b"@x` may be read as a.b@x
-            readings.add(re.sub(r"\\(.)", r"\1", local[1:-1]) + "@" + domain)
-        if local and not domain.isascii():
-            try:
-                readings.add(f"{local}@{domain.encode('idna').decode('ascii')}")
-            except UnicodeError:
-                return None
-    found = [is_verified(address, identities) for address in sorted(readings)]
-    if True in found:
-        return True
-    return None if None in found else False
-
-
-def is_simulator(address: str) -> bool:
-    """A mailbox-simulator address, exactly as documented (lower case, optional +label)."""
-    return _SIMULATOR.fullmatch(bare_address(address)) is not None
-
-
-def _simulator_in_other_case(address: str) -> bool:
-    bare = bare_address(address)
-    return not is_simulator(bare) and _SIMULATOR.fullmatch(bare.lower()) is not None
 
 
 # --- the judgement ----------------------------------------------------------------------
@@ -284,7 +226,7 @@ def _check_recipient(recipient: str, profile: TargetProfile, found: _Findings) -
     if verified is None:
         found.gray.append(f"recipient {recipient!r}: +label on a verified address (sandbox)")
     elif not verified:
-        if _simulator_in_other_case(verdict.address):
+        if simulator_in_other_case(verdict.address):
             found.gray.append(f"recipient {recipient!r}: simulator address in another case")
         else:
             found.violate("sandbox.recipients", f"recipient {recipient!r} is not verified")

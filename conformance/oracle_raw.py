@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from conformance.addresses import AddressClass, AddressVerdict, classify_address
 from conformance.model import Accept, Either, Expectation, Reject
-from conformance.oracle import expect, is_simulator, verified_as_read
+from conformance.oracle import expect
 from conformance.profile import TargetProfile
 from conformance.raw import (
     LINE_LIMIT,
@@ -27,6 +27,7 @@ from conformance.raw import (
     is_raw,
     read_data,
 )
+from conformance.verification import is_simulator, verified_as_read
 
 RAW_MEMBERS: Final = frozenset(
     {"RawMessage", "Source", "Destinations", "ConfigurationSetName", "Tags"}

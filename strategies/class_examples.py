@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.addresses import Defect, Gray
-from conformance.class_identity import SIMULATOR_DOMAIN
 from conformance.classes import POSITIONS
-from conformance.oracle import is_verified
 from conformance.profile import TargetProfile
+from conformance.verification import SIMULATOR_DOMAIN, is_verified
 from sesconf_strategies.build import (
     SIMPLE_MESSAGE,
     case_of,

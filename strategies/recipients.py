@@ -13,6 +13,7 @@ from typing import Literal
 from hypothesis import strategies as st
 
 from conformance.profile import TargetProfile
+from conformance.verification import SIMULATOR_DOMAIN
 from sesconf_strategies.addresses import (
     POOLED_LABELS,
     POOLED_LOCALS,
@@ -23,7 +24,6 @@ from sesconf_strategies.addresses import (
 )
 from sesconf_strategies.senders import verified_by_identities
 
-SIMULATOR_DOMAIN = "simulator.amazonses.com"
 SIMULATOR_MAILBOXES = ("success", "bounce", "ooto", "complaint", "suppressionlist")
 Field = Literal["ToAddresses", "CcAddresses", "BccAddresses"]
 FIELDS: tuple[Field, ...] = ("ToAddresses", "CcAddresses", "BccAddresses")

@@ -14,13 +14,12 @@ from conformance.model import Accept, Either, Expectation, Reject
 from conformance.oracle import (
     content_bytes,
     expect,
-    is_simulator,
-    is_verified,
     recipients_of,
     safe_content_bytes,
 )
 from conformance.profile import Account, Identities, Limits, TargetProfile
 from conformance.rules import RULES
+from conformance.verification import is_simulator, is_verified
 
 PROFILE = TargetProfile()  # sender@verified.example and the domain verified.example
 SOLO = replace(

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from conformance.addresses import AddressClass, Defect, Gray, classify_address
 from conformance.model import Accept, Either, Reject, SendEmailRequest
-from conformance.oracle import content_bytes, expect, is_simulator, is_verified
+from conformance.oracle import content_bytes, expect
 from conformance.profile import Account, TargetProfile, load_builtin_profile
+from conformance.verification import is_simulator, is_verified
 from sesconf_strategies import (
     WRONG_TYPES,
     GeneratedMessage,

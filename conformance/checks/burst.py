@@ -14,8 +14,9 @@ from conformance.checks.evidence import Verdict, describe_outcome, json_ready
 from conformance.checks.judgements import Reading, read
 from conformance.checks.state import atomic_problems, repeated_id, witness_address
 from conformance.model import Exchange, Rejected
-from conformance.oracle import is_simulator, recipients_of
+from conformance.oracle import recipients_of
 from conformance.profile import TargetProfile
+from conformance.verification import is_simulator
 from sesconf_strategies.build import deliverable, params_of, verified_sender
 from sesconf_strategies.recipients import Recipients
 

@@ -23,10 +23,11 @@ from hypothesis.stateful import rule as step
 from conformance.checks.burst import counted
 from conformance.checks.judgements import Reading, read
 from conformance.model import Either, Expectation, Reject, SendEmailRequest
-from conformance.oracle import expect, is_simulator
+from conformance.oracle import expect
 from conformance.outbox_formats import delivered_to
 from conformance.suite.reach import note_class
 from conformance.suite.support import TestContext, configured, current, examples, rule
+from conformance.verification import is_simulator
 from conformance.violations import violation_for
 from sesconf_strategies.build import deliverable, params_of, verified_sender
 from sesconf_strategies.recipients import Recipients

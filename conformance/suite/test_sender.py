@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from hypothesis import example, given
 
-from conformance.oracle import is_verified
 from conformance.suite.reach import check, examples
 from conformance.suite.support import TestContext, configured, rule
+from conformance.verification import is_verified
 from sesconf_strategies.build import explicit, requests
 from sesconf_strategies.cases import GeneratedCase
 from sesconf_strategies.class_examples import sender_class_cases
