@@ -132,9 +132,10 @@ def _ids(folder: Path, pid: int, *entries: tuple[str, str]) -> None:
 
 
 def test_recipients_valid_s_control_keeps_each_recipient_s_subdomain_depth() -> None:
-    """A 254-character address lives under subdomains: refused by a target that does not
-    verify subdomains (the sandbox's reason), its control must be refused there too, and
-    accepted by one whose only defect is in the address's form (its labels' length)."""
+    """A 254-character address lives under subdomains: refused by a sandboxed target that
+    does not verify subdomains (the sandbox's reason), its control must be refused there
+    too, and accepted by one whose only defect is in the address's form (its labels'
+    length). Out of the sandbox the plain control stands."""
     control = get_check("recipients.valid").control
     assert control is not None
     longest = at_every_limit("verified.example")
