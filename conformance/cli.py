@@ -144,9 +144,10 @@ def _run(args: argparse.Namespace, end: RunEnd, embedded: bool, guard: RunGuard)
         except TargetUnreachable as exc:
             guard.writing()
             return end.stopped_before_tests(str(exc))
-        except ProfileError as exc:
+        except UsageError as exc:  # the profile wrong for this target
             guard.writing()
-            return end.stopped_before_tests(f"profile error: {exc}", ExitCode.USAGE_ERROR)
+            why = f"profile error: {exc}" if isinstance(exc, ProfileError) else str(exc)
+            return end.stopped_before_tests(why, ExitCode.USAGE_ERROR)
         with shared_limits_in(report_dir / "limits"):  # probes and every pass share them
             workers, latency_s, slow = _workers(args, profile, end.selected)
             _choose_budget(args, end, guard, latency_s=latency_s, workers=workers)

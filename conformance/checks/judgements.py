@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from conformance.addresses import AddressClass, classify_address
+from conformance.addresses import AddressClass, bare_address, classify_address
 from conformance.members import DESTINATION_LISTS
 from conformance.messages import says_not_verified, says_quota
 from conformance.model import (
@@ -333,7 +333,7 @@ def valid_recipients_control(params: Mapping[str, Any], profile: TargetProfile) 
 def _subdomain_depth(address: str, domains: tuple[str, ...]) -> tuple[int, str] | None:
     """How many labels `address`'s domain has above the verified domain it is under, and
     that domain; None when it is under none (or is one)."""
-    domain = address.rpartition("@")[2].lower()
+    domain = bare_address(address).rpartition("@")[2].lower()
     for verified in domains:
         if domain.endswith("." + verified.lower()):
             return domain[: -len(verified) - 1].count(".") + 1, verified
