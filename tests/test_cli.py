@@ -149,6 +149,21 @@ def test_a_garbled_quota_answer_for_rate_from_quota_is_exit_3(tmp_path: Path) ->
     assert 3 == valid_summary(tmp_path / "r")["exit_code"]
 
 
+def test_a_target_refusing_to_provision_is_exit_3_with_its_summary(tmp_path: Path) -> None:
+    with answering(Response("<html>no</html>", 500, content_type="text/html")) as server:
+        profile = tmp_path / "p.toml"
+        profile.write_text(
+            f'protocol = "ses-query"\nurl = "{server.url}"\n[identities]\nprovision = true\n'
+        )
+        run = sesconf("run", "--profile", str(profile), report_dir=tmp_path / "r")
+    assert ExitCode.TARGET_UNREACHABLE == run.returncode, run.stderr
+    assert "provisioning the profile's identities failed" in run.stderr
+    summary = valid_summary(tmp_path / "r")
+    assert 3 == summary["exit_code"]
+    reasons = {rule["reason"] for rule in summary["rules"]}
+    assert all("provisioning the profile's identities failed" in why for why in reasons)
+
+
 def test_a_target_answering_garbage_fails_without_crashing_the_suite(tmp_path: Path) -> None:
     with answering(Response("<html>hello</html>", 200, content_type="text/html")) as server:
         run = sesconf(
