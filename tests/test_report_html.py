@@ -20,9 +20,11 @@ from _browser import PageRun, load, screenshot
 from conformance.exitcodes import ExitCode
 from conformance.profile import load_builtin_profile
 from conformance.redact import MASK, redact, redact_value
-from conformance.report.html import OUTCOMES, pretty_body, render_index_html, write_index_html
+from conformance.report.html import render_index_html, write_index_html
 from conformance.report.matrix import load_matrix, only_one_target, write_matrix_html
+from conformance.report.parts import OUTCOMES
 from conformance.report.summary import build_summary
+from conformance.report.text import pretty_body
 from conformance.rules import NOT_COVERED, RULES
 from tests._schema import VALIDATOR
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from conformance.report.html import (
+from conformance.report.parts import (
     by_family,
     esc,
     exit_code_name,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from conformance.redact import redact
-from conformance.report.html import OUTCOMES, by_family, exit_code_name
+from conformance.report.parts import OUTCOMES, by_family, exit_code_name
 from conformance.report.text import clip, printable
 
 REASON_CHARS = 300
