@@ -98,11 +98,8 @@ RAW_PROBES: dict[str, tuple[Callable[[str], Any], Any]] = {
         (400, "ValidationError"),
     ),
     "raw-nested-boundary-unread": (raw_outcome(_NO_INNER_BOUNDARY), REFUSED),
-    "raw-deep-parts-unread": (raw_outcome(nested_multiparts(REFERENCE, 15, broken=True)), REFUSED),
-    "raw-unquoted-boundary-refused": (
-        raw_outcome(nested_multiparts(REFERENCE, 1, broken=False)),
-        (200, None),
-    ),
+    "raw-deep-parts-unread": (raw_outcome(_DEEP), REFUSED),
+    "raw-unquoted-boundary-refused": (raw_outcome(_UNQUOTED), (200, None)),
     "raw-unclosed-refused": (raw_outcome(_NESTED.rsplit(b"--", 2)[0]), (200, None)),
     "raw-unclosed-last-part-unread": (raw_outcome(_UNCLOSED_BROKEN), REFUSED),
     "raw-comments-unread": (
