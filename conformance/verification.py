@@ -16,6 +16,7 @@ __all__ = [
     "is_simulator",
     "is_verified",
     "simulator_in_other_case",
+    "subdomain_depth",
     "verified_as_read",
 ]
 
@@ -40,13 +41,23 @@ def is_verified(address: str, identities: Identities) -> bool | None:
     if bare in identities.verified_addresses:
         return True
     lowered = domain.lower()
-    for verified in identities.verified_domains:
-        want = verified.lower()
-        if lowered == want or lowered.endswith("." + want):
-            return True
+    if any(lowered == verified.lower() for verified in identities.verified_domains):
+        return True
+    if subdomain_depth(domain, identities.verified_domains) is not None:
+        return True
     if "+" in local and f"{local.split('+', 1)[0]}@{domain}" in identities.verified_addresses:
         return None
     return False
+
+
+def subdomain_depth(domain: str, verified_domains: tuple[str, ...]) -> tuple[int, str] | None:
+    """How many labels `domain` has above the verified domain it is a subdomain of (case
+    folded), and that domain; None when it is under none (or is one)."""
+    lowered = domain.lower()
+    for verified in verified_domains:
+        if lowered.endswith("." + verified.lower()):
+            return lowered[: -len(verified) - 1].count(".") + 1, verified
+    return None
 
 
 def verified_as_read(verdict: AddressVerdict, identities: Identities) -> bool | None:

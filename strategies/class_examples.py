@@ -125,7 +125,7 @@ def recipient_class_cases(profile: TargetProfile) -> list[GeneratedCase]:
     for address in (*ends, f"b\u2003ad@{domain}", f"bad@{domain}\u00a0"):
         recipients = Recipients((deliverable(profile, 0), address))
         cases.append(case_of(params_of(source=source, recipients=recipients), "class example"))
-    longest = at_every_limit(domain)  # verified through its domain, so sandbox-safe
+    longest = at_every_limit(domain)  # under subdomains of a verified domain: deliverable
     cases.append(case_of(params_of(source=source, recipients=Recipients((longest,))), "longest"))
     named = f"Blog \ud55c\uad6d\uc5b4 <{source}>"  # accepted by real SES (ses-ground-truth)
     after = Recipients((deliverable(profile, 0), f"bad@@{domain}"))

@@ -34,6 +34,7 @@ from conformance.oracle import recipients_of
 from conformance.oracle_raw import sender_well_formed
 from conformance.profile import TargetProfile
 from conformance.protocols.envelope import parse_timestamp, space_separated
+from conformance.verification import subdomain_depth
 from sesconf_strategies.controls import CONTROL_MESSAGE, control_recipient, control_sender
 
 CREATED_AT_TOLERANCE = timedelta(minutes=5)
@@ -322,22 +323,13 @@ def valid_recipients_control(params: Mapping[str, Any], profile: TargetProfile) 
         return recipients_control(params, profile)
     controls = [control_recipient(profile)]
     for address in recipients_of(params):
-        depth = _subdomain_depth(address, profile.identities.verified_domains)
+        domain = bare_address(address).rpartition("@")[2]
+        depth = subdomain_depth(domain, profile.identities.verified_domains)
         if depth is not None:
             control = f"r@{'a.' * depth[0]}{depth[1]}"
             if control not in controls:
                 controls.append(control)
     return _with(params, "Destination", {"ToAddresses": controls})
-
-
-def _subdomain_depth(address: str, domains: tuple[str, ...]) -> tuple[int, str] | None:
-    """How many labels `address`'s domain has above the verified domain it is under, and
-    that domain; None when it is under none (or is one)."""
-    domain = bare_address(address).rpartition("@")[2].lower()
-    for verified in domains:
-        if domain.endswith("." + verified.lower()):
-            return domain[: -len(verified) - 1].count(".") + 1, verified
-    return None
 
 
 def message_control(params: Mapping[str, Any], profile: TargetProfile) -> dict[str, Any]:
