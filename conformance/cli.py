@@ -140,7 +140,7 @@ def _run(args: argparse.Namespace, end: RunEnd, embedded: bool, guard: RunGuard)
     try:
         try:
             check_reachable(profile.url, timeout_s=profile.timeout_s)
-            _provision(profile)
+            profile = _provision(profile)
         except TargetUnreachable as exc:
             guard.writing()
             return end.stopped_before_tests(str(exc))
@@ -225,10 +225,11 @@ def _choose_budget(
     chosen["run_timeout_s"] = round(deadline)
 
 
-def _provision(profile: TargetProfile) -> None:
+def _provision(profile: TargetProfile) -> TargetProfile:
     """Verify the profile's identities on emulators; a target that refuses is exit 3. Then
-    read the rate `safety.rate_from_quota` asks for, once, before any test: a protocol
-    with no quota read-back is the profile's error (exit 2), a garbled answer exit 3."""
+    read the rate `safety.rate_from_quota` asks for, before any test: a protocol with no
+    quota read-back is the profile's error (exit 2), a garbled answer exit 3. Returns the
+    profile paced at that rate, so the latency probes do not read it again."""
     try:
         provision_identities(profile)
     except UsageError:
@@ -236,7 +237,7 @@ def _provision(profile: TargetProfile) -> None:
     except SesConfError as exc:
         raise TargetUnreachable(f"provisioning the profile's identities failed: {exc}") from None
     try:
-        rate_from_quota(profile)
+        return rate_from_quota(profile)
     except UsageError:
         raise
     except SesConfError as exc:
